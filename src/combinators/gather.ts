@@ -1,0 +1,186 @@
+import {
+  type Awaitable,
+  type AwaitedOf,
+  argumentError,
+  CancelledError,
+  ensureFuture,
+  Future,
+  isAwaitable,
+  loopOf,
+  type Runnable,
+} from "../core/index.ts";
+
+/** Options of `gather`. */
+export interface GatherOptions {
+  /**
+   * Collect errors (and `CancelledError`s of cancelled children) as values in
+   * the results instead of failing on the first one. Default false.
+   */
+  returnExceptions?: boolean;
+}
+
+type Results<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
+type Settled<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | Error };
+
+/**
+ * The future `gather` returns: cancelling it cancels every child that is
+ * still running, and it then fails with `CancelledError`.
+ */
+class GatheringFuture<T> extends Future<T> {
+  readonly children: readonly Future<unknown>[];
+  cancelRequested = false;
+
+  constructor(children: readonly Future<unknown>[]) {
+    super(loopOf());
+    this.children = children;
+  }
+
+  override cancel(message?: unknown): boolean {
+    if (this.done()) return false;
+    let any = false;
+    for (const child of this.children) if (child.cancel(message)) any = true;
+    // Only if a child took the cancel will the gather end in CancelledError.
+    if (any) this.cancelRequested = true;
+    return any;
+  }
+}
+
+/** The done-callback of one distinct child. */
+class ChildDone implements Runnable {
+  readonly state: GatherState;
+  readonly child: Future<unknown>;
+
+  constructor(state: GatherState, child: Future<unknown>) {
+    this.state = state;
+    this.child = child;
+  }
+
+  run(): void {
+    this.state.onChildDone(this.child);
+  }
+}
+
+class GatherState {
+  readonly outer: GatheringFuture<unknown[]>;
+  readonly returnExceptions: boolean;
+  readonly distinct: number;
+  finished = 0;
+
+  constructor(outer: GatheringFuture<unknown[]>, returnExceptions: boolean, distinct: number) {
+    this.outer = outer;
+    this.returnExceptions = returnExceptions;
+    this.distinct = distinct;
+  }
+
+  onChildDone(child: Future<unknown>): void {
+    this.finished++;
+    const outer = this.outer;
+    if (outer.done()) {
+      // Too late to matter, but the error is seen: never reported as unretrieved.
+      if (!child.cancelled()) child.exception();
+      return;
+    }
+    if (!this.returnExceptions) {
+      if (child.cancelled()) {
+        outer.setException(child._error());
+        return;
+      }
+      const error = child.exception();
+      if (error !== undefined) {
+        outer.setException(error);
+        return;
+      }
+    }
+    if (this.finished < this.distinct) return;
+    const results = outer.children.map((f) => {
+      if (f.cancelled()) return f._error();
+      const error = f.exception();
+      return error !== undefined ? error : f.result();
+    });
+    if (outer.cancelRequested) outer.setException(new CancelledError());
+    else outer.setResult(results);
+  }
+}
+
+/**
+ * Runs awaitables concurrently and resolves with their results, in order.
+ *
+ * As asyncio's `gather`: functions start as child tasks; the first error (or
+ * child cancellation) rejects the gather at once while the other children
+ * keep running; `returnExceptions: true` collects errors as values instead.
+ * Cancelling the gather (or the task awaiting it) cancels every child.
+ *
+ * Two forms: `gather(a, b, c)` resolves to a typed tuple; `gather([a, b, c],
+ * { returnExceptions })` takes an array (or tuple) and options.
+ *
+ * **Cancel safety:** if the awaiting task is cancelled, every unfinished child
+ * is cancelled too and the gather throws `CancelledError`; children that
+ * already finished keep their results.
+ *
+ * @throws TypeError synchronously if an argument is not awaitable.
+ *
+ * @example
+ * ```ts
+ * import { gather, run, sleep } from "aio";
+ * await run(async () => {
+ *   const [tea, toast] = await gather(
+ *     async () => { await sleep(3000); return "chai"; },
+ *     async () => { await sleep(2000); return "toast"; },
+ *   );
+ * });
+ * ```
+ */
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  aws: A,
+  options: GatherOptions & { returnExceptions: true },
+): Future<Settled<A>>;
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  aws: A,
+  options?: GatherOptions,
+): Future<Results<A>>;
+export function gather<const A extends readonly Awaitable<unknown>[]>(...aws: A): Future<Results<A>>;
+export function gather(...args: unknown[]): Future<unknown[]> {
+  let list: readonly unknown[];
+  let returnExceptions = false;
+  let prefix = "aws";
+  if (Array.isArray(args[0])) {
+    if (args.length > 2) throw argumentError("options", "an options object", args[2]);
+    list = args[0];
+    const options = args[1];
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") throw argumentError("options", "an options object", options);
+      returnExceptions = Boolean((options as GatherOptions).returnExceptions);
+    }
+  } else {
+    list = args;
+    prefix = "argument";
+  }
+  // Check everything before starting anything: a bad argument starts no task.
+  list.forEach((aw, i) => {
+    if (!isAwaitable(aw)) {
+      throw argumentError(
+        prefix === "aws" ? `aws[${i}]` : `argument ${i + 1}`,
+        "an awaitable (a promise, task, future or function)",
+        aw,
+      );
+    }
+  });
+  const seen = new Map<unknown, Future<unknown>>();
+  const children: Future<unknown>[] = [];
+  for (const aw of list) {
+    let child = seen.get(aw);
+    if (child === undefined) {
+      child = ensureFuture(aw as Awaitable<unknown>);
+      seen.set(aw, child);
+    }
+    children.push(child);
+  }
+  const outer = new GatheringFuture<unknown[]>(children);
+  if (children.length === 0) {
+    outer.setResult([]);
+    return outer;
+  }
+  const state = new GatherState(outer, returnExceptions, seen.size);
+  for (const child of seen.values()) child._addCallback(new ChildDone(state, child));
+  return outer;
+}

@@ -1,0 +1,68 @@
+import { type Awaitable, ensureFuture, Future, type Runnable } from "../core/index.ts";
+
+class InnerDone implements Runnable {
+  readonly inner: Future<unknown>;
+  readonly outer: Future<unknown>;
+
+  constructor(inner: Future<unknown>, outer: Future<unknown>) {
+    this.inner = inner;
+    this.outer = outer;
+  }
+
+  run(): void {
+    const { inner, outer } = this;
+    if (outer.cancelled()) {
+      // Nobody will read it now, but it was seen: not "never retrieved".
+      if (!inner.cancelled()) inner.exception();
+      return;
+    }
+    if (inner.cancelled()) outer.cancel();
+    else {
+      const error = inner.exception();
+      if (error !== undefined) outer.setException(error);
+      else outer.setResult(inner.result());
+    }
+  }
+}
+
+class OuterDone implements Runnable {
+  readonly inner: Future<unknown>;
+  readonly innerDone: InnerDone;
+
+  constructor(inner: Future<unknown>, innerDone: InnerDone) {
+    this.inner = inner;
+    this.innerDone = innerDone;
+  }
+
+  run(): void {
+    if (!this.inner.done()) this.inner._removeCallback(this.innerDone);
+  }
+}
+
+/**
+ * Protects `aw` from cancellation: cancelling the task that awaits the
+ * shield (or the shield itself) leaves the inner work running.
+ *
+ * As asyncio's `shield`: the awaiting task still gets `CancelledError` at
+ * once; the inner task goes on, and can be awaited again later. A function is
+ * started as a task. If the inner work is cancelled from elsewhere, the
+ * shield is cancelled too.
+ *
+ * **Cancel safety:** cancellation stops at the shield; the inner work is unaffected.
+ *
+ * @example
+ * ```ts
+ * import { createTask, shield } from "aio";
+ * const save = createTask(writeToDisk);
+ * try { await shield(save); } catch (e) { await save; throw e; } // the write always completes
+ * ```
+ */
+export function shield<T>(aw: Awaitable<T>): Future<T> {
+  const inner = ensureFuture(aw);
+  if (inner.done()) return inner;
+  const outer = new Future<T>(inner._loop);
+  const innerDone = new InnerDone(inner, outer as Future<unknown>);
+  inner._addCallback(innerDone);
+  outer._addCallback(new OuterDone(inner, innerDone));
+  return outer;
+}

@@ -1,0 +1,205 @@
+import {
+  argumentError,
+  checkFunction,
+  current,
+  InvalidStateError,
+  isCancelledError,
+  type Loop,
+  type Runnable,
+  type Task,
+  TimeoutError,
+  type Timer,
+} from "../core/index.ts";
+import { inTask } from "./detached.ts";
+
+const CREATED = 0;
+const ENTERED = 1;
+const EXPIRING = 2;
+const EXPIRED = 3;
+const EXITED = 4;
+
+/**
+ * A timeout scope, as asyncio's `Timeout`: what `timeout()` and `timeoutAt()`
+ * hand their body. Its deadline can be read and moved while the body runs.
+ */
+export class Timeout implements Timer, Runnable {
+  /** @internal heap fields */
+  due = 0;
+  seq = 0;
+  index = -1;
+  private state = CREATED;
+  private deadline: number | null;
+  private task: Task<unknown> | undefined;
+  private loop: Loop | undefined;
+  private cancellingBefore = 0;
+  /** Bumped by each reschedule, so that a stale queued expiry is ignored. */
+  private generation = 0;
+  private queuedGeneration = -1;
+
+  /** The message of the `TimeoutError` on expiry. */
+  private readonly message: string;
+
+  /** @internal Use `timeout()` or `timeoutAt()`. */
+  constructor(deadline: number | null, message: string) {
+    this.deadline = deadline;
+    this.message = message;
+  }
+
+  /** The deadline, in loop time (ms), or `null` for none. */
+  when(): number | null {
+    return this.deadline;
+  }
+
+  /** Whether the deadline passed and the scope cancelled its body. */
+  expired(): boolean {
+    return this.state === EXPIRING || this.state === EXPIRED;
+  }
+
+  /**
+   * Moves the deadline (loop time, ms; `null` for none). A deadline already
+   * past expires the scope at once.
+   *
+   * @throws InvalidStateError if the scope is not running or already expired.
+   */
+  reschedule(deadline: number | null): void {
+    if (deadline !== null && (typeof deadline !== "number" || Number.isNaN(deadline))) {
+      throw argumentError("deadline", "a loop time in ms or null", deadline);
+    }
+    if (this.state === CREATED) throw new InvalidStateError("Timeout has not been entered");
+    if (this.state !== ENTERED) {
+      throw new InvalidStateError(`Cannot change state of ${this.expired() ? "expiring" : "finished"} Timeout`);
+    }
+    this.deadline = deadline;
+    this.unschedule();
+    if (deadline === null) return;
+    const loop = this.loop as Loop;
+    this.due = deadline;
+    if (deadline <= loop.now()) this.fire();
+    else loop.addTimer(this);
+  }
+
+  /** @internal */
+  fire(): void {
+    this.queuedGeneration = this.generation;
+    (this.loop as Loop).callSoon(this);
+  }
+
+  /** @internal The deadline passed: cancel the task running the body. */
+  run(): void {
+    if (this.queuedGeneration !== this.generation || this.state !== ENTERED) return;
+    this.queuedGeneration = -1;
+    (this.task as Task<unknown>).cancel();
+    this.state = EXPIRING;
+  }
+
+  /** @internal */
+  enter(task: Task<unknown>): void {
+    this.task = task;
+    this.loop = task._loop;
+    this.state = ENTERED;
+    this.cancellingBefore = task.cancelling();
+    this.reschedule(this.deadline);
+  }
+
+  /**
+   * @internal The body ended (with `error`, if `failed`). Returns the error
+   * to throw instead, if the expiry is ours to turn into `TimeoutError`.
+   */
+  exit(failed: boolean, error: unknown): unknown {
+    this.unschedule();
+    if (this.state === EXPIRING) {
+      this.state = EXPIRED;
+      const task = this.task as Task<unknown>;
+      // Only if no cancel from elsewhere arrived meanwhile is the cancellation ours.
+      if (task._uncancel() <= this.cancellingBefore && failed && isCancelledError(error)) {
+        return new TimeoutError(this.message, { cause: error });
+      }
+    } else if (this.state === ENTERED) this.state = EXITED;
+    return error;
+  }
+
+  private unschedule(): void {
+    this.generation++;
+    if (this.index >= 0) (this.loop as Loop).removeTimer(this);
+  }
+
+  toString(): string {
+    const names = ["created", "active", "expiring", "expired", "finished"];
+    return `<Timeout [${names[this.state]}] when=${this.deadline}>`;
+  }
+}
+
+function checkBody(body: unknown): void {
+  checkFunction("body", body);
+}
+
+/**
+ * Runs `body` with a deadline `deadline` (loop time, ms; `null` for none).
+ * See `timeout`.
+ *
+ * **Cancel safety:** as `timeout`.
+ *
+ * @example
+ * ```ts
+ * import { now, run, timeoutAt } from "aio";
+ * await run(() => timeoutAt(now() + 5000, async () => { ... }));
+ * ```
+ */
+export function timeoutAt<T>(deadline: number | null, body: (scope: Timeout) => PromiseLike<T>): Promise<T> {
+  if (deadline !== null && (typeof deadline !== "number" || Number.isNaN(deadline))) {
+    throw argumentError("deadline", "a loop time in ms or null", deadline);
+  }
+  checkBody(body);
+  return inTask(() => runScope(new Timeout(deadline, `timeoutAt(${deadline}) expired`), body));
+}
+
+/**
+ * Runs `body` in the current task, and cancels it if it takes longer than `ms`
+ * milliseconds (`null`: no limit): the body sees `CancelledError` at its
+ * current await (its `finally` blocks run), and the caller gets a
+ * `TimeoutError` whose `cause` is that `CancelledError`.
+ *
+ * As asyncio's `timeout()`: only the expiry of this scope becomes a
+ * `TimeoutError`; a cancel from outside stays a `CancelledError`, and nested
+ * scopes each handle their own. The body receives the `Timeout` scope, whose
+ * deadline it can move with `reschedule()`.
+ *
+ * **Cancel safety:** on expiry or outside cancel, the body's pending await is
+ * cancelled; nothing of it keeps running or keeps the process alive, as long
+ * as it awaits aio primitives (wrap foreign promises with `ensureFuture`).
+ *
+ * @throws TypeError if `ms` is not a number or null, or `body` is not a function.
+ * @throws TimeoutError if the deadline passes first.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep, timeout, TimeoutError } from "aio";
+ * await run(async () => {
+ *   try { await timeout(3000, () => sleep(10_000)); }
+ *   catch (e) { if (e instanceof TimeoutError) console.log("gave up after 3 s"); else throw e; }
+ * });
+ * ```
+ */
+export function timeout<T>(ms: number | null, body: (scope: Timeout) => PromiseLike<T>): Promise<T> {
+  if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
+    throw argumentError("ms", "a number of milliseconds or null", ms);
+  }
+  checkBody(body);
+  return inTask(() => {
+    const task = current() as Task<unknown>;
+    return runScope(new Timeout(ms === null ? null : task._loop.now() + ms, `timeout(${ms}) expired`), body);
+  });
+}
+
+/** @internal Runs `body` in the current task under `scope`. */
+export async function runScope<T>(scope: Timeout, body: (scope: Timeout) => PromiseLike<T>): Promise<T> {
+  scope.enter(current() as Task<unknown>);
+  let result: T;
+  try {
+    result = await body(scope);
+  } catch (error) {
+    throw scope.exit(true, error);
+  }
+  scope.exit(false, undefined);
+  return result;
+}

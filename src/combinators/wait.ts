@@ -1,0 +1,125 @@
+import {
+  type Awaitable,
+  argumentError,
+  ensureFuture,
+  Future,
+  loopOf,
+  type Runnable,
+  type TimerHandle,
+} from "../core/index.ts";
+import { awaitableList, inTask } from "./detached.ts";
+
+/** When `wait` returns. */
+export type ReturnWhen = "FIRST_COMPLETED" | "FIRST_EXCEPTION" | "ALL_COMPLETED";
+
+/** asyncio's constants, for those who spell them that way. */
+export const FIRST_COMPLETED = "FIRST_COMPLETED";
+export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+export const ALL_COMPLETED = "ALL_COMPLETED";
+
+/** Options of `wait`. */
+export interface WaitOptions {
+  /** Give up after this many ms and return what is done so far (no error, nothing cancelled). */
+  timeout?: number | null | undefined;
+  /** Default `ALL_COMPLETED`. */
+  returnWhen?: ReturnWhen | undefined;
+}
+
+/** What `wait` resolves to: the very tasks and futures, split by state. */
+export interface WaitResult<T> {
+  done: Set<Future<T>>;
+  pending: Set<Future<T>>;
+}
+
+class Watch implements Runnable {
+  readonly owner: Waiting;
+  readonly future: Future<unknown>;
+
+  constructor(owner: Waiting, future: Future<unknown>) {
+    this.owner = owner;
+    this.future = future;
+  }
+
+  run(): void {
+    this.owner.onDone(this.future);
+  }
+}
+
+class Waiting {
+  readonly waiter = new Future<void>();
+  counter: number;
+  readonly returnWhen: ReturnWhen;
+  timer: TimerHandle | undefined;
+
+  constructor(count: number, returnWhen: ReturnWhen) {
+    this.counter = count;
+    this.returnWhen = returnWhen;
+  }
+
+  onDone(future: Future<unknown>): void {
+    this.counter--;
+    if (
+      this.counter <= 0 ||
+      this.returnWhen === FIRST_COMPLETED ||
+      (this.returnWhen === FIRST_EXCEPTION && !future.cancelled() && future.exception() !== undefined)
+    ) {
+      this.release();
+    }
+  }
+
+  release(): void {
+    this.timer?.cancel();
+    if (!this.waiter.done()) this.waiter.setResult(undefined);
+  }
+}
+
+/**
+ * Waits until some or all of `aws` are done, as asyncio's `wait`, and
+ * returns `{ done, pending }`: sets of the very tasks and futures passed in
+ * (functions become tasks; promises become futures that follow them).
+ *
+ * Nothing is cancelled, not even on timeout: what is pending stays running.
+ *
+ * **Cancel safety:** cancelling the caller leaves the awaited tasks running
+ * (as in asyncio); cancel them yourself if they should stop.
+ *
+ * @throws TypeError if `aws` is empty, holds a non-awaitable, or an option is bad.
+ *
+ * @example
+ * ```ts
+ * import { createTask, wait } from "aio";
+ * const { done, pending } = await wait([createTask(a), createTask(b)], { returnWhen: "FIRST_COMPLETED" });
+ * for (const t of pending) t.cancel();
+ * ```
+ */
+export function wait<T>(aws: Iterable<Awaitable<T>>, options: WaitOptions = {}): Promise<WaitResult<T>> {
+  const list = awaitableList(aws);
+  if (list.length === 0) throw argumentError("aws", "a non-empty iterable of awaitables", aws);
+  const { timeout = null, returnWhen = ALL_COMPLETED } = options;
+  if (timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) {
+    throw argumentError("timeout", "a number of milliseconds or null", timeout);
+  }
+  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+    throw argumentError("returnWhen", '"FIRST_COMPLETED", "FIRST_EXCEPTION" or "ALL_COMPLETED"', returnWhen);
+  }
+  return inTask(async () => {
+    const futures = new Set(list.map((aw) => ensureFuture(aw)));
+    const waiting = new Waiting(futures.size, returnWhen);
+    if (timeout !== null) waiting.timer = loopOf().callLater(timeout, () => waiting.release());
+    const watches = [...futures].map((f) => {
+      const w = new Watch(waiting, f as Future<unknown>);
+      f._addCallback(w);
+      return w;
+    });
+    try {
+      await waiting.waiter;
+    } finally {
+      waiting.timer?.cancel();
+      for (const w of watches) w.future._removeCallback(w);
+    }
+    const done = new Set<Future<T>>();
+    const pending = new Set<Future<T>>();
+    for (const f of futures) (f.done() ? done : pending).add(f);
+    return { done, pending };
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * The error classes of aio's kernel.
+ *
+ * `CancelledError` is deliberately *not* an `AioError`: cancellation is a
+ * control-flow signal, not a failure, so `catch (e) { if (e instanceof
+ * AioError) ... }` never swallows it. Every class brands its instances with a
+ * `Symbol.for` key, so `instanceof` keeps working when two copies of aio are
+ * installed side by side.
+ */
+
+function hasBrand(value: unknown, key: symbol): boolean {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[key] === true;
+}
+
+const CANCELLED = Symbol.for("aio.CancelledError");
+
+/**
+ * Brands a class's instances and makes `instanceof cls` test the brand, so it
+ * holds across two installed copies of aio. Subclasses (the user's too) keep
+ * the ordinary prototype check.
+ */
+function brandClass(cls: abstract new (...args: never[]) => object, name: string): void {
+  const key = Symbol.for(`aio.${name}`);
+  Object.defineProperty(cls.prototype, key, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value(this: unknown, value: unknown): boolean {
+      if (this === cls) return hasBrand(value, key);
+      return Function.prototype[Symbol.hasInstance].call(this, value);
+    },
+  });
+}
+
+/**
+ * The base class of every error aio throws, except `CancelledError`.
+ *
+ * Each subclass carries a stable `code` (`ERR_AIO_...`) to match on.
+ *
+ * @example
+ * ```ts
+ * import { AioError } from "aio";
+ * try { await work(); } catch (e) { if (e instanceof AioError) console.error(e.code); else throw e; }
+ * ```
+ */
+export class AioError extends Error {
+  /** A stable identifier of the error's kind, such as `ERR_AIO_TIMEOUT`. */
+  readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options?.code ?? "ERR_AIO";
+    this.name = new.target.name;
+  }
+}
+brandClass(AioError, "AioError");
+
+/**
+ * Raised inside a task at the await where its cancellation is delivered.
+ *
+ * The `message` is the one given to `task.cancel(msg)` (empty if none).
+ * Catching it is allowed for cleanup, but code that catches it and does not
+ * re-throw should call `currentTask().uncancel()`, as in asyncio.
+ *
+ * @example
+ * ```ts
+ * import { CancelledError, sleep } from "aio";
+ * try { await sleep(1000); } catch (e) { if (e instanceof CancelledError) console.log("stopped"); throw e; }
+ * ```
+ */
+export class CancelledError extends Error {
+  override name = "CancelledError";
+}
+brandClass(CancelledError, "CancelledError");
+
+/**
+ * Tells whether a value is a `CancelledError`, from any installed copy of aio.
+ *
+ * Library code that catches broadly re-throws cancellation first:
+ * `catch (e) { if (isCancelledError(e)) throw e; ... }`.
+ */
+export function isCancelledError(value: unknown): value is CancelledError {
+  return hasBrand(value, CANCELLED);
+}
+
+/**
+ * Thrown by `waitFor`, `timeout` and `timeoutAt` when their deadline passes.
+ *
+ * Its `cause` is the `CancelledError` that stopped the timed-out work.
+ */
+export class TimeoutError extends AioError {
+  constructor(message = "The operation timed out", options?: { cause?: unknown }) {
+    super(message, { ...options, code: "ERR_AIO_TIMEOUT" });
+  }
+}
+brandClass(TimeoutError, "TimeoutError");
+
+/**
+ * Thrown when an operation is not allowed in an object's current state:
+ * reading the result of a pending future, setting a result twice, entering a
+ * finished task group. Mirrors asyncio's `InvalidStateError`/`RuntimeError`.
+ */
+export class InvalidStateError extends AioError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(message, { code: "ERR_AIO_INVALID_STATE", ...options });
+  }
+}
+brandClass(InvalidStateError, "InvalidStateError");
+
+/**
+ * Several errors at once: what a `TaskGroup` throws when children fail.
+ *
+ * The members are in `.errors` (as for every `AggregateError`), also under
+ * asyncio's name `.exceptions`. `split` and `subgroup` work as Python's.
+ *
+ * @example
+ * ```ts
+ * import { ExceptionGroup, taskGroup } from "aio";
+ * try { await taskGroup(async (tg) => { tg.createTask(a); tg.createTask(b); }); }
+ * catch (e) { if (e instanceof ExceptionGroup) for (const err of e.errors) console.error(err); }
+ * ```
+ */
+export class ExceptionGroup extends AggregateError {
+  override name = "ExceptionGroup";
+  readonly code = "ERR_AIO_EXCEPTION_GROUP";
+  declare readonly errors: unknown[];
+
+  constructor(message: string, errors: Iterable<unknown>, options?: { cause?: unknown }) {
+    const list = [...errors];
+    super(list, message, options);
+    // AggregateError's message has no count; Python's str(eg) says "msg (N sub-exceptions)".
+    this.message = `${message} (${list.length} sub-exception${list.length === 1 ? "" : "s"})`;
+  }
+
+  /** The member errors, under asyncio's name. */
+  get exceptions(): readonly unknown[] {
+    return this.errors;
+  }
+
+  /** A group of the members that match, or `undefined` when none does (nested groups are searched). */
+  subgroup(match: (error: unknown) => boolean): ExceptionGroup | undefined {
+    return this.split(match)[0];
+  }
+
+  /** Splits into `[matching, rest]`, each a group or `undefined`, keeping nesting. */
+  split(match: (error: unknown) => boolean): [ExceptionGroup | undefined, ExceptionGroup | undefined] {
+    if (match(this)) return [this, undefined];
+    const yes: unknown[] = [];
+    const no: unknown[] = [];
+    for (const error of this.errors) {
+      if (error instanceof ExceptionGroup) {
+        const [a, b] = error.split(match);
+        if (a !== undefined) yes.push(a);
+        if (b !== undefined) no.push(b);
+      } else if (match(error)) yes.push(error);
+      else no.push(error);
+    }
+    const base = this.message.replace(/ \(\d+ sub-exceptions?\)$/, "");
+    const make = (list: unknown[]) => (list.length === 0 ? undefined : new ExceptionGroup(base, list));
+    return [make(yes), make(no)];
+  }
+}
+brandClass(ExceptionGroup, "ExceptionGroup");

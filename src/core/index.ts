@@ -1,0 +1,30 @@
+// The kernel's public face: everything outside src/core uses core through this file.
+export { Clock } from "./clock/clock.ts";
+export { RealClock } from "./clock/real-clock.ts";
+export type { Timer } from "./clock/timer-heap.ts";
+export { VirtualClock, type VirtualClockOptions } from "./clock/virtual-clock.ts";
+export { current, storage } from "./context.ts";
+export { type Awaitable, type AwaitedOf, ensureFuture, isAwaitable } from "./ensure-future.ts";
+export {
+  AioError,
+  CancelledError,
+  ExceptionGroup,
+  InvalidStateError,
+  isCancelledError,
+  TimeoutError,
+} from "./errors.ts";
+export { type DoneCallback, Future, isFuture } from "./future.ts";
+export {
+  defaultLoop,
+  type ExceptionHandler,
+  formatReport,
+  Loop,
+  type LoopOptions,
+  type LoopReport,
+  type Runnable,
+  SLOW_CALLBACK_MS,
+  TimerHandle,
+} from "./loop.ts";
+export { now, sleep } from "./sleep.ts";
+export { allTasks, createTask, currentTask, loopOf, Task, type TaskOptions, type Waiter } from "./task.ts";
+export { argumentError, checkDelay, checkFunction, checkOptionalDelay } from "./validate.ts";

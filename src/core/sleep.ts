@@ -1,0 +1,127 @@
+import type { Timer } from "./clock/timer-heap.ts";
+import { current } from "./context.ts";
+import { CancelledError } from "./errors.ts";
+import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
+import type { Task, Waiter } from "./task.ts";
+import { checkDelay } from "./validate.ts";
+
+const WAITING = 0; // in the timer heap
+const QUEUED = 1; // due, in the ready queue
+const CANCELLED = 2; // cancelled, rejection queued
+const DONE = 3;
+
+/**
+ * One sleep: its own timer, ready-queue entry and waiter, in one object, so a
+ * sleep costs a promise and this. Resolving goes through the ready queue, so
+ * a cancel that arrives after the deadline but before the task resumes still
+ * turns the sleep into a `CancelledError`, as in asyncio.
+ */
+class Sleep<T> implements Timer, Runnable, Waiter {
+  due = 0;
+  seq = 0;
+  index = -1;
+  state = WAITING;
+  message: string | undefined = undefined;
+  readonly loop: Loop;
+  readonly task: Task<unknown> | undefined;
+  readonly value: T;
+  readonly resolve: (value: T) => void;
+  readonly reject: (reason: unknown) => void;
+
+  constructor(
+    loop: Loop,
+    task: Task<unknown> | undefined,
+    value: T,
+    resolve: (value: T) => void,
+    reject: (reason: unknown) => void,
+  ) {
+    this.loop = loop;
+    this.task = task;
+    this.value = value;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  fire(): void {
+    this.state = QUEUED;
+    this.loop.callSoon(this);
+  }
+
+  run(): void {
+    const task = this.task;
+    if (this.state === CANCELLED) {
+      this.state = DONE;
+      task?._removeWaiter(this);
+      this.reject(new CancelledError(this.message));
+      return;
+    }
+    this.state = DONE;
+    if (task !== undefined) {
+      task._removeWaiter(this);
+      if (task._mustCancel) {
+        task._mustCancel = false;
+        this.reject(task._makeCancelledError());
+        return;
+      }
+      this.loop.lastResumed = task;
+    }
+    this.resolve(this.value);
+  }
+
+  cancel(message?: string): boolean {
+    if (this.state === DONE || this.state === CANCELLED) return false;
+    const queued = this.state === QUEUED;
+    this.state = CANCELLED;
+    this.message = message;
+    if (!queued) {
+      this.loop.removeTimer(this);
+      this.loop.callSoon(this);
+    }
+    return true;
+  }
+}
+
+/**
+ * Waits `ms` milliseconds of loop time, then resolves with `value`.
+ *
+ * `sleep(0)` (or a negative delay) yields to the other ready tasks once, as
+ * asyncio's `sleep(0)` does. `sleep(Infinity)` waits until cancelled. All
+ * sleeps share one timer heap: 100k concurrent sleeps cost one Node timer.
+ *
+ * **Cancel safety:** cancelling the task cancels the sleep; it throws
+ * `CancelledError` and its timer is removed at once (nothing keeps the
+ * process alive).
+ *
+ * @throws TypeError if `ms` is not a number (or is NaN).
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from "aio";
+ * await run(async () => { const v = await sleep(1000, "done"); console.log(v); });
+ * ```
+ */
+export function sleep<T = void>(ms: number, value?: T): Promise<T> {
+  checkDelay("ms", ms);
+  const task = current();
+  const loop = task !== undefined ? task._loop : defaultLoop();
+  const { promise, resolve, reject } = Promise.withResolvers<T>();
+  const s = new Sleep<T>(loop, task, value as T, resolve, reject);
+  if (ms > 0) {
+    s.due = loop.now() + ms;
+    loop.addTimer(s);
+  } else {
+    s.state = QUEUED;
+    loop.callSoon(s);
+  }
+  if (task !== undefined) task._addWaiter(s);
+  return promise;
+}
+
+/**
+ * The loop's current time in milliseconds (monotonic; virtual under a
+ * `VirtualClock`). Use it for deadlines: `timeoutAt(now() + 5000, ...)`.
+ */
+export function now(): number {
+  const task = current();
+  return (task !== undefined ? task._loop : defaultLoop()).now();
+}

@@ -1,0 +1,349 @@
+import { current, storage } from "./context.ts";
+import { CancelledError, InvalidStateError, isCancelledError } from "./errors.ts";
+import { CANCELLED, EXCEPTION, Future, PENDING, RESULT, type State, stateName } from "./future.ts";
+import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
+import { checkFunction } from "./validate.ts";
+
+/** Something a task waits on, which its cancellation cancels. */
+export interface Waiter {
+  /** Cancels the wait; `true` if the waiting task will now get a `CancelledError` from it. */
+  cancel(message?: string): boolean;
+}
+
+/** Options of `createTask`. */
+export interface TaskOptions {
+  /** A name for reports and `task.name`; default `Task-<n>`. */
+  name?: string | undefined;
+}
+
+let counter = 0;
+
+/**
+ * A running async function, scheduled on the loop: asyncio's `Task`.
+ *
+ * It starts when its creator next yields, runs until it returns or throws,
+ * and can be cancelled: `cancel()` makes the task's current (or next) await on
+ * an aio primitive throw `CancelledError`, whose `finally` blocks then run and
+ * may themselves await. A task is awaitable; awaiting it inside another task
+ * links them, so cancelling the awaiter cancels the awaited (use `shield` to
+ * prevent that). `signal` is an `AbortSignal` that aborts as soon as a cancel
+ * is requested, for APIs that take one.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "aio";
+ * await run(async () => {
+ *   const t = createTask(async () => { await sleep(60_000); }, { name: "slow" });
+ *   await sleep(10);
+ *   t.cancel("enough");
+ *   try { await t; } catch (e) { console.log(t.cancelled(), (e as Error).message); } // true "enough"
+ * });
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
+  /** @internal */ _fn: (() => unknown) | undefined;
+  /** @internal */ _name: string | undefined;
+  /** @internal */ readonly _id: number;
+  /** @internal The one thing awaited; more go into `_waiters`. */
+  _waiter: Waiter | undefined = undefined;
+  /** @internal */ _waiters: Set<Waiter> | undefined = undefined;
+  /** @internal A cancel is requested and not yet delivered to an await. */
+  _mustCancel = false;
+  /** @internal */ _numCancelsRequested = 0;
+  /** @internal Created on first use of `signal`. */
+  _controller: AbortController | undefined = undefined;
+  /** Where the task was created (debug mode only). */
+  readonly createdAt: string | undefined;
+
+  /** @internal Use `createTask`. */
+  constructor(loop: Loop, fn: () => unknown, name?: string) {
+    super(loop);
+    this._fn = fn;
+    this._name = name;
+    this._id = ++counter;
+    this.createdAt = loop.debug ? captureStack() : undefined;
+    loop.tasks.add(this as Task<unknown>);
+    loop.callSoon(this);
+  }
+
+  /** The task's name. */
+  get name(): string {
+    return this._name ?? `Task-${this._id}`;
+  }
+
+  set name(value: string) {
+    this._name = String(value);
+  }
+
+  /**
+   * An `AbortSignal` that aborts as soon as this task is asked to cancel, with
+   * the `CancelledError` as its reason. Pass it to APIs that take a signal
+   * (`fetch`, streams, `child_process`) so that cancellation reaches them.
+   * After `uncancel()` brings `cancelling()` back to 0, a fresh signal is
+   * handed out; read it where you use it.
+   */
+  get signal(): AbortSignal {
+    let controller = this._controller;
+    if (controller === undefined) {
+      controller = this._controller = new AbortController();
+      if (this._numCancelsRequested > 0 || this._state === CANCELLED) controller.abort(this._makeCancelledError());
+    }
+    return controller.signal;
+  }
+
+  /**
+   * Asks the task to cancel: a `CancelledError` is thrown into it at the
+   * await it is suspended in, or at its next one. If it awaits another task
+   * or future, that one is cancelled instead and the error comes through it.
+   *
+   * Cancelling is a request: the task may catch the error (cleanup is fine;
+   * suppressing it also needs `uncancel()`).
+   *
+   * @returns `false` if the task is already done, `true` otherwise.
+   */
+  override cancel(message?: unknown): boolean {
+    if (this._state !== PENDING) return false;
+    this._numCancelsRequested++;
+    const text = message === undefined ? undefined : String(message);
+    if (this._controller !== undefined && !this._controller.signal.aborted) {
+      this._controller.abort(new CancelledError(text));
+    }
+    let delivered = false;
+    const waiter = this._waiter;
+    if (waiter?.cancel(text)) delivered = true;
+    const waiters = this._waiters;
+    if (waiters !== undefined && waiters.size > 0) {
+      for (const w of [...waiters]) if (w.cancel(text)) delivered = true;
+    }
+    if (!delivered) {
+      this._mustCancel = true;
+      this._cancelMessage = text;
+    }
+    return true;
+  }
+
+  /** The number of pending cancellation requests: `cancel()` calls minus `uncancel()` calls. */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  /**
+   * Withdraws one cancellation request, for code that handled a cancel and
+   * goes on (as `timeout` and `TaskGroup` do). Once the count is back to 0 a
+   * pending, undelivered cancellation is dropped too.
+   *
+   * @returns the remaining count.
+   * @throws InvalidStateError if there is no request to withdraw (asyncio returns 0).
+   */
+  uncancel(): number {
+    if (this._numCancelsRequested === 0) {
+      throw new InvalidStateError(`uncancel() called on ${this} more times than cancel()`, {
+        code: "ERR_AIO_UNCANCEL",
+      });
+    }
+    return this._uncancel();
+  }
+
+  /** @internal `uncancel` that is a no-op at 0, as asyncio's. */
+  _uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      if (this._numCancelsRequested === 0) {
+        this._mustCancel = false;
+        if (this._controller?.signal.aborted) this._controller = undefined;
+      }
+    }
+    return this._numCancelsRequested;
+  }
+
+  /** @throws InvalidStateError always: a task's result comes from its function. */
+  override setResult(_value: T): never {
+    throw new InvalidStateError("Task does not support setResult()");
+  }
+
+  /** @throws InvalidStateError always: a task's result comes from its function. */
+  override setException(_error: unknown): never {
+    throw new InvalidStateError("Task does not support setException()");
+  }
+
+  /** @internal First step: runs the function in the task's context. */
+  run(): void {
+    if (this._mustCancel) {
+      // Cancelled before it started: the body never runs, as in asyncio.
+      this._mustCancel = false;
+      this._finish(CANCELLED, this._makeCancelledError());
+      return;
+    }
+    this._loop.lastResumed = this as Task<unknown>;
+    storage.run(this as Task<unknown>, start, this as Task<unknown>);
+  }
+
+  /** @internal */
+  _addWaiter(waiter: Waiter): void {
+    if (this._waiter === undefined) this._waiter = waiter;
+    else (this._waiters ??= new Set()).add(waiter);
+    if (this._mustCancel) {
+      // A cancel arrived while the task ran (or waited on a foreign promise):
+      // deliver it through this wait, as asyncio's __step does.
+      this._mustCancel = false;
+      if (!waiter.cancel(this._cancelMessage)) this._mustCancel = true;
+    }
+  }
+
+  /** @internal */
+  _removeWaiter(waiter: Waiter): void {
+    if (this._waiter === waiter) this._waiter = undefined;
+    else this._waiters?.delete(waiter);
+  }
+
+  /** @internal */
+  _makeCancelledError(): CancelledError {
+    return new CancelledError(this._cancelMessage);
+  }
+
+  /** @internal */
+  _onFulfilled(value: unknown): void {
+    if (this._state !== PENDING) return;
+    if (this._mustCancel) {
+      // Cancelled right before the function returned: the task ends cancelled.
+      this._mustCancel = false;
+      this._finish(CANCELLED, this._makeCancelledError());
+      return;
+    }
+    if (this._numCancelsRequested > 0 && this._loop.debug) {
+      this._loop.report({
+        message: `${this} was cancelled but returned normally: it swallowed its CancelledError without uncancel()`,
+        task: this as Task<unknown>,
+      });
+    }
+    this._finish(RESULT, value);
+  }
+
+  /** @internal */
+  _onRejected(error: unknown): void {
+    if (this._state !== PENDING) return;
+    if (isCancelledError(error)) this._finish(CANCELLED, error);
+    else {
+      this._finish(EXCEPTION, error);
+      this._loop.trackUnretrieved(this as Future<unknown>);
+    }
+  }
+
+  private _finish(state: State, value: unknown): void {
+    this._state = state;
+    this._value = value;
+    this._mustCancel = false;
+    this._waiter = undefined;
+    this._waiters = undefined;
+    this._loop.tasks.delete(this as Task<unknown>);
+    if (state === CANCELLED && this._controller !== undefined && !this._controller.signal.aborted) {
+      this._controller.abort(value);
+    }
+    this._scheduleCallbacks();
+  }
+
+  override get [Symbol.toStringTag](): string {
+    return "Task";
+  }
+
+  override toString(): string {
+    return `<Task ${JSON.stringify(this.name)} ${stateName(this._state)}>`;
+  }
+}
+
+function start(task: Task<unknown>): void {
+  const fn = task._fn as () => unknown;
+  task._fn = undefined;
+  let value: unknown;
+  try {
+    value = fn();
+  } catch (error) {
+    task._onRejected(error);
+    return;
+  }
+  if (value !== null && (typeof value === "object" || typeof value === "function")) {
+    const then = (value as PromiseLike<unknown>).then;
+    if (typeof then === "function") {
+      then.call(
+        value,
+        (v: unknown) => task._onFulfilled(v),
+        (e: unknown) => task._onRejected(e),
+      );
+      return;
+    }
+  }
+  task._onFulfilled(value);
+}
+
+function captureStack(): string {
+  const stack = new Error().stack ?? "";
+  // Drop "Error" and the frames inside aio itself.
+  return `\n${stack
+    .split("\n")
+    .slice(1)
+    .filter((line) => !line.includes("/src/core/"))
+    .slice(0, 8)
+    .join("\n")}`;
+}
+
+/**
+ * Starts `fn` as a new task, child of the current one; it begins when the
+ * caller next yields (its first await), as in asyncio.
+ *
+ * Keep the returned task: await it, cancel it, or put it in a `TaskGroup`,
+ * which is the structured way to run tasks side by side. A task that fails
+ * and is never awaited is reported when `run()` ends.
+ *
+ * @throws TypeError if `fn` is not a function.
+ * @throws InvalidStateError if no task is running (outside `run()`).
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "aio";
+ * await run(async () => {
+ *   const t = createTask(async () => { await sleep(100); return 42; }, { name: "answer" });
+ *   console.log(await t); // 42
+ * });
+ * ```
+ */
+export function createTask<T>(fn: () => Promise<T>, options: TaskOptions = {}): Task<T> {
+  checkFunction("fn", fn);
+  const parent = current();
+  if (parent === undefined) {
+    throw new InvalidStateError(
+      "createTask() needs a running task: call it inside run(), or from code a task runs (no running event loop)",
+      { code: "ERR_AIO_NO_RUNNING_LOOP" },
+    );
+  }
+  const name = options.name;
+  if (name !== undefined && typeof name !== "string") {
+    throw new TypeError(`Expected \`name\` to be a string, got \`${String(name)}\` (${typeof name})`);
+  }
+  return new Task<T>(parent._loop, fn, name);
+}
+
+/**
+ * The task whose code is running, or `undefined` outside any task.
+ *
+ * @example
+ * ```ts
+ * import { currentTask, run } from "aio";
+ * await run(async () => console.log(currentTask()?.name)); // "main"
+ * ```
+ */
+export function currentTask(): Task<unknown> | undefined {
+  return current();
+}
+
+/**
+ * The tasks of the current loop that are not done yet (a new set each call).
+ * Outside `run()`, those of the default loop.
+ */
+export function allTasks(): Set<Task<unknown>> {
+  return new Set(loopOf().tasks);
+}
+
+/** @internal The current task's loop, or the default one. */
+export function loopOf(): Loop {
+  return current()?._loop ?? defaultLoop();
+}

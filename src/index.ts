@@ -1,0 +1,42 @@
+// aio: asyncio's model of concurrency for TypeScript. Re-exports only.
+
+export { type AsCompletedOptions, asCompleted } from "./combinators/as-completed.ts";
+export { type GatherOptions, gather } from "./combinators/gather.ts";
+export { shield } from "./combinators/shield.ts";
+export { Timeout, timeout, timeoutAt } from "./combinators/timeout.ts";
+export {
+  ALL_COMPLETED,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type ReturnWhen,
+  type WaitOptions,
+  type WaitResult,
+  wait,
+} from "./combinators/wait.ts";
+export { waitFor } from "./combinators/wait-for.ts";
+export {
+  AioError,
+  type Awaitable,
+  type AwaitedOf,
+  allTasks,
+  CancelledError,
+  type Clock,
+  createTask,
+  currentTask,
+  type DoneCallback,
+  ExceptionGroup,
+  type ExceptionHandler,
+  ensureFuture,
+  Future,
+  InvalidStateError,
+  isCancelledError,
+  isFuture,
+  type LoopReport,
+  now,
+  sleep,
+  Task,
+  type TaskOptions,
+  TimeoutError,
+} from "./core/index.ts";
+export { type RunOptions, run } from "./runner/run.ts";
+export { TaskGroup, taskGroup } from "./structure/task-group.ts";

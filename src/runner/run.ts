@@ -1,0 +1,132 @@
+import { gather } from "../combinators/gather.ts";
+import {
+  type Clock,
+  checkFunction,
+  current,
+  type ExceptionHandler,
+  InvalidStateError,
+  Loop,
+  RealClock,
+  SLOW_CALLBACK_MS,
+  Task,
+} from "../core/index.ts";
+
+/** Options of `run`. */
+export interface RunOptions {
+  /** The clock; default a real one. Pass a `VirtualClock` (from `aio/testing`) in tests. */
+  clock?: Clock | undefined;
+  /**
+   * Debug mode (also on when the `AIO_DEBUG` environment variable is `1`):
+   * reports a loop blocked for over 100 ms, tasks still pending at the end,
+   * and tasks that swallowed a cancellation; reports carry where each task
+   * was created.
+   */
+  debug?: boolean | undefined;
+  /** Receives the loop's reports instead of stderr. */
+  exceptionHandler?: ExceptionHandler | undefined;
+  /**
+   * Whether Ctrl-C (SIGINT) cancels `main` and, once cleanup ran, exits the
+   * process with code 130. Default true; a second Ctrl-C exits at once.
+   */
+  handleSignals?: boolean | undefined;
+}
+
+/**
+ * Runs `main` as the root task of a new event loop and returns its result:
+ * asyncio's `run`.
+ *
+ * When `main` ends, every task still running is cancelled and awaited (their
+ * `finally` blocks run before `run` returns), and every failed task whose
+ * error nobody retrieved is reported on stderr. Ctrl-C cancels `main`; after
+ * its cleanup the process exits with code 130.
+ *
+ * **Cancel safety:** `run` is the outermost scope; it cannot be called from
+ * inside a task.
+ *
+ * @throws InvalidStateError if called from a running task.
+ * @throws whatever `main` throws (a `CancelledError` if it was cancelled).
+ *
+ * @example
+ * ```ts
+ * import { gather, run, sleep } from "aio";
+ * await run(async () => {
+ *   await gather(() => sleep(2000), () => sleep(3000)); // done at 3 s
+ * });
+ * ```
+ */
+export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): Promise<T> {
+  checkFunction("main", main);
+  if (current() !== undefined) {
+    throw new InvalidStateError("run() cannot be called from a running event loop (await the function instead)", {
+      code: "ERR_AIO_NESTED_RUN",
+    });
+  }
+  const debug = options.debug ?? process.env.AIO_DEBUG === "1";
+  const clock = options.clock ?? new RealClock();
+  const loop = new Loop({ clock, debug, exceptionHandler: options.exceptionHandler });
+  const root = new Task<T>(loop, main, "main");
+
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1 || root.done()) process.exit(130);
+    root.cancel("interrupted (SIGINT)");
+  };
+  const handleSignals = options.handleSignals ?? true;
+  if (handleSignals) process.on("SIGINT", onSigint);
+  const stopWatch =
+    debug && clock instanceof RealClock
+      ? clock.watchBlocking(SLOW_CALLBACK_MS, (ms) => {
+          const task = loop.lastResumed;
+          loop.report({
+            message: `The event loop was blocked for ${Math.round(ms)} ms${task ? `; the last task to run was ${task}` : ""}`,
+            ...(task ? { task } : {}),
+          });
+        })
+      : undefined;
+
+  try {
+    await settled(root);
+    loop.retrieved(root); // its outcome is run()'s: not "never retrieved"
+    if (debug && loop.tasks.size > 0) {
+      for (const task of loop.tasks) {
+        loop.report({ message: `${task} was still pending when main returned; cancelling it`, task });
+      }
+    }
+    await cancelAll(loop);
+  } finally {
+    stopWatch?.();
+    if (handleSignals) process.removeListener("SIGINT", onSigint);
+    loop.reportUnretrieved();
+    loop.closed = true;
+    clock.detach();
+  }
+  if (interrupts > 0 && root.cancelling() > 0) process.exit(130);
+  return root.result();
+}
+
+/** Waits for a future without linking it to any task and without retrieving its outcome. */
+function settled(future: Task<unknown>): Promise<void> {
+  return new Promise((resolve) => future.addDoneCallback(() => resolve()));
+}
+
+/**
+ * asyncio's `_cancel_all_tasks`: cancel what is left, wait for all of it,
+ * report errors raised on the way out. Repeats while cleanup starts new tasks.
+ */
+async function cancelAll(loop: Loop): Promise<void> {
+  while (loop.tasks.size > 0) {
+    const tasks = [...loop.tasks];
+    for (const task of tasks) task.cancel();
+    // Gather from inside a throwaway task of this loop, so it is scheduled here.
+    const waiter = new Task(loop, () => gather(tasks, { returnExceptions: true }), "run() shutdown");
+    await settled(waiter);
+    for (const task of tasks) {
+      if (task.cancelled()) continue;
+      const error = task.exception();
+      if (error !== undefined) {
+        loop.report({ message: "Unhandled exception during run() shutdown", error, task });
+      }
+    }
+  }
+}
