@@ -63,13 +63,11 @@ class ChildDone implements Runnable {
 class GatherState {
   readonly outer: GatheringFuture<unknown[]>;
   readonly returnExceptions: boolean;
-  readonly distinct: number;
   finished = 0;
 
-  constructor(outer: GatheringFuture<unknown[]>, returnExceptions: boolean, distinct: number) {
+  constructor(outer: GatheringFuture<unknown[]>, returnExceptions: boolean) {
     this.outer = outer;
     this.returnExceptions = returnExceptions;
-    this.distinct = distinct;
   }
 
   onChildDone(child: Future<unknown>): void {
@@ -91,7 +89,7 @@ class GatherState {
         return;
       }
     }
-    if (this.finished < this.distinct) return;
+    if (this.finished < outer.children.length) return;
     const results = outer.children.map((f) => {
       if (f.cancelled()) return f._error();
       const error = f.exception();
@@ -156,31 +154,40 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     prefix = "argument";
   }
   // Check everything before starting anything: a bad argument starts no task.
-  list.forEach((aw, i) => {
-    if (!isAwaitable(aw)) {
-      throw argumentError(
-        prefix === "aws" ? `aws[${i}]` : `argument ${i + 1}`,
-        "an awaitable (a promise, task, future or function)",
-        aw,
-      );
+  for (let i = 0; i < list.length; i++) {
+    const aw = list[i];
+    if (!(aw instanceof Future) && !isAwaitable(aw)) {
+      const name = prefix === "aws" ? `aws[${i}]` : `argument ${i + 1}`;
+      throw argumentError(name, "an awaitable (a promise, task, future or function)", aw);
     }
-  });
-  const seen = new Map<unknown, Future<unknown>>();
-  const children: Future<unknown>[] = [];
-  for (const aw of list) {
-    let child = seen.get(aw);
+  }
+  // Tasks and futures are used as they are; other awaitables (functions,
+  // promises) become futures, once per distinct object as in asyncio.
+  let converted: Map<unknown, Future<unknown>> | undefined;
+  const children: Future<unknown>[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const aw = list[i];
+    if (aw instanceof Future) {
+      children[i] = aw;
+      continue;
+    }
+    converted ??= new Map();
+    let child = converted.get(aw);
     if (child === undefined) {
       child = ensureFuture(aw as Awaitable<unknown>);
-      seen.set(aw, child);
+      converted.set(aw, child);
     }
-    children.push(child);
+    children[i] = child;
   }
   const outer = new GatheringFuture<unknown[]>(children);
   if (children.length === 0) {
     outer.setResult([]);
     return outer;
   }
-  const state = new GatherState(outer, returnExceptions, seen.size);
-  for (const child of seen.values()) child._addCallback(new ChildDone(state, child));
+  // One callback per position: a future passed twice counts twice, which
+  // gives the same results as asyncio's de-duplication.
+  const state = new GatherState(outer, returnExceptions);
+  for (let i = 0; i < children.length; i++)
+    (children[i] as Future<unknown>)._addCallback(new ChildDone(state, children[i] as Future<unknown>));
   return outer;
 }

@@ -1,9 +1,9 @@
 import {
   argumentError,
+  asCancelledError,
   checkFunction,
   current,
   InvalidStateError,
-  isCancelledError,
   type Loop,
   type Runnable,
   type Task,
@@ -111,8 +111,9 @@ export class Timeout implements Timer, Runnable {
       this.state = EXPIRED;
       const task = this.task as Task<unknown>;
       // Only if no cancel from elsewhere arrived meanwhile is the cancellation ours.
-      if (task._uncancel() <= this.cancellingBefore && failed && isCancelledError(error)) {
-        return new TimeoutError(this.message, { cause: error });
+      const cancelled = failed ? asCancelledError(error) : undefined;
+      if (task._uncancel() <= this.cancellingBefore && cancelled !== undefined) {
+        return new TimeoutError(this.message, { cause: cancelled });
       }
     } else if (this.state === ENTERED) this.state = EXITED;
     return error;

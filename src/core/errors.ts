@@ -82,6 +82,21 @@ export function isCancelledError(value: unknown): value is CancelledError {
 }
 
 /**
+ * The cancellation an error stands for, if any: the error itself when it is
+ * a `CancelledError`, or the `cause` of an `AbortError` raised because a task's
+ * `signal` aborted (Node's timers, streams and `events.once` wrap the
+ * signal's reason that way). `undefined` for ordinary errors.
+ */
+export function asCancelledError(error: unknown): CancelledError | undefined {
+  if (hasBrand(error, CANCELLED)) return error as CancelledError;
+  if (typeof error === "object" && error !== null && (error as Error).name === "AbortError") {
+    const cause = (error as Error).cause;
+    if (hasBrand(cause, CANCELLED)) return cause as CancelledError;
+  }
+  return undefined;
+}
+
+/**
  * Thrown by `waitFor`, `timeout` and `timeoutAt` when their deadline passes.
  *
  * Its `cause` is the `CancelledError` that stopped the timed-out work.

@@ -59,6 +59,8 @@ class Reaction implements Runnable {
     this.reject = reject;
   }
 
+  declare readonly resumes: boolean;
+
   run(): void {
     const future = this.future;
     const task = this.task;
@@ -88,6 +90,8 @@ class Reaction implements Runnable {
     }
   }
 }
+
+Object.defineProperty(Reaction.prototype, "resumes", { value: true });
 
 /**
  * A value that will be set later: asyncio's `Future`, and awaitable.
@@ -287,7 +291,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const task = current();
     const { promise, resolve, reject } = Promise.withResolvers<R1 | R2>();
     if (task === (this as unknown)) {
-      reject(new InvalidStateError(`${this} cannot await itself`));
+      const error = new InvalidStateError(`${this} cannot await itself`);
+      queueMicrotask(() => {
+        if (typeof onRejected !== "function") return reject(error);
+        try {
+          resolve(onRejected(error));
+        } catch (e) {
+          reject(e);
+        }
+      });
       return promise;
     }
     this._addCallback(

@@ -7,6 +7,7 @@ export { current, storage } from "./context.ts";
 export { type Awaitable, type AwaitedOf, ensureFuture, isAwaitable } from "./ensure-future.ts";
 export {
   AioError,
+  asCancelledError,
   CancelledError,
   ExceptionGroup,
   InvalidStateError,

@@ -8,6 +8,12 @@ import type { Task } from "./task.ts";
 /** A unit of work for the loop's ready queue. */
 export interface Runnable {
   run(): void;
+  /**
+   * Set (on the prototype) by callbacks that resume a task by settling the
+   * promise it awaits. The loop lets that task's continuation, which is the
+   * next microtask, run before it runs the next callback.
+   */
+  readonly resumes?: boolean;
 }
 
 /** What the loop reports: an error nobody handled, a leak, a blocked loop. */
@@ -49,8 +55,10 @@ export const SLOW_CALLBACK_MS = 100;
 export class Loop {
   readonly clock: Clock;
   readonly debug: boolean;
-  /** Live tasks: created and not yet done. */
-  readonly tasks: Set<Task<unknown>> = new Set();
+  /** Number of live tasks: created and not yet done. */
+  taskCount = 0;
+  /** @internal Head of the intrusive list of live tasks (O(1) add and remove, no allocation). */
+  _first: Task<unknown> | undefined = undefined;
   /** Futures that failed and whose error nobody has retrieved yet. */
   readonly unretrieved: Set<Future<unknown>> = new Set();
   /** The task most recently resumed by the queue, for debug reports. */
@@ -63,12 +71,41 @@ export class Loop {
   private queue: (Runnable | undefined)[] = [];
   private head = 0;
   private scheduled = false;
+  /** Callbacks run since the loop last let Node's own event loop turn. */
+  private streak = 0;
 
   constructor(options: LoopOptions = {}) {
     this.clock = options.clock ?? new RealClock();
     this.debug = options.debug ?? false;
     this.handler = options.exceptionHandler ?? defaultHandler;
     this.clock.attach(() => this.head < this.queue.length);
+  }
+
+  /** @internal */
+  _link(task: Task<unknown>): void {
+    const first = this._first;
+    task._next = first;
+    if (first !== undefined) first._prev = task;
+    this._first = task;
+    this.taskCount++;
+  }
+
+  /** @internal */
+  _unlink(task: Task<unknown>): void {
+    const { _prev: prev, _next: next } = task;
+    if (prev !== undefined) prev._next = next;
+    else if (this._first === task) this._first = next;
+    else return; // not linked
+    if (next !== undefined) next._prev = prev;
+    task._prev = task._next = undefined;
+    this.taskCount--;
+  }
+
+  /** The live tasks, oldest first. */
+  liveTasks(): Task<unknown>[] {
+    const list: Task<unknown>[] = [];
+    for (let t = this._first; t !== undefined; t = t._next) list.push(t);
+    return list.reverse();
   }
 
   /** Queues `r.run()` to run soon, after the callbacks already queued. */
@@ -148,30 +185,94 @@ export class Loop {
     }
   }
 
+  /**
+   * Runs ready callbacks. Plain callbacks run back to back; after one that
+   * resumes a task, the rest waits for the next microtask so that the task's
+   * continuation runs first. Every DRAIN_BUDGET callbacks the loop hands
+   * control to Node for one turn (setImmediate), so that timers and I/O are
+   * never starved by tasks that keep yielding to each other (asyncio polls
+   * I/O between iterations for the same reason).
+   */
   private readonly drain = (): void => {
-    const queue = this.queue;
-    const r = queue[this.head] as Runnable;
-    queue[this.head++] = undefined;
-    try {
-      r.run();
-    } catch (error) {
-      this.report({ message: "Exception in a callback of the event loop", error });
-    }
-    if (this.head < this.queue.length) {
+    if (this.debug) this.endProbe();
+    for (;;) {
+      const queue = this.queue;
+      const r = queue[this.head] as Runnable;
+      queue[this.head++] = undefined;
+      const started = this.debug ? this.clock.realNow() : 0;
+      try {
+        r.run();
+      } catch (error) {
+        this.report({ message: "Exception in a callback of the event loop", error });
+      }
+      if (this.debug) this.startProbe(r, started);
+      if (this.head >= this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+        this.scheduled = false;
+        this.streak = 0;
+        // In debug mode a resumed task's continuation still needs timing.
+        if (this.probe !== undefined) queueMicrotask(this.probeEnd);
+        this.clock.idle();
+        return;
+      }
       // Compact once the consumed prefix dominates, keeping pushes amortised O(1).
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);
         this.head = 0;
       }
-      queueMicrotask(this.drain);
-    } else {
-      this.queue.length = 0;
-      this.head = 0;
-      this.scheduled = false;
-      this.clock.idle();
+      if (++this.streak >= DRAIN_BUDGET) {
+        this.streak = 0;
+        setImmediate(this.drain);
+        return;
+      }
+      if (r.resumes === true) {
+        queueMicrotask(this.drain);
+        return;
+      }
     }
   };
+
+  // ── Debug mode: which task blocked the loop ──
+  // A task runs either inside a callback (its first step) or in the microtask
+  // right after the callback that resumed it; the next drain step, queued
+  // behind that microtask, ends the measurement.
+
+  /** The resumed task being timed, and when its callback started. */
+  private probe: { task: Task<unknown> | undefined; started: number } | undefined;
+  private readonly probeEnd = (): void => this.endProbe();
+
+  private startProbe(r: Runnable, started: number): void {
+    if (r.resumes === true) {
+      this.probe = { task: this.lastResumed, started };
+      return;
+    }
+    this.checkBlocked(r instanceof Object && "cancelling" in r ? (r as unknown as Task<unknown>) : undefined, started);
+  }
+
+  private endProbe(): void {
+    const probe = this.probe;
+    if (probe === undefined) return;
+    this.probe = undefined;
+    this.checkBlocked(probe.task, probe.started);
+  }
+
+  private checkBlocked(task: Task<unknown> | undefined, started: number): void {
+    const ms = this.clock.realNow() - started;
+    if (ms < SLOW_CALLBACK_MS) return;
+    this.lastBlockReport = this.clock.realNow();
+    this.report({
+      message: `The event loop was blocked for ${Math.round(ms)} ms${task ? ` by ${task}` : ""}`,
+      ...(task ? { task } : {}),
+    });
+  }
+
+  /** @internal When a blocked loop was last reported (real ms), so the watchdog does not report it twice. */
+  lastBlockReport = Number.NEGATIVE_INFINITY;
 }
+
+/** How many callbacks may run before Node gets a turn for timers and I/O. */
+const DRAIN_BUDGET = 2048;
 
 /** A callback scheduled with `callAt`/`callLater`. */
 export class TimerHandle implements Timer, Runnable {

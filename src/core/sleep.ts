@@ -10,37 +10,41 @@ const QUEUED = 1; // due, in the ready queue
 const CANCELLED = 2; // cancelled, rejection queued
 const DONE = 3;
 
+function noop(): void {}
+
 /**
  * One sleep: its own timer, ready-queue entry and waiter, in one object, so a
  * sleep costs a promise and this. Resolving goes through the ready queue, so
  * a cancel that arrives after the deadline but before the task resumes still
  * turns the sleep into a `CancelledError`, as in asyncio.
  */
-class Sleep<T> implements Timer, Runnable, Waiter {
+class Sleep implements Timer, Runnable, Waiter {
   due = 0;
   seq = 0;
   index = -1;
   state = WAITING;
-  message: string | undefined = undefined;
+  /** The cancel message, once cancelled; the value to resolve with before. */
+  value: unknown;
   readonly loop: Loop;
   readonly task: Task<unknown> | undefined;
-  readonly value: T;
-  readonly resolve: (value: T) => void;
-  readonly reject: (reason: unknown) => void;
+  /**
+   * Only the resolve function is kept (memory: 100k pending sleeps); a
+   * rejection is delivered by resolving with a rejected promise.
+   */
+  resolve: (value: unknown) => void = noop;
 
-  constructor(
-    loop: Loop,
-    task: Task<unknown> | undefined,
-    value: T,
-    resolve: (value: T) => void,
-    reject: (reason: unknown) => void,
-  ) {
+  constructor(loop: Loop, task: Task<unknown> | undefined, value: unknown) {
     this.loop = loop;
     this.task = task;
     this.value = value;
-    this.resolve = resolve;
-    this.reject = reject;
   }
+
+  private reject(error: unknown): void {
+    const rejected = Promise.reject(error);
+    this.resolve(rejected);
+  }
+
+  declare readonly resumes: boolean;
 
   fire(): void {
     this.state = QUEUED;
@@ -52,7 +56,7 @@ class Sleep<T> implements Timer, Runnable, Waiter {
     if (this.state === CANCELLED) {
       this.state = DONE;
       task?._removeWaiter(this);
-      this.reject(new CancelledError(this.message));
+      this.reject(new CancelledError(this.value as string | undefined));
       return;
     }
     this.state = DONE;
@@ -72,7 +76,7 @@ class Sleep<T> implements Timer, Runnable, Waiter {
     if (this.state === DONE || this.state === CANCELLED) return false;
     const queued = this.state === QUEUED;
     this.state = CANCELLED;
-    this.message = message;
+    this.value = message;
     if (!queued) {
       this.loop.removeTimer(this);
       this.loop.callSoon(this);
@@ -80,6 +84,8 @@ class Sleep<T> implements Timer, Runnable, Waiter {
     return true;
   }
 }
+
+Object.defineProperty(Sleep.prototype, "resumes", { value: true });
 
 /**
  * Waits `ms` milliseconds of loop time, then resolves with `value`.
@@ -104,8 +110,10 @@ export function sleep<T = void>(ms: number, value?: T): Promise<T> {
   checkDelay("ms", ms);
   const task = current();
   const loop = task !== undefined ? task._loop : defaultLoop();
-  const { promise, resolve, reject } = Promise.withResolvers<T>();
-  const s = new Sleep<T>(loop, task, value as T, resolve, reject);
+  const s = new Sleep(loop, task, value);
+  const promise = new Promise<T>((resolve) => {
+    s.resolve = resolve as (value: unknown) => void;
+  });
   if (ms > 0) {
     s.due = loop.now() + ms;
     loop.addTimer(s);

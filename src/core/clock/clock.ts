@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { type Timer, TimerHeap } from "./timer-heap.ts";
 
 /**
@@ -16,6 +17,11 @@ export abstract class Clock {
 
   /** The clock's current time, in milliseconds. Monotonic. */
   abstract now(): number;
+
+  /** @internal Wall-clock milliseconds, whatever the clock: for measuring the loop itself (debug mode). */
+  realNow(): number {
+    return performance.now();
+  }
 
   /** @internal Schedules `timer.fire()` for `timer.due`. */
   add(timer: Timer): void {

@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  CancelledError,
+  createTask,
+  currentTask,
+  isCancelledError,
+  now,
+  sleep,
+  type Task,
+  TimeoutError,
+  timeout,
+  timeoutAt,
+  waitFor,
+} from "aio";
+import { rejection, runVirtual } from "../helpers.ts";
+
+describe("timeout", () => {
+  test("cancels the body on expiry; the body sees CancelledError and the caller TimeoutError", async () => {
+    const log: string[] = [];
+    const e = await runVirtual(async () => {
+      const err = await rejection(
+        timeout(3000, async () => {
+          try {
+            await sleep(10_000);
+          } catch (inner) {
+            log.push(`body saw ${(inner as Error).name} at ${now()}`);
+            throw inner;
+          }
+        }),
+      );
+      log.push(`caller resumed at ${now()}`);
+      return err;
+    });
+    assert.ok(e instanceof TimeoutError);
+    assert.ok((e as TimeoutError).cause instanceof CancelledError);
+    assert.equal((e as TimeoutError).code, "ERR_AIO_TIMEOUT");
+    assert.deepEqual(log, ["body saw CancelledError at 3000", "caller resumed at 3000"]);
+  });
+
+  test("returns the body's result when it finishes in time and leaves no cancel behind", async () => {
+    await runVirtual(async () => {
+      assert.equal(await timeout(100, () => sleep(50, "ok")), "ok");
+      assert.equal((currentTask() as Task<unknown>).cancelling(), 0);
+      await sleep(1000); // the expired deadline must not fire later
+    });
+  });
+
+  test("a cancel from outside stays a CancelledError", async () => {
+    await runVirtual(async () => {
+      const t = createTask(() => timeout(1000, () => sleep(5000)));
+      await sleep(10);
+      t.cancel();
+      const e = await rejection(t);
+      assert.ok(isCancelledError(e));
+      assert.ok(!(e instanceof TimeoutError));
+    });
+  });
+
+  test("in nested scopes only the one that expired turns the cancellation into TimeoutError", async () => {
+    await runVirtual(async () => {
+      const outer = await rejection(
+        timeout(100, async () => {
+          try {
+            await timeout(1000, () => sleep(5000));
+          } catch (e) {
+            assert.ok(isCancelledError(e), "the inner scope did not expire: CancelledError passes through it");
+            throw e;
+          }
+        }),
+      );
+      assert.ok(outer instanceof TimeoutError);
+      assert.equal(now(), 100);
+
+      const inner = await timeout(1000, async () => {
+        try {
+          await timeout(100, () => sleep(5000));
+        } catch (e) {
+          return e;
+        }
+      });
+      assert.ok(inner instanceof TimeoutError);
+      assert.equal(now(), 200);
+    });
+  });
+
+  test("null means no deadline, and the scope can be rescheduled from the body", async () => {
+    await runVirtual(async () => {
+      assert.equal(await timeout(null, () => sleep(100_000, "done")), "done");
+      const start = now();
+      const e = await rejection(
+        timeout(null, async (scope) => {
+          assert.equal(scope.when(), null);
+          scope.reschedule(now() + 50);
+          await sleep(1000);
+        }),
+      );
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(now() - start, 50);
+    });
+  });
+
+  test("a deadline in the past expires at the body's first await", async () => {
+    await runVirtual(async () => {
+      let reached = false;
+      const e = await rejection(
+        timeoutAt(now() - 10, async () => {
+          reached = true;
+          await sleep(1);
+        }),
+      );
+      assert.ok(reached);
+      assert.ok(e instanceof TimeoutError);
+    });
+  });
+
+  test("bad arguments throw at once, naming the argument", () => {
+    assert.throws(
+      () => timeout("3s" as never, async () => {}),
+      /Expected `ms` to be a number of milliseconds or null, got `"3s"` \(string\)/,
+    );
+    assert.throws(() => timeout(NaN, async () => {}), /Expected `ms`/);
+    assert.throws(() => timeout(10, "x" as never), /Expected `body` to be a function/);
+    assert.throws(() => timeoutAt({} as never, async () => {}), /Expected `deadline`/);
+  });
+
+  test("works outside run(), in plain async code", async () => {
+    const e = await rejection(timeout(5, () => sleep(10_000)));
+    assert.ok(e instanceof TimeoutError);
+  });
+});
+
+describe("waitFor", () => {
+  test("gives up on a function after the timeout, cancelling it", async () => {
+    const log: string[] = [];
+    const e = await runVirtual(() =>
+      rejection(
+        waitFor(async () => {
+          try {
+            await sleep(10_000);
+          } finally {
+            log.push(`cleanup at ${now()}`);
+          }
+        }, 3000),
+      ),
+    );
+    assert.ok(e instanceof TimeoutError);
+    assert.ok((e as Error).cause instanceof CancelledError);
+    assert.deepEqual(log, ["cleanup at 3000"]);
+  });
+
+  test("cancels a task it was given and returns results in time", async () => {
+    await runVirtual(async () => {
+      const t = createTask(() => sleep(5000));
+      await rejection(waitFor(t, 100));
+      assert.ok(t.cancelled());
+      assert.equal(await waitFor(() => sleep(10, "v"), 100), "v");
+      assert.equal(await waitFor(Promise.resolve(4), null), 4);
+    });
+  });
+
+  test("stops an inline call whose sleeps belong to the caller", async () => {
+    async function slowApi() {
+      await sleep(10_000);
+      return "data";
+    }
+    await runVirtual(async () => {
+      const e = await rejection(waitFor(slowApi(), 3000));
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(now(), 3000);
+    });
+  });
+
+  test("a timeout of 0 or less gives the work no time (asyncio treats -1 as 0)", async () => {
+    await runVirtual(async () => {
+      let ran = false;
+      const e = await rejection(
+        waitFor(async () => {
+          ran = true;
+        }, -1),
+      );
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(ran, false);
+      const done = createTask(async () => 3);
+      await sleep(0);
+      assert.equal(await waitFor(done, 0), 3, "a finished task's result is returned");
+    });
+  });
+
+  test("the awaited work's own error passes through unchanged", async () => {
+    await runVirtual(async () => {
+      const e = await rejection(
+        waitFor(async () => {
+          throw new RangeError("own");
+        }, 100),
+      );
+      assert.ok(e instanceof RangeError);
+    });
+  });
+
+  test("a non-awaitable or a bad timeout throws at once", () => {
+    assert.throws(() => waitFor(3 as never, 10), /Expected `aw` to be an awaitable/);
+    assert.throws(() => waitFor(Promise.resolve(), "1" as never), /Expected `ms`/);
+  });
+});

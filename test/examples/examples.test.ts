@@ -1,0 +1,90 @@
+// The seed lesson's programs, run as a user runs them (`node examples/x.ts`),
+// with their output compared line for line. Real clock, so the only timing
+// checks are generous guards that catch sequential running or a process kept
+// alive by timed-out work; the exact timing is tested on VirtualClock elsewhere.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+interface Outcome {
+  lines: string[];
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+}
+
+/** Runs a repo file with this Node, as `node <file>` would, and collects what it printed. */
+async function runFile(relative: string): Promise<Outcome> {
+  const file = fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+  const started = performance.now();
+  const child = spawn(process.execPath, [file], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+  const ms = performance.now() - started;
+  return { lines: stdout.split("\n").filter((line) => line !== ""), stderr, code, signal, ms };
+}
+
+function assertSucceeded(outcome: Outcome): void {
+  assert.equal(outcome.signal, null);
+  assert.equal(outcome.code, 0, `exit code ${outcome.code}; stderr:\n${outcome.stderr}`);
+  assert.equal(outcome.stderr, "");
+}
+
+const BREAKFAST = [
+  "Boiling water...",
+  "Toasting bread...",
+  "Toast is ready!",
+  "Tea is ready!",
+  "Breakfast: chai + toast",
+];
+const EMAILS = [
+  "Tasks created, doing other work...",
+  "Sending email to riya@shurai.com...",
+  "Sending email to arjun@shurai.com...",
+  "Email sent to riya@shurai.com",
+  "Email sent to arjun@shurai.com",
+];
+const TIMEOUT = ["Request timed out after 3 seconds"];
+
+// Each test waits on a child process for seconds of real time: run them side by side.
+describe("the lesson's programs", { concurrency: true }, () => {
+  test("breakfast: tea and toast are made concurrently (3 s, not 5 s)", async () => {
+    const outcome = await runFile("examples/breakfast.ts");
+    assertSucceeded(outcome);
+    assert.deepEqual(outcome.lines, BREAKFAST);
+    assert.ok(outcome.ms < 4500, `took ${Math.round(outcome.ms)} ms: did gather run them one after the other?`);
+  });
+
+  test("emails: tasks start when main yields, and both emails are sent together", async () => {
+    const outcome = await runFile("examples/emails.ts");
+    assertSucceeded(outcome);
+    // Both are sending before either is sent: the order alone shows they ran concurrently.
+    assert.deepEqual(outcome.lines, EMAILS);
+  });
+
+  test("timeout: waitFor gives up at 3 s and the process exits then, not at 10 s", async () => {
+    const outcome = await runFile("examples/timeout.ts");
+    assertSucceeded(outcome);
+    assert.deepEqual(outcome.lines, TIMEOUT);
+    assert.ok(outcome.ms < 8000, `took ${Math.round(outcome.ms)} ms: the timed-out call kept the process alive`);
+  });
+
+  test("npm start runs every program in order, each under its heading", async () => {
+    const outcome = await runFile("scripts/start.ts");
+    assertSucceeded(outcome);
+    assert.deepEqual(outcome.lines, [
+      "== breakfast (gather) ==",
+      ...BREAKFAST,
+      "== emails (createTask) ==",
+      ...EMAILS,
+      "== timeout (waitFor) ==",
+      ...TIMEOUT,
+    ]);
+  });
+});
