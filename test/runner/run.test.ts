@@ -65,7 +65,7 @@ describe("run", () => {
     );
     assert.equal(reports.length, 1);
     assert.match(reports[0]?.message ?? "", /never retrieved/);
-    assert.equal((reports[0]?.error as Error).message, "nobody looked");
+    assert.equal((reports[0]?.error as Error | undefined)?.message, "nobody looked");
     assert.equal(reports[0]?.task?.name, "lonely");
   });
 
