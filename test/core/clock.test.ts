@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { createServer, get } from "node:http";
+import { describe, test } from "node:test";
+import { createTask, ensureFuture, now, run, sleep, TimeoutError, waitFor } from "aio";
+import { VirtualClock } from "aio/testing";
+import fc from "fast-check";
+import { rejection, runVirtual } from "../helpers.ts";
+
+describe("sleep", () => {
+  test("wakes sleepers in deadline order, first-in first-out for equal deadlines", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 60 }), async (delays) => {
+        const woke: number[] = [];
+        await runVirtual(async () => {
+          const tasks = delays.map((d, i) =>
+            createTask(async () => {
+              await sleep(d);
+              woke.push(i);
+            }),
+          );
+          for (const t of tasks) await t;
+        });
+        const expected = delays.map((d, i) => [d, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        assert.deepEqual(
+          woke,
+          expected.map(([, i]) => i),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test("resolves with the given value", async () => {
+    assert.equal(await runVirtual(() => sleep(10, "v")), "v");
+  });
+
+  test("sleep(0) and negative delays yield once to the other ready tasks", async () => {
+    const log: string[] = [];
+    await runVirtual(async () => {
+      const t = createTask(async () => {
+        log.push("other");
+      });
+      await sleep(-5);
+      log.push("main");
+      await t;
+      assert.equal(now(), 0);
+    });
+    assert.deepEqual(log, ["other", "main"]);
+  });
+
+  test("rejects a delay that is not a number", () => {
+    assert.throws(() => sleep(Number.NaN), /Expected `ms` to be a number of milliseconds, got `NaN` \(number\)/);
+    assert.throws(() => sleep("10" as never), /Expected `ms` to be a number of milliseconds, got `"10"` \(string\)/);
+  });
+
+  test("sleep(Infinity) waits until cancelled and does not move virtual time to infinity", async () => {
+    await runVirtual(async () => {
+      const forever = createTask(() => sleep(Number.POSITIVE_INFINITY));
+      await sleep(5);
+      forever.cancel();
+      await rejection(forever);
+      assert.equal(now(), 5);
+    });
+  });
+
+  test("on the real clock, waits at least the delay", async () => {
+    const elapsed = await run(
+      async () => {
+        const start = now();
+        await sleep(30);
+        return now() - start;
+      },
+      { handleSignals: false },
+    );
+    assert.ok(elapsed >= 30, `woke after ${elapsed} ms`);
+  });
+
+  test("a cancelled long sleep does not keep the process alive", async () => {
+    // Outside run(): the default loop; the cancel must remove the timer.
+    const started = performance.now();
+    await assert.rejects(
+      waitFor(() => sleep(60_000), 10),
+      TimeoutError,
+    );
+    assert.ok(performance.now() - started < 30_000);
+  });
+});
+
+describe("VirtualClock", () => {
+  test("advance() fires due timers in order outside run()", () => {
+    const clock = new VirtualClock({ start: 100 });
+    assert.equal(clock.now(), 100);
+    clock.advance(50);
+    assert.equal(clock.now(), 150);
+    assert.throws(() => clock.advance(-1), /Expected `ms` to be a non-negative number/);
+    assert.throws(() => new VirtualClock({ realIdle: -1 }), /Expected `realIdle`/);
+  });
+
+  test("without realIdle, a wait on real I/O is overtaken by virtual time", async () => {
+    const server = createServer((_req, res) => {
+      setTimeout(() => res.end("late"), 40);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    const fetchText = () =>
+      new Promise<string>((resolve, reject) => {
+        get({ host: "127.0.0.1", port, path: "/" }, (res) => {
+          let body = "";
+          res.on("data", (c) => {
+            body += c;
+          });
+          res.on("end", () => resolve(body));
+        }).on("error", reject);
+      });
+    try {
+      const overtaken = await run(() => rejection(waitFor(ensureFuture(fetchText()), 1000)), {
+        clock: new VirtualClock(),
+        handleSignals: false,
+      });
+      assert.ok(overtaken instanceof TimeoutError);
+      const text = await run(() => waitFor(ensureFuture(fetchText()), 1000), {
+        clock: new VirtualClock({ realIdle: 200 }),
+        handleSignals: false,
+      });
+      assert.equal(text, "late");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
