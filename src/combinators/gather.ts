@@ -95,7 +95,8 @@ class GatherState {
       const error = f.exception();
       return error !== undefined ? error : f.result();
     });
-    if (outer.cancelRequested) outer.setException(new CancelledError());
+    // As asyncio: the last child's cancellation (with its message) ends the gather.
+    if (outer.cancelRequested) outer.setException(child.cancelled() ? child._error() : new CancelledError());
     else outer.setResult(results);
   }
 }

@@ -17,6 +17,7 @@ const ENTERED = 1;
 const EXPIRING = 2;
 const EXPIRED = 3;
 const EXITED = 4;
+const STATE_NAMES = ["created", "active", "expiring", "expired", "finished"];
 
 /**
  * A timeout scope, as asyncio's `Timeout`: what `timeout()` and `timeoutAt()`
@@ -36,13 +37,15 @@ export class Timeout implements Timer, Runnable {
   private generation = 0;
   private queuedGeneration = -1;
 
-  /** The message of the `TimeoutError` on expiry. */
-  private readonly message: string;
+  /** Who made the scope and with what limit: the `TimeoutError`'s message, built only on expiry. */
+  private readonly kind: "timeout" | "timeoutAt" | "waitFor";
+  private readonly limit: number | null;
 
   /** @internal Use `timeout()` or `timeoutAt()`. */
-  constructor(deadline: number | null, message: string) {
+  constructor(deadline: number | null, kind: "timeout" | "timeoutAt" | "waitFor" = "timeoutAt", limit = deadline) {
     this.deadline = deadline;
-    this.message = message;
+    this.kind = kind;
+    this.limit = limit;
   }
 
   /** The deadline, in loop time (ms), or `null` for none. */
@@ -66,9 +69,8 @@ export class Timeout implements Timer, Runnable {
       throw argumentError("deadline", "a loop time in ms or null", deadline);
     }
     if (this.state === CREATED) throw new InvalidStateError("Timeout has not been entered");
-    if (this.state !== ENTERED) {
-      throw new InvalidStateError(`Cannot change state of ${this.expired() ? "expiring" : "finished"} Timeout`);
-    }
+    if (this.state !== ENTERED)
+      throw new InvalidStateError(`Cannot change state of ${STATE_NAMES[this.state]} Timeout`);
     this.deadline = deadline;
     this.unschedule();
     if (deadline === null) return;
@@ -113,7 +115,11 @@ export class Timeout implements Timer, Runnable {
       // Only if no cancel from elsewhere arrived meanwhile is the cancellation ours.
       const cancelled = failed ? asCancelledError(error) : undefined;
       if (task._uncancel() <= this.cancellingBefore && cancelled !== undefined) {
-        return new TimeoutError(this.message, { cause: cancelled });
+        const message =
+          this.kind === "timeoutAt"
+            ? `timeoutAt(${this.limit}) expired`
+            : `${this.kind}() timed out after ${this.limit} ms`;
+        return new TimeoutError(message, { cause: cancelled });
       }
     } else if (this.state === ENTERED) this.state = EXITED;
     return error;
@@ -125,8 +131,7 @@ export class Timeout implements Timer, Runnable {
   }
 
   toString(): string {
-    const names = ["created", "active", "expiring", "expired", "finished"];
-    return `<Timeout [${names[this.state]}] when=${this.deadline}>`;
+    return `<Timeout [${STATE_NAMES[this.state]}] when=${this.deadline}>`;
   }
 }
 
@@ -151,7 +156,7 @@ export function timeoutAt<T>(deadline: number | null, body: (scope: Timeout) => 
     throw argumentError("deadline", "a loop time in ms or null", deadline);
   }
   checkBody(body);
-  return inTask(() => runScope(new Timeout(deadline, `timeoutAt(${deadline}) expired`), body));
+  return inTask(() => runScope(new Timeout(deadline), body));
 }
 
 /**
@@ -188,7 +193,7 @@ export function timeout<T>(ms: number | null, body: (scope: Timeout) => PromiseL
   checkBody(body);
   return inTask(() => {
     const task = current() as Task<unknown>;
-    return runScope(new Timeout(ms === null ? null : task._loop.now() + ms, `timeout(${ms}) expired`), body);
+    return runScope(new Timeout(ms === null ? null : task._loop.now() + ms, "timeout", ms), body);
   });
 }
 

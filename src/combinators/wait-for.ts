@@ -83,6 +83,6 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
     }
     const task = current() as Task<unknown>;
     const deadline = ms === null ? null : task._loop.now() + ms;
-    return runScope(new Timeout(deadline, `waitFor() timed out after ${ms} ms`), () => future);
+    return runScope(new Timeout(deadline, "waitFor", ms), () => future);
   });
 }

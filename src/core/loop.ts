@@ -114,7 +114,7 @@ export class Loop {
     if (!this.scheduled) {
       this.scheduled = true;
       // Callbacks run outside any task, as asyncio's do.
-      storage.exit(queueMicrotask, this.drain);
+      storage.exit(this.schedule, this.drain);
     }
   }
 
@@ -199,6 +199,7 @@ export class Loop {
       const queue = this.queue;
       const r = queue[this.head] as Runnable;
       queue[this.head++] = undefined;
+      this.streak++;
       const started = this.debug ? this.clock.realNow() : 0;
       try {
         r.run();
@@ -210,7 +211,6 @@ export class Loop {
         this.queue.length = 0;
         this.head = 0;
         this.scheduled = false;
-        this.streak = 0;
         // In debug mode a resumed task's continuation still needs timing.
         if (this.probe !== undefined) queueMicrotask(this.probeEnd);
         this.clock.idle();
@@ -221,16 +221,40 @@ export class Loop {
         this.queue = this.queue.slice(this.head);
         this.head = 0;
       }
-      if (++this.streak >= DRAIN_BUDGET) {
-        this.streak = 0;
-        setImmediate(this.drain);
+      if (r.resumes === true) {
+        this.schedule(this.afterResume);
         return;
       }
-      if (r.resumes === true) {
-        queueMicrotask(this.drain);
+      if (this.streak >= DRAIN_BUDGET) {
+        this.schedule(this.drain);
         return;
       }
     }
+  };
+
+  /**
+   * Queues `step` as a microtask; but once DRAIN_BUDGET callbacks have run
+   * since Node's event loop last turned, as a macrotask (setImmediate), so
+   * that timers and I/O are never starved by tasks that keep yielding to
+   * each other (asyncio polls I/O between iterations for the same reason).
+   * The count is never reset by the queue running dry: a task that yields
+   * with `sleep(0)` in a loop empties the queue at every turn.
+   */
+  private readonly schedule = (step: () => void): void => {
+    if (this.streak >= DRAIN_BUDGET) {
+      this.streak = 0;
+      setImmediate(this.drain);
+    } else queueMicrotask(step);
+  };
+
+  /**
+   * The step after a callback that resumed a task: two microtask hops, so
+   * that the task's continuation runs first and, if the task then returns,
+   * the settling of its function's promise too (it is done before the next
+   * callback runs, as in asyncio where a task's step ends with its return).
+   */
+  private readonly afterResume = (): void => {
+    queueMicrotask(this.drain);
   };
 
   // ── Debug mode: which task blocked the loop ──

@@ -129,3 +129,26 @@ describe("VirtualClock", () => {
     }
   });
 });
+
+describe("the loop and Node's event loop", () => {
+  test("tasks that keep yielding to each other do not starve timers and I/O", async () => {
+    const spins = await run(
+      async () => {
+        let n = 0;
+        try {
+          await waitFor(async () => {
+            for (;;) {
+              await sleep(0);
+              n++;
+            }
+          }, 30);
+        } catch (e) {
+          if (!(e instanceof TimeoutError)) throw e;
+        }
+        return n;
+      },
+      { handleSignals: false },
+    );
+    assert.ok(spins > 0);
+  });
+});

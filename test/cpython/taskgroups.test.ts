@@ -1,0 +1,670 @@
+// Behaviour cases translated from CPython's Lib/test/test_asyncio/test_taskgroups.py.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  CancelledError,
+  createTask,
+  currentTask,
+  ExceptionGroup,
+  Future,
+  InvalidStateError,
+  now,
+  sleep,
+  type Task,
+  TaskGroup,
+  taskGroup,
+} from "aio";
+import { rejection, runVirtual } from "../helpers.ts";
+
+class MyExc extends Error {
+  override name = "MyExc";
+}
+class ZeroDivision extends Error {
+  override name = "ZeroDivision";
+}
+class ValueErr extends Error {
+  override name = "ValueErr";
+}
+
+/** The set of error class names in a group, as CPython's get_error_types. */
+function errorTypes(eg: unknown): Set<string> {
+  assert.ok(eg instanceof ExceptionGroup, `expected an ExceptionGroup, got ${String(eg)}`);
+  return new Set(eg.errors.map((e) => (e as Error).constructor.name));
+}
+
+function expectGroup(e: unknown, ...names: string[]): ExceptionGroup {
+  assert.deepEqual(errorTypes(e), new Set(names));
+  return e as ExceptionGroup;
+}
+
+function expectCancelled(e: unknown): void {
+  assert.ok(e instanceof CancelledError, `expected CancelledError, got ${String(e)}`);
+}
+
+const crashAfter = (ms: number, make: () => Error) => async () => {
+  await sleep(ms);
+  throw make();
+};
+
+// test_taskgroups.py: test_taskgroup_01, test_taskgroup_02
+test("the group waits for every child, including one created after the body slept", async () => {
+  await runVirtual(async () => {
+    let t1: Task<number> | undefined;
+    let t2: Task<number> | undefined;
+    await taskGroup(async (g) => {
+      t1 = g.createTask(async () => {
+        await sleep(100);
+        return 42;
+      });
+      await sleep(150);
+      t2 = g.createTask(async () => {
+        await sleep(200);
+        return 11;
+      });
+    });
+    assert.equal(t1?.result(), 42);
+    assert.equal(t2?.result(), 11);
+    assert.equal(now(), 350);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_03
+test("cancelling one child explicitly leaves the group and the other children working", async () => {
+  await runVirtual(async () => {
+    let t1: Task<number> | undefined;
+    let t2: Task<number> | undefined;
+    await taskGroup(async (g) => {
+      t1 = g.createTask(async () => {
+        await sleep(1000);
+        return 42;
+      });
+      await sleep(150);
+      t1.cancel();
+      t2 = g.createTask(async () => {
+        await sleep(200);
+        return 11;
+      });
+    });
+    assert.equal(t1?.cancelled(), true);
+    assert.equal(t2?.result(), 11);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_04
+test("a failing child cancels its sibling; the code after the group never runs", async () => {
+  await runVirtual(async () => {
+    let num = 0;
+    let t2Cancel = false;
+    let t2: Task<void> | undefined;
+    const runner = createTask(async () => {
+      await taskGroup(async (g) => {
+        g.createTask(crashAfter(100, () => new ZeroDivision()));
+        t2 = g.createTask(async () => {
+          try {
+            await sleep(1000);
+          } catch (e) {
+            t2Cancel = true;
+            throw e;
+          }
+          num += 1;
+        });
+      });
+      num += 10;
+    });
+    expectGroup(await rejection(runner), "ZeroDivision");
+    assert.equal(num, 0);
+    assert.equal(t2Cancel, true);
+    assert.equal(t2?.cancelled(), true);
+  });
+});
+
+// test_taskgroups.py: test_cancel_children_on_child_error
+test("children failing together all end up in the group, and the body is cancelled", async () => {
+  await runVirtual(async () => {
+    let num = 0;
+    let t2Cancel = false;
+    let runnerCancel = false;
+    const runner = createTask(async () => {
+      await taskGroup(async (g) => {
+        for (let i = 0; i < 3; i++) g.createTask(crashAfter(100, () => new ZeroDivision()));
+        g.createTask(async () => {
+          try {
+            await sleep(5000);
+          } catch (e) {
+            t2Cancel = true;
+            throw e;
+          }
+          num += 1;
+        });
+        try {
+          await sleep(10_000);
+        } catch (e) {
+          runnerCancel = true;
+          throw e;
+        }
+      });
+      num += 10;
+    });
+    const eg = expectGroup(await rejection(runner), "ZeroDivision");
+    assert.equal(eg.errors.length, 3);
+    assert.equal(num, 0);
+    assert.equal(t2Cancel, true);
+    assert.equal(runnerCancel, true);
+    assert.equal(now(), 100);
+  });
+});
+
+// test_taskgroups.py: test_cancellation
+test("a cancel from outside cancels every child and comes out as the CancelledError, message kept", async () => {
+  await runVirtual(async () => {
+    let num = 0;
+    const r = createTask(async () => {
+      await taskGroup(async (g) => {
+        for (let i = 0; i < 5; i++) {
+          g.createTask(async () => {
+            try {
+              await sleep(5000);
+            } catch (e) {
+              num += 1;
+              throw e;
+            }
+          });
+        }
+      });
+    });
+    await sleep(100);
+    assert.equal(r.done(), false);
+    r.cancel("test");
+    const e = await rejection(r);
+    expectCancelled(e);
+    assert.equal((e as Error).message, "test");
+    assert.equal(num, 5);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_07, test_taskgroup_17
+test("a cancel from outside reaches the body as well as the children", async () => {
+  await runVirtual(async () => {
+    for (const children of [5, 0]) {
+      let num = 0;
+      const r = createTask(async () => {
+        await taskGroup(async (g) => {
+          for (let i = 0; i < children; i++) {
+            g.createTask(async () => {
+              try {
+                await sleep(5000);
+              } catch (e) {
+                num += 1;
+                throw e;
+              }
+            });
+          }
+          try {
+            await sleep(10_000);
+          } catch (e) {
+            num += 10;
+            throw e;
+          }
+        });
+      });
+      await sleep(100);
+      assert.equal(r.done(), false);
+      r.cancel();
+      expectCancelled(await rejection(r));
+      assert.equal(num, children + 10);
+    }
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_08
+test("children failing while a cancel from outside shuts the group give an ExceptionGroup", async () => {
+  await runVirtual(async () => {
+    const r = createTask(async () => {
+      await taskGroup(async (g) => {
+        for (let i = 0; i < 5; i++) {
+          g.createTask(async () => {
+            try {
+              await sleep(10_000);
+            } catch {
+              // replaced by the error below, as a `raise` in `finally` does
+            }
+            throw new ZeroDivision();
+          });
+        }
+        await sleep(10_000);
+      });
+    });
+    await sleep(100);
+    assert.equal(r.done(), false);
+    r.cancel();
+    expectGroup(await rejection(r), "ZeroDivision");
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_09, test_taskgroup_10
+test("an error in the body cancels the children and comes out in an ExceptionGroup", async () => {
+  await runVirtual(async () => {
+    for (const bodySleeps of [true, false]) {
+      let t1: Task<number> | undefined;
+      let t2: Task<number> | undefined;
+      const e = await rejection(
+        taskGroup(async (g) => {
+          t1 = g.createTask(async () => {
+            await sleep(1000);
+            return 42;
+          });
+          t2 = g.createTask(async () => {
+            await sleep(2000);
+            return 11;
+          });
+          if (bodySleeps) await sleep(100);
+          throw new ZeroDivision();
+        }),
+      );
+      expectGroup(e, "ZeroDivision");
+      assert.equal(t1?.cancelled(), true);
+      assert.equal(t2?.cancelled(), true);
+    }
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_11
+test("a cancel from outside through nested groups with failing children nests the ExceptionGroups", async () => {
+  await runVirtual(async () => {
+    const r = createTask(async () => {
+      await taskGroup(async () => {
+        await taskGroup(async (g2) => {
+          for (let i = 0; i < 5; i++) {
+            g2.createTask(async () => {
+              try {
+                await sleep(10_000);
+              } catch {
+                // replaced by the error below, as a `raise` in `finally` does
+              }
+              throw new ZeroDivision();
+            });
+          }
+          await sleep(10_000);
+        });
+      });
+    });
+    await sleep(100);
+    r.cancel();
+    const e = expectGroup(await rejection(r), "ExceptionGroup");
+    expectGroup(e.errors[0], "ZeroDivision");
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_13
+test("a child of the outer group failing cancels a nested group, which adds no error of its own", async () => {
+  await runVirtual(async () => {
+    const r = createTask(async () => {
+      await taskGroup(async (g1) => {
+        g1.createTask(crashAfter(100, () => new ValueErr()));
+        await taskGroup(async (g2) => {
+          g2.createTask(crashAfter(10_000, () => new ValueErr()));
+        });
+      });
+    });
+    const e = expectGroup(await rejection(r), "ValueErr");
+    assert.equal(e.errors.length, 1);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_14
+test("a child of a nested group failing gives the outer group a nested ExceptionGroup", async () => {
+  await runVirtual(async () => {
+    const r = createTask(async () => {
+      await taskGroup(async (g1) => {
+        g1.createTask(crashAfter(10_000, () => new ValueErr()));
+        await taskGroup(async (g2) => {
+          g2.createTask(crashAfter(100, () => new ValueErr()));
+        });
+      });
+    });
+    const e = expectGroup(await rejection(r), "ExceptionGroup");
+    expectGroup(e.errors[0], "ValueErr");
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_15, test_taskgroup_16
+test("a child failing while the body cleans up after an outside cancel gives an ExceptionGroup", async () => {
+  await runVirtual(async () => {
+    for (const nested of [false, true]) {
+      const inner = async () => {
+        await taskGroup(async (g1) => {
+          g1.createTask(crashAfter(300, () => new ZeroDivision()));
+          try {
+            await sleep(10_000);
+          } catch (e) {
+            await sleep(500);
+            throw e;
+          }
+        });
+      };
+      const r = createTask(
+        nested
+          ? async () => {
+              await createTask(inner);
+            }
+          : inner,
+      );
+      await sleep(100);
+      assert.equal(r.done(), false);
+      r.cancel();
+      expectGroup(await rejection(r), "ZeroDivision");
+    }
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_18
+test("a body that turns the outside cancel into an error gets that error in an ExceptionGroup", async () => {
+  await runVirtual(async () => {
+    let num = 0;
+    const r = createTask(async () => {
+      await taskGroup(async () => {
+        try {
+          await sleep(10_000);
+        } catch {
+          num += 10;
+          throw new MyExc();
+        }
+      });
+    });
+    await sleep(100);
+    r.cancel();
+    expectGroup(await rejection(r), "MyExc");
+    assert.equal(num, 10);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_19
+test("an error raised by the body while it is cancelled joins the child's error", async () => {
+  await runVirtual(async () => {
+    const nested = async () => {
+      try {
+        await sleep(10_000);
+      } catch {
+        // replaced by the error below, as a `raise` in `finally` does
+      }
+      throw new MyExc();
+    };
+    const r = createTask(async () => {
+      await taskGroup(async (g) => {
+        g.createTask(crashAfter(100, () => new ZeroDivision()));
+        await nested();
+      });
+    });
+    expectGroup(await rejection(r), "MyExc", "ZeroDivision");
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_22
+test("cancelling the task of a group early comes out as CancelledError", async () => {
+  await runVirtual(async () => {
+    const r = createTask(async () => {
+      await taskGroup(async (g) => {
+        g.createTask(() => sleep(1000));
+        g.createTask(() => sleep(2000));
+      });
+    });
+    await sleep(50);
+    r.cancel();
+    expectCancelled(await rejection(r));
+    assert.equal(now(), 50);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_23
+test("finished children leave the group as they finish", async () => {
+  await runVirtual(async () => {
+    await taskGroup(async (g) => {
+      for (let count = 0; count < 10; count++) {
+        await sleep(100);
+        g.createTask(() => sleep(300));
+        if (count === 5) assert.ok(g.size < 5);
+      }
+      await sleep(1350);
+      assert.equal(g.size, 0);
+    });
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_24, test_taskgroup_25
+test("children may start more children in their group, which waits for all of them", async () => {
+  await runVirtual(async () => {
+    let nhydras = 0;
+    const hydra = (g: TaskGroup) => async (): Promise<void> => {
+      nhydras += 1;
+      await sleep(10);
+      g.createTask(hydra(g));
+      g.createTask(hydra(g));
+    };
+    const hercules = async () => {
+      while (nhydras < 10) await sleep(15);
+      throw new ZeroDivision();
+    };
+    const e = await rejection(
+      taskGroup(async (g) => {
+        g.createTask(hydra(g));
+        g.createTask(hercules);
+      }),
+    );
+    expectGroup(e, "ZeroDivision");
+    assert.ok(nhydras >= 10);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_task_name, test_name
+test("a child created with a name carries it", async () => {
+  await runVirtual(async () => {
+    let seen: string | undefined;
+    await taskGroup(async (g) => {
+      const t = g.createTask(
+        async () => {
+          seen = currentTask()?.name;
+          await sleep(0);
+        },
+        { name: "yolo" },
+      );
+      assert.equal(t.name, "yolo");
+    });
+    assert.equal(seen, "yolo");
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_no_create_task_after_failure
+test("once a child failed, creating a task in the group is refused", async () => {
+  await runVirtual(async () => {
+    let refused: unknown;
+    const coro1 = async () => {
+      await sleep(1);
+      throw new ZeroDivision();
+    };
+    const e = await rejection(
+      taskGroup(async (g) => {
+        g.createTask(coro1);
+        g.createTask(async () => {
+          try {
+            await sleep(1000);
+          } catch {
+            try {
+              g.createTask(coro1);
+            } catch (err) {
+              refused = err;
+            }
+          }
+        });
+      }),
+    );
+    expectGroup(e, "ZeroDivision");
+    assert.ok(refused instanceof InvalidStateError);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_context_manager_exit_raises
+test("a body whose cleanup throws while a child fails gives both errors and no leftover cancel", async () => {
+  await runVirtual(async () => {
+    class Custom extends Error {}
+    const main = createTask(async () => {
+      const task = currentTask() as Task<unknown>;
+      try {
+        await taskGroup(async (tg) => {
+          try {
+            tg.createTask(async () => {
+              throw new Custom();
+            });
+            await sleep(1000);
+          } catch {
+            // replaced by the error below, as a `raise` in `finally` does
+          }
+          throw new Custom();
+        });
+      } catch (e) {
+        assert.ok(e instanceof ExceptionGroup);
+        assert.equal(e.errors.length, 2);
+        assert.ok(e.errors.every((x) => x instanceof Custom));
+        return task.cancelling();
+      }
+      assert.fail("Custom not raised");
+    });
+    assert.equal(await main, 0);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_finished, test_coro_closed_when_tg_closed
+test("creating a task in a finished group is refused and runs nothing", async () => {
+  await runVirtual(async () => {
+    let saved: TaskGroup | undefined;
+    await taskGroup(async (tg) => {
+      saved = tg;
+    });
+    let ran = false;
+    assert.throws(
+      () =>
+        saved?.createTask(async () => {
+          ran = true;
+        }),
+      (e) => e instanceof InvalidStateError && /finished/.test(e.message),
+    );
+    await sleep(0);
+    assert.equal(ran, false);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_not_entered
+test("creating a task in a group that was never entered is refused", async () => {
+  await runVirtual(async () => {
+    const tg = new TaskGroup();
+    assert.throws(
+      () => tg.createTask(() => sleep(0)),
+      (e) => e instanceof InvalidStateError && /not been entered/.test(e.message),
+    );
+  });
+});
+
+// test_taskgroups.py: test_cancelling_level_preserved, test_cancellation_does_not_leak_out_of_tg
+test("after a group failed through a child, the caller's cancel count is back to 0 and it runs on", async () => {
+  await runVirtual(async () => {
+    const e = await rejection(
+      taskGroup(async (tg) => {
+        tg.createTask(crashAfter(0, () => new MyExc()));
+      }),
+    );
+    expectGroup(e, "MyExc");
+    assert.equal(currentTask()?.cancelling(), 0);
+    await sleep(0);
+    await sleep(10);
+    assert.equal(now(), 10);
+  });
+});
+
+// test_taskgroups.py: test_nested_groups_both_cancelled
+test("nested groups that both fail restore the cancel count level by level", async () => {
+  await runVirtual(async () => {
+    let between: number | undefined;
+    let innerCaught = false;
+    const e = await rejection(
+      taskGroup(async (outerTg) => {
+        try {
+          await taskGroup(async (innerTg) => {
+            innerTg.createTask(crashAfter(0, () => new MyExc()));
+            outerTg.createTask(crashAfter(0, () => new ValueErr()));
+          });
+        } catch (err) {
+          expectGroup(err, "MyExc");
+          innerCaught = true;
+        }
+        between = currentTask()?.cancelling();
+      }),
+    );
+    assert.equal(innerCaught, true);
+    assert.equal(between, 1);
+    expectGroup(e, "ValueErr");
+    assert.equal(currentTask()?.cancelling(), 0);
+  });
+});
+
+// test_taskgroups.py: test_error_and_cancel
+test("a child error and an outside cancel at once: the group raises its errors and the cancel survives", async () => {
+  await runVirtual(async () => {
+    const event = new Future<void>();
+    const log: string[] = [];
+    const inner = async () => {
+      try {
+        await taskGroup(async (tg) => {
+          tg.createTask(async () => {
+            event.setResult();
+            await sleep(0);
+            throw new MyExc();
+          });
+          await sleep(1000);
+          log.push("sleep in group not cancelled");
+        });
+      } catch (e) {
+        expectGroup(e, "MyExc");
+        log.push(`caught, cancelling=${currentTask()?.cancelling()}`);
+      }
+      log.push(`after, cancelling=${currentTask()?.cancelling()}`);
+      await sleep(1000);
+      log.push("sleep after group not cancelled");
+    };
+    const t = createTask(inner);
+    await event;
+    assert.equal(t.cancelling(), 0);
+    t.cancel();
+    assert.equal(t.cancelling(), 1);
+    expectCancelled(await rejection(t));
+    assert.equal(t.cancelled(), true);
+    assert.deepEqual(log, ["caught, cancelling=1", "after, cancelling=1"]);
+  });
+});
+
+// test_taskgroups.py: test_cancels_task_if_created_during_creation
+test("a child created by a child that then fails at once still gets its sibling cancelled", async () => {
+  await runVirtual(async () => {
+    let ran = false;
+    let secondCancelled = false;
+    const e = await rejection(
+      taskGroup(async (tg) => {
+        const third = async () => {
+          throw new MyExc("third task failed");
+        };
+        tg.createTask(async () => {
+          tg.createTask(third);
+          try {
+            await sleep(0);
+            await sleep(0);
+          } catch (err) {
+            if (!(err instanceof CancelledError)) throw err;
+            secondCancelled = true;
+          }
+          ran = true;
+        });
+      }),
+    );
+    expectGroup(e, "MyExc");
+    assert.equal(ran, true);
+    assert.equal(secondCancelled, true);
+  });
+});

@@ -1,0 +1,984 @@
+// Behaviour cases translated from CPython's Lib/test/test_asyncio/test_tasks.py.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  asCompleted,
+  CancelledError,
+  createTask,
+  currentTask,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  Future,
+  gather,
+  InvalidStateError,
+  type LoopReport,
+  now,
+  shield,
+  sleep,
+  type Task,
+  TimeoutError,
+  wait,
+} from "aio";
+import { rejection, runVirtual } from "../helpers.ts";
+
+const isCancel =
+  (message: string) =>
+  (e: unknown): boolean =>
+    e instanceof CancelledError && e.message === message;
+
+async function expectCancelled(aw: PromiseLike<unknown>, message?: string): Promise<CancelledError> {
+  const e = await rejection(aw);
+  assert.ok(e instanceof CancelledError, `expected CancelledError, got ${String(e)}`);
+  if (message !== undefined) assert.equal(e.message, message);
+  return e;
+}
+
+// ── Tasks and cancellation ──
+
+// test_tasks.py: test_task_basics
+test("a task runs nested coroutines in turn and returns what they compute", async () => {
+  const result = await runVirtual(async () => {
+    const inner1 = async () => 42;
+    const inner2 = async () => 1000;
+    const t = createTask(async () => {
+      const a = await inner1();
+      const b = await inner2();
+      return a + b;
+    });
+    return await t;
+  });
+  assert.equal(result, 1042);
+});
+
+// test_tasks.py: test_cancel_with_message_before_starting_task
+test("cancelling a task before it starts never runs its body, and keeps the message", async () => {
+  await runVirtual(async () => {
+    let ran = false;
+    const t = createTask(async () => {
+      ran = true;
+      await sleep(10_000);
+    });
+    t.cancel("my message");
+    await wait([t]);
+    assert.equal(ran, false);
+    assert.equal(t.cancelled(), true);
+    assert.throws(() => t.exception(), isCancel("my message"));
+  });
+});
+
+// test_tasks.py: test_cancel
+test("cancelling a sleeping task ends it cancelled at once; cancelling it again returns false", async () => {
+  await runVirtual(async () => {
+    const t = createTask(async () => {
+      await sleep(10_000);
+      return 12;
+    });
+    await sleep(0);
+    assert.equal(t.cancel(), true);
+    await expectCancelled(t);
+    assert.equal(now(), 0);
+    assert.equal(t.done(), true);
+    assert.equal(t.cancelled(), true);
+    assert.equal(t.cancel(), false);
+  });
+});
+
+// test_tasks.py: test_cancel_inner_future, test_cancel_both_task_and_inner_future
+test("cancelling the future a task awaits ends the task cancelled, with or without a task cancel", async () => {
+  await runVirtual(async () => {
+    for (const alsoTask of [false, true]) {
+      const f = new Future<void>();
+      const t = createTask(async () => {
+        await f;
+        return 12;
+      });
+      await sleep(0);
+      f.cancel();
+      if (alsoTask) t.cancel();
+      await expectCancelled(t);
+      assert.equal(f.cancelled(), true);
+      assert.equal(t.cancelled(), true);
+    }
+  });
+});
+
+// test_tasks.py: test_cancel_task_catching
+test("a task that catches the CancelledError of its await may return a value instead", async () => {
+  await runVirtual(async () => {
+    const fut1 = new Future<void>();
+    const fut2 = new Future<void>();
+    const t = createTask(async () => {
+      await fut1;
+      try {
+        await fut2;
+      } catch (e) {
+        if (e instanceof CancelledError) return 42;
+        throw e;
+      }
+      return 0;
+    });
+    await sleep(0);
+    fut1.setResult();
+    await sleep(0);
+    t.cancel();
+    assert.equal(fut2.cancelled(), true);
+    assert.equal(await t, 42);
+    assert.equal(t.cancelled(), false);
+  });
+});
+
+// test_tasks.py: test_cancel_task_ignoring
+test("a task that ignores a cancel goes on to its next await unharmed", async () => {
+  await runVirtual(async () => {
+    const fut1 = new Future<void>();
+    const fut2 = new Future<void>();
+    const fut3 = new Future<number>();
+    const t = createTask(async () => {
+      await fut1;
+      try {
+        await fut2;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+      }
+      return await fut3;
+    });
+    await sleep(0);
+    fut1.setResult();
+    await sleep(0);
+    t.cancel();
+    assert.equal(fut2.cancelled(), true);
+    await sleep(0);
+    assert.equal(fut3.cancelled(), false);
+    fut3.setResult(42);
+    assert.equal(await t, 42);
+    assert.equal(fut3.cancelled(), false);
+    assert.equal(t.cancelled(), false);
+  });
+});
+
+// test_tasks.py: test_cancel_current_task
+test("a task that cancels itself is interrupted at its next await", async () => {
+  await runVirtual(async () => {
+    let reached = false;
+    const t = createTask(async () => {
+      currentTask()?.cancel();
+      await sleep(100_000);
+      reached = true;
+      return 12;
+    });
+    await expectCancelled(t);
+    assert.equal(reached, false);
+    assert.equal(now(), 0);
+    assert.equal(t.cancelled(), true);
+    assert.equal(t.cancel(), false);
+  });
+});
+
+// test_tasks.py: test_cancel_at_end
+test("a task that cancels itself and returns without awaiting still ends cancelled", async () => {
+  await runVirtual(async () => {
+    const t = createTask(async () => {
+      currentTask()?.cancel();
+      return 12;
+    });
+    await expectCancelled(t);
+    assert.equal(t.cancelled(), true);
+    assert.equal(t.cancel(), false);
+  });
+});
+
+// test_tasks.py: test_cancel_awaited_task
+test("a task that cancels itself and then awaits another task cancels that task and what it awaits", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    let nested: Task<void> | undefined;
+    const t = createTask(async () => {
+      nested = createTask(async () => {
+        await fut;
+      });
+      await sleep(0);
+      currentTask()?.cancel();
+      await nested;
+    });
+    await expectCancelled(t);
+    assert.equal(t.cancelled(), true);
+    assert.equal(nested?.cancelled(), true);
+    assert.equal(fut.cancelled(), true);
+  });
+});
+
+// test_tasks.py: test_cancelling
+test("cancelling() counts the cancel requests of a pending task", async () => {
+  await runVirtual(async () => {
+    const t = createTask(() => sleep(10_000));
+    assert.equal(t.cancelling(), 0);
+    assert.equal(t.cancel(), true);
+    assert.equal(t.cancelling(), 1);
+    assert.equal(t.cancel(), true);
+    assert.equal(t.cancelling(), 2);
+    await expectCancelled(t);
+  });
+});
+
+// test_tasks.py: test_uncancel_basic
+test("uncancel() withdraws a handled request; the task then waits again until cancelled again", async () => {
+  await runVirtual(async () => {
+    const t = createTask(async () => {
+      try {
+        await sleep(10_000);
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        currentTask()?.uncancel();
+        await sleep(10_000);
+      }
+    });
+    await sleep(10);
+    assert.equal(t.cancel(), true);
+    assert.equal(t.cancelling(), 1);
+    assert.equal(t.cancelled(), false);
+    await sleep(10);
+    assert.equal(t.cancelling(), 0);
+    assert.equal(t.done(), false);
+    assert.equal(t.cancel(), true);
+    assert.equal(t.cancelling(), 1);
+    await expectCancelled(t);
+    assert.equal(t.cancelled(), true);
+    t.uncancel();
+    assert.equal(t.cancelled(), true);
+    assert.equal(t.done(), true);
+  });
+});
+
+// test_tasks.py: test_uncancel_structured_blocks
+test("a hand-made timeout using cancel()/uncancel() lets the code after it run uncancelled", async () => {
+  async function makeRequestWithTimeout(sleepMs: number, timeoutMs: number) {
+    const task = currentTask() as Task<unknown>;
+    let timedOut = false;
+    let blockFinished = false;
+    let outerReached = false;
+    const timer = createTask(async () => {
+      await sleep(timeoutMs);
+      timedOut = true;
+      task.cancel();
+    });
+    try {
+      try {
+        await sleep(sleepMs);
+        blockFinished = true;
+      } catch (e) {
+        timer.cancel();
+        if (timedOut && task.uncancel() === 0 && e instanceof CancelledError) throw new TimeoutError();
+        throw e;
+      }
+      timer.cancel();
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+      assert.ok(timedOut);
+    }
+    outerReached = true;
+    await sleep(0);
+    return { timedOut, blockFinished, outerReached };
+  }
+
+  await runVirtual(async () => {
+    const t1 = createTask(() => makeRequestWithTimeout(10_000, 100));
+    assert.deepEqual(await t1, { timedOut: true, blockFinished: false, outerReached: true });
+    assert.equal(t1.cancelling(), 0);
+    const t2 = createTask(() => makeRequestWithTimeout(0, 10_000));
+    assert.deepEqual(await t2, { timedOut: false, blockFinished: true, outerReached: true });
+    assert.equal(t2.cancelling(), 0);
+  });
+});
+
+// test_tasks.py: test_uncancel_resets_must_cancel
+test("uncancel() before a woken task resumes drops the pending cancellation", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    const t = createTask(async () => {
+      await fut;
+      return 42;
+    });
+    await sleep(0);
+    fut.setResult();
+    t.cancel();
+    assert.equal(t.cancelling(), 1);
+    t.uncancel();
+    assert.equal(t.cancelling(), 0);
+    assert.equal(await t, 42);
+  });
+});
+
+// test_tasks.py: test_cancel_with_message_then_future_result, test_cancel_with_message_then_future_exception
+test("result() and exception() of a task cancelled with a message throw CancelledError with it", async () => {
+  await runVirtual(async () => {
+    for (const [message, expected] of [
+      [undefined, ""],
+      ["my message", "my message"],
+    ] as const) {
+      const t = createTask(() => sleep(10_000));
+      await sleep(0);
+      t.cancel(message);
+      await wait([t]);
+      assert.throws(() => t.result(), isCancel(expected));
+      assert.throws(() => t.exception(), isCancel(expected));
+    }
+  });
+});
+
+// test_tasks.py: test_cancellation_exception_context
+test("awaiting a task that is cancelled with a message throws CancelledError carrying it", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    const outer = createTask(async () => {
+      const inner = createTask(async () => {
+        fut.setResult();
+        await sleep(10_000);
+      });
+      await fut;
+      createTask(async () => {
+        inner.cancel("msg");
+      });
+      try {
+        await inner;
+      } catch (e) {
+        throw new Error("cancelled", { cause: e });
+      }
+    });
+    const e = await rejection(outer);
+    assert.ok(e instanceof Error);
+    assert.equal(e.message, "cancelled");
+    assert.ok(isCancel("msg")(e.cause));
+  });
+});
+
+// test_tasks.py: test_task_cancel_sleeping_task
+test("a task whose awaited task is cancelled from elsewhere gets CancelledError and may go on", async () => {
+  const result = await runVirtual(async () => {
+    const sleeper = createTask(() => sleep(5_000_000));
+    createTask(async () => {
+      await sleep(100);
+      sleeper.cancel();
+    });
+    try {
+      await sleeper;
+      return "slept in";
+    } catch (e) {
+      if (e instanceof CancelledError) return `cancelled at ${now()}`;
+      throw e;
+    }
+  });
+  assert.equal(result, "cancelled at 100");
+});
+
+// test_tasks.py: test_task_set_methods
+test("setResult and setException are refused on a task", async () => {
+  await runVirtual(async () => {
+    const t = createTask(async () => "ko");
+    assert.throws(() => t.setResult("ok"), InvalidStateError);
+    assert.throws(() => t.setException(new Error("no")), InvalidStateError);
+    assert.equal(await t, "ko");
+  });
+});
+
+// test_tasks.py: test_task_awaits_on_itself
+test("a task that awaits itself fails with an error, not a hang", async () => {
+  await runVirtual(async () => {
+    const t: Task<void> = createTask(async () => {
+      await t;
+    });
+    const e = await rejection(t);
+    assert.ok(e instanceof Error && !(e instanceof CancelledError));
+    assert.match(e.message, /itself/);
+  });
+});
+
+// test_tasks.py: test_current_task, test_current_task_with_interleaving_tasks
+test("currentTask() is the task whose code runs, as tasks interleave, and undefined outside", async () => {
+  assert.equal(currentTask(), undefined);
+  await runVirtual(async () => {
+    const fut1 = new Future<boolean>();
+    const fut2 = new Future<boolean>();
+    const seen: boolean[] = [];
+    const task1: Task<void> = createTask(async () => {
+      seen.push(currentTask() === task1);
+      await fut1;
+      seen.push(currentTask() === task1);
+      fut2.setResult(true);
+    });
+    const task2: Task<void> = createTask(async () => {
+      seen.push(currentTask() === task2);
+      fut1.setResult(true);
+      await fut2;
+      seen.push(currentTask() === task2);
+    });
+    await wait([task1, task2]);
+    assert.deepEqual(seen, [true, true, true, true]);
+  });
+  assert.equal(currentTask(), undefined);
+});
+
+// test_tasks.py: SleepTests.test_sleep_zero, test_sleep
+test("sleep(0) lets already-queued callbacks run first; sleep(ms, value) resolves with value", async () => {
+  await runVirtual(async () => {
+    const result = { value: 0 };
+    const f = new Future<void>();
+    f.addDoneCallback(() => {
+      result.value += 1;
+    });
+    f.setResult();
+    assert.equal(result.value, 0);
+    const num = await sleep(0, 10);
+    assert.equal(result.value, 1);
+    assert.equal(num, 10);
+    await sleep(50);
+    assert.equal(await sleep(50, "yeah"), "yeah");
+    assert.equal(now(), 100);
+  });
+});
+
+// test_tasks.py: test_yield_future_passes_cancel
+test("cancelling a task reaches the future awaited by a coroutine it awaits", async () => {
+  await runVirtual(async () => {
+    let proof = 0;
+    const waiter = new Future<void>();
+    async function inner() {
+      try {
+        await waiter;
+      } catch (e) {
+        proof += 1;
+        throw e;
+      }
+      assert.fail("got past the wait in inner()");
+    }
+    const f = createTask(async () => {
+      try {
+        await inner();
+        proof += 10;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        proof += 100;
+      }
+    });
+    await sleep(0);
+    f.cancel();
+    await f;
+    assert.equal(proof, 101);
+    assert.equal(waiter.cancelled(), true);
+  });
+});
+
+// test_tasks.py: test_yield_wait_does_not_shield_cancel
+test("cancelling a task waiting in wait() stops the wait but leaves the waited task running", async () => {
+  await runVirtual(async () => {
+    let proof = 0;
+    const waiter = new Future<void>();
+    let inner: Task<void> | undefined;
+    const f = createTask(async () => {
+      inner = createTask(async () => {
+        await waiter;
+        proof += 1;
+      });
+      await wait([inner]);
+      proof += 100;
+    });
+    await sleep(0);
+    f.cancel();
+    await expectCancelled(f);
+    waiter.setResult();
+    await inner;
+    assert.equal(proof, 1);
+  });
+});
+
+// ── shield ──
+
+// test_tasks.py: test_shield_result, test_shield_shortcut
+test("shield passes the inner result through, and a done future through at once", async () => {
+  await runVirtual(async () => {
+    const inner = new Future<number>();
+    const outer = shield(inner);
+    inner.setResult(42);
+    assert.equal(await outer, 42);
+    const done = new Future<number>();
+    done.setResult(7);
+    assert.equal(await shield(done), 7);
+  });
+});
+
+// test_tasks.py: test_shield_exception
+test("shield passes the inner error through", async () => {
+  await runVirtual(async () => {
+    const inner = new Future<number>();
+    const outer = shield(inner);
+    await sleep(0);
+    const error = new Error("expected");
+    inner.setException(error);
+    await sleep(0);
+    assert.equal(outer.exception(), error);
+  });
+});
+
+// test_tasks.py: test_shield_cancel_inner
+test("cancelling the inner future cancels the shield", async () => {
+  await runVirtual(async () => {
+    const inner = new Future<number>();
+    const outer = shield(inner);
+    await sleep(0);
+    inner.cancel();
+    await sleep(0);
+    assert.equal(outer.cancelled(), true);
+  });
+});
+
+// test_tasks.py: test_shield_cancel_outer, test_shield_cancel_outer_result
+test("cancelling the shield leaves the inner future alone, and its later result is not reported", async () => {
+  const reports: LoopReport[] = [];
+  await runVirtual(
+    async () => {
+      const inner = new Future<number>();
+      const outer = shield(inner);
+      await sleep(0);
+      outer.cancel();
+      await sleep(0);
+      assert.equal(outer.cancelled(), true);
+      assert.equal(inner.cancelled(), false);
+      assert.equal(inner.done(), false);
+      inner.setResult(1);
+      await sleep(0);
+    },
+    { reports },
+  );
+  assert.deepEqual(reports, []);
+});
+
+// test_tasks.py: test_shield_cancel_outer_exception, test_shield_duplicate_log_once
+test("an error of work whose shields were all cancelled is reported once as never retrieved", async () => {
+  const reports: LoopReport[] = [];
+  const error = new Error("foo");
+  await runVirtual(
+    async () => {
+      const inner = new Future<number>();
+      const outer1 = shield(inner);
+      await sleep(0);
+      outer1.cancel();
+      await sleep(0);
+      const outer2 = shield(inner);
+      await sleep(0);
+      outer2.cancel();
+      await sleep(0);
+      inner.setException(error);
+      await sleep(0);
+    },
+    { reports },
+  );
+  assert.equal(reports.length, 1);
+  assert.match(reports[0]!.message, /never retrieved/);
+  assert.equal(reports[0]!.error, error);
+});
+
+// test_tasks.py: test_shield_effect
+test("cancelling a task awaiting a shield leaves the shielded work running to completion", async () => {
+  await runVirtual(async () => {
+    let proof = 0;
+    const waiter = new Future<void>();
+    const inner = async () => {
+      await waiter;
+      proof += 1;
+    };
+    const f = createTask(async () => {
+      await shield(inner);
+      proof += 100;
+    });
+    await sleep(0);
+    f.cancel();
+    await expectCancelled(f);
+    waiter.setResult();
+    await sleep(0);
+    await sleep(0);
+    assert.equal(proof, 1);
+  });
+});
+
+// test_tasks.py: test_shield_gather
+test("a shielded gather keeps gathering after the shield is cancelled", async () => {
+  await runVirtual(async () => {
+    const child1 = new Future<number>();
+    const child2 = new Future<number>();
+    const parent = gather(child1, child2);
+    const outer = shield(parent);
+    await sleep(0);
+    outer.cancel();
+    await sleep(0);
+    assert.equal(outer.cancelled(), true);
+    child1.setResult(1);
+    child2.setResult(2);
+    assert.deepEqual(await parent, [1, 2]);
+  });
+});
+
+// test_tasks.py: test_gather_shield
+test("cancelling a gather of shields cancels the shields, not the futures behind them", async () => {
+  await runVirtual(async () => {
+    const child1 = new Future<number>();
+    const child2 = new Future<number>();
+    const inner1 = shield(child1);
+    const inner2 = shield(child2);
+    const parent = gather(inner1, inner2);
+    await sleep(0);
+    parent.cancel();
+    await sleep(0);
+    assert.ok(parent.exception() instanceof CancelledError);
+    assert.equal(inner1.cancelled(), true);
+    assert.equal(inner2.cancelled(), true);
+    assert.equal(child1.cancelled(), false);
+    assert.equal(child2.cancelled(), false);
+    child1.setResult(1);
+    child2.setResult(2);
+  });
+});
+
+// ── gather ──
+
+// test_tasks.py: GatherTestsBase.test_success, test_result_exception_success
+test("gather resolves once every child is done, with results in argument order, calling back once", async () => {
+  await runVirtual(async () => {
+    for (const returnExceptions of [false, true]) {
+      const [a, b, c] = [new Future<number>(), new Future<number>(), new Future<number>()];
+      const fut = gather([a, b, c], { returnExceptions });
+      let calls = 0;
+      fut.addDoneCallback(() => calls++);
+      b.setResult(1);
+      a.setResult(2);
+      await sleep(0);
+      await sleep(0);
+      assert.equal(calls, 0);
+      assert.equal(fut.done(), false);
+      c.setResult(3);
+      assert.deepEqual(await fut, [2, 1, 3]);
+      await sleep(0);
+      assert.equal(calls, 1);
+    }
+  });
+});
+
+// test_tasks.py: GatherTestsBase.test_one_exception
+test("gather fails with the first child error while the other children go on", async () => {
+  await runVirtual(async () => {
+    const [a, b, c, d, e] = Array.from({ length: 5 }, () => new Future<number>()) as [
+      Future<number>,
+      Future<number>,
+      Future<number>,
+      Future<number>,
+      Future<number>,
+    ];
+    const fut = gather(a, b, c, d, e);
+    let calls = 0;
+    fut.addDoneCallback(() => calls++);
+    const error = new RangeError("zero division");
+    a.setResult(1);
+    b.setException(error);
+    await sleep(0);
+    await sleep(0);
+    assert.equal(fut.done(), true);
+    assert.equal(calls, 1);
+    assert.equal(fut.exception(), error);
+    assert.equal(c.done(), false);
+    c.setResult(3);
+    d.cancel();
+    e.setException(new Error("later"));
+    e.exception();
+    await sleep(0);
+    assert.equal(fut.exception(), error);
+  });
+});
+
+// test_tasks.py: GatherTestsBase.test_return_exceptions
+test("gather with returnExceptions collects errors as values and waits for every child", async () => {
+  await runVirtual(async () => {
+    const [a, b, c, d] = [new Future<number>(), new Future<number>(), new Future<number>(), new Future<number>()];
+    const fut = gather([a, b, c, d], { returnExceptions: true });
+    const exc = new RangeError("zero division");
+    const exc2 = new Error("runtime");
+    b.setResult(1);
+    c.setException(exc);
+    a.setResult(3);
+    await sleep(0);
+    await sleep(0);
+    assert.equal(fut.done(), false);
+    d.setException(exc2);
+    assert.deepEqual(await fut, [3, 1, exc, exc2]);
+  });
+});
+
+// test_tasks.py: FutureGatherTests.test_one_cancellation
+test("gather fails with CancelledError when a child is cancelled, without being cancelled itself", async () => {
+  await runVirtual(async () => {
+    const [a, b, c] = [new Future<number>(), new Future<number>(), new Future<number>()];
+    const fut = gather(a, b, c);
+    a.setResult(1);
+    b.cancel();
+    await sleep(0);
+    await sleep(0);
+    assert.equal(fut.done(), true);
+    assert.equal(fut.cancelled(), false);
+    assert.ok(fut.exception() instanceof CancelledError);
+    c.setResult(3);
+  });
+});
+
+// test_tasks.py: FutureGatherTests.test_result_exception_one_cancellation
+test("gather with returnExceptions reports cancelled children as CancelledError values", async () => {
+  await runVirtual(async () => {
+    const fs = Array.from({ length: 6 }, () => new Future<number>());
+    const [a, b, c, d, e, f] = fs as [
+      Future<number>,
+      Future<number>,
+      Future<number>,
+      Future<number>,
+      Future<number>,
+      Future<number>,
+    ];
+    const fut = gather(fs, { returnExceptions: true });
+    a.setResult(1);
+    const zde = new RangeError("zero division");
+    b.setException(zde);
+    c.cancel();
+    await sleep(0);
+    assert.equal(fut.done(), false);
+    d.setResult(3);
+    e.cancel();
+    const rte = new Error("runtime");
+    f.setException(rte);
+    const res = await fut;
+    assert.ok(res[2] instanceof CancelledError);
+    assert.ok(res[4] instanceof CancelledError);
+    assert.deepEqual([res[0], res[1], res[3], res[5]], [1, zde, 3, rte]);
+  });
+});
+
+// test_tasks.py: CoroutineGatherTests.test_duplicate_coroutines
+test("gather runs an awaitable passed several times once and repeats its result", async () => {
+  const result = await runVirtual(async () => {
+    let runs = 0;
+    const abc = async () => {
+      runs++;
+      return "abc";
+    };
+    const def = async () => "def";
+    const res = await gather(abc, abc, def, abc);
+    return { res, runs };
+  });
+  assert.deepEqual(result, { res: ["abc", "abc", "def", "abc"], runs: 1 });
+});
+
+// test_tasks.py: CoroutineGatherTests.test_cancellation_broadcast
+test("cancelling a task awaiting gather cancels every child, and the gather is then done", async () => {
+  await runVirtual(async () => {
+    let proof = 0;
+    const waiter = new Future<void>();
+    const inner = async () => {
+      await waiter;
+      proof += 1;
+    };
+    const child1 = createTask(inner);
+    const child2 = createTask(inner);
+    let gatherer: Future<unknown> | undefined;
+    const f = createTask(async () => {
+      gatherer = gather(child1, child2);
+      await gatherer;
+      proof += 100;
+    });
+    await sleep(0);
+    assert.equal(f.cancel(), true);
+    await expectCancelled(f);
+    assert.equal(gatherer?.cancel(), false);
+    assert.equal(waiter.cancelled(), true);
+    assert.equal(child1.cancelled(), true);
+    assert.equal(child2.cancelled(), true);
+    await sleep(0);
+    assert.equal(proof, 0);
+  });
+});
+
+// test_tasks.py: CoroutineGatherTests.test_exception_marking
+test("gather marks the errors of children failing after the first as retrieved", async () => {
+  const reports: LoopReport[] = [];
+  await runVirtual(
+    async () => {
+      const a = new Future<void>();
+      const b = new Future<void>();
+      const inner = (f: Future<void>) => async () => {
+        await f;
+        throw new Error("should not be ignored");
+      };
+      const f = createTask(async () => {
+        await gather(inner(a), inner(b));
+      });
+      await sleep(0);
+      a.setResult();
+      await sleep(0);
+      b.setResult();
+      await sleep(10);
+      assert.ok(f.done());
+      assert.match((f.exception() as Error).message, /should not be ignored/);
+    },
+    { reports },
+  );
+  assert.deepEqual(reports, []);
+});
+
+// test_tasks.py: test_cancel_gather_1
+test("a gather whose children are all done refuses to be cancelled", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<number>();
+    const gathering = gather(async () => await fut);
+    await sleep(0);
+    let cancelResult: boolean | undefined;
+    fut.addDoneCallback(() => {
+      cancelResult = gathering.cancel();
+    });
+    fut.setResult(42);
+    await wait([gathering]);
+    assert.equal(cancelResult, false);
+    assert.equal(gathering.cancelled(), false);
+    assert.deepEqual(gathering.result(), [42]);
+  });
+});
+
+// test_tasks.py: test_cancel_gather_2
+test("cancelling a task awaiting a returnExceptions gather propagates CancelledError with the message", async () => {
+  for (const [message, expected] of [
+    [undefined, ""],
+    ["my message", "my message"],
+  ] as const) {
+    await runVirtual(async () => {
+      const qwe = createTask(async () => {
+        let time = 0;
+        for (;;) {
+          time += 50;
+          await gather([() => sleep(50)], { returnExceptions: true });
+          if (time > 1000) return;
+        }
+      });
+      await sleep(200);
+      qwe.cancel(message);
+      await expectCancelled(qwe, expected);
+    });
+  }
+});
+
+// ── wait and asCompleted ──
+
+// test_tasks.py: test_wait
+test("wait() returns every task in done once all finished, at the time of the slowest", async () => {
+  await runVirtual(async () => {
+    const a = createTask(() => sleep(100));
+    const b = createTask(() => sleep(150));
+    const { done, pending } = await wait([b, a]);
+    assert.deepEqual(done, new Set([a, b]));
+    assert.equal(pending.size, 0);
+    assert.equal(now(), 150);
+    const again = await wait([b, a]);
+    assert.deepEqual(again.done, new Set([a, b]));
+    assert.equal(now(), 150);
+  });
+});
+
+// test_tasks.py: test_wait_first_completed, test_wait_really_done
+test("wait(FIRST_COMPLETED) returns at the first finish, counting every task already done then", async () => {
+  await runVirtual(async () => {
+    const a = createTask(() => sleep(10_000));
+    const b = createTask(() => sleep(100));
+    const r = await wait([b, a], { returnWhen: FIRST_COMPLETED });
+    assert.deepEqual(r.done, new Set([b]));
+    assert.deepEqual(r.pending, new Set([a]));
+    assert.equal(a.done(), false);
+    assert.equal(now(), 100);
+    a.cancel();
+
+    const c = createTask(async () => {
+      await sleep(0);
+    });
+    const d = createTask(async () => {
+      await sleep(0);
+      await sleep(0);
+    });
+    const r2 = await wait([d, c], { returnWhen: FIRST_COMPLETED });
+    assert.deepEqual(r2.done, new Set([c, d]));
+  });
+});
+
+// test_tasks.py: test_wait_first_exception, test_wait_first_exception_in_wait
+test("wait(FIRST_EXCEPTION) returns at the first failure and leaves the rest pending", async () => {
+  await runVirtual(async () => {
+    const a = createTask(() => sleep(10_000));
+    const b = createTask(async () => {
+      await sleep(10);
+      throw new RangeError("err");
+    });
+    const { done, pending } = await wait([b, a], { returnWhen: FIRST_EXCEPTION });
+    assert.deepEqual(done, new Set([b]));
+    assert.deepEqual(pending, new Set([a]));
+    assert.equal(now(), 10);
+    assert.ok(b.exception() instanceof RangeError);
+    a.cancel();
+  });
+});
+
+// test_tasks.py: test_wait_with_timeout, test_wait_duplicate_coroutines, test_wait_errors
+test("wait() with a timeout returns what is done then; duplicates count once; an empty list is refused", async () => {
+  await runVirtual(async () => {
+    const a = createTask(() => sleep(100));
+    const b = createTask(() => sleep(150));
+    const r = await wait([b, a], { timeout: 110 });
+    assert.deepEqual(r.done, new Set([a]));
+    assert.deepEqual(r.pending, new Set([b]));
+    assert.equal(now(), 110);
+    assert.equal(b.cancelled(), false);
+
+    const c = createTask(async () => "test");
+    const r2 = await wait([c, c, createTask(async () => "spam")]);
+    assert.equal(r2.pending.size, 0);
+    assert.deepEqual(new Set([...r2.done].map((f) => f.result())), new Set(["test", "spam"]));
+
+    await assert.rejects(async () => wait([]));
+  });
+});
+
+// test_tasks.py: test_as_completed, test_as_completed_same_tasks_in_as_out
+test("asCompleted yields in finishing order, handing back the very tasks passed in", async () => {
+  await runVirtual(async () => {
+    const sleeper = (ms: number, x: string) => () => sleep(ms, x);
+    const c = createTask(sleeper(150, "c"));
+    const values: string[] = [];
+    const out = new Set<unknown>();
+    for await (const f of asCompleted([sleeper(10, "b"), c, sleeper(10, "a")])) {
+      out.add(f);
+      values.push(await f);
+    }
+    assert.deepEqual(new Set(values.slice(0, 2)), new Set(["a", "b"]));
+    assert.equal(values[2], "c");
+    assert.ok(out.has(c));
+    assert.equal(now(), 150);
+  });
+});
+
+// test_tasks.py: test_as_completed_with_timeout
+test("asCompleted's timeout throws TimeoutError from the iteration and cancels nothing", async () => {
+  await runVirtual(async () => {
+    const a = createTask(() => sleep(100, "a"));
+    const b = createTask(() => sleep(150, "b"));
+    const values: unknown[] = [];
+    try {
+      for await (const f of asCompleted([a, b], { timeout: 120 })) values.push(await f);
+    } catch (e) {
+      values.push(e);
+    }
+    assert.equal(values.length, 2);
+    assert.equal(values[0], "a");
+    assert.ok(values[1] instanceof TimeoutError);
+    assert.equal(now(), 120);
+    assert.equal(b.cancelled(), false);
+    assert.equal(await b, "b");
+  });
+});
