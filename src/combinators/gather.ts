@@ -2,11 +2,11 @@ import {
   type Awaitable,
   type AwaitedOf,
   argumentError,
-  CancelledError,
   ensureFuture,
   Future,
   isAwaitable,
   loopOf,
+  makeCancelledError,
   type Runnable,
 } from "../core/index.ts";
 
@@ -96,7 +96,7 @@ class GatherState {
       return error !== undefined ? error : f.result();
     });
     // As asyncio: the last child's cancellation (with its message) ends the gather.
-    if (outer.cancelRequested) outer.setException(child.cancelled() ? child._error() : new CancelledError());
+    if (outer.cancelRequested) outer.setException(child.cancelled() ? child._error() : makeCancelledError());
     else outer.setResult(results);
   }
 }

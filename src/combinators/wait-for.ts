@@ -1,6 +1,7 @@
 import {
   type Awaitable,
   argumentError,
+  asCancelledError,
   current,
   ensureFuture,
   Future,
@@ -40,14 +41,43 @@ async function cancelAndWait(future: Future<unknown>): Promise<void> {
 }
 
 /**
+ * Awaits a child task or future, cancelling it (not the caller) when `ms`
+ * pass: waitFors running side by side in one task stay independent.
+ */
+async function expireChild<T>(task: Task<unknown>, future: Future<T>, ms: number): Promise<T> {
+  let expired = false;
+  const timer = task._loop.callLater(ms, () => {
+    expired = true;
+    future.cancel();
+  });
+  const cancellingBefore = task.cancelling();
+  try {
+    return await future;
+  } catch (error) {
+    const cancelled = asCancelledError(error);
+    // A cancel of the caller from outside stays a CancelledError.
+    if (expired && cancelled !== undefined && task.cancelling() <= cancellingBefore) {
+      throw new TimeoutError(`waitFor() timed out after ${ms} ms`, { cause: cancelled });
+    }
+    throw error;
+  } finally {
+    timer.cancel();
+  }
+}
+
+/**
  * Waits for `aw` for at most `ms` milliseconds (`null`: no limit).
  *
  * On expiry the awaited work is cancelled (it sees `CancelledError`, its
  * `finally` blocks run, and waitFor waits for that), then `TimeoutError` is
  * thrown with the `CancelledError` as its `cause`. A function is started as a
- * child task; a task is awaited, and cancelled on expiry; a plain promise is
- * abandoned on expiry (it cannot be stopped). A timeout of 0 or less gives the
- * work no time at all, as asyncio's `wait_for` does.
+ * child task; a task or future is awaited; on expiry only that child is
+ * cancelled, so several `waitFor`s in one task stay independent. A promise
+ * (such as `waitFor(slowApi(), 3000)`) ran inline, in the calling task: on
+ * expiry the calling task's pending awaits are cancelled, which stops the
+ * inline work's aio sleeps and calls too; a foreign promise is abandoned.
+ * A timeout of 0 or less gives the work no time at all, as asyncio's
+ * `wait_for` does.
  *
  * **Cancel safety:** if the caller is cancelled, the awaited work is cancelled too.
  *
@@ -81,8 +111,11 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
         throw error;
       }
     }
+    if (ms === null) return await future;
     const task = current() as Task<unknown>;
-    const deadline = ms === null ? null : task._loop.now() + ms;
-    return runScope(new Timeout(deadline, "waitFor", ms), () => future);
+    if (aw instanceof Future || typeof aw === "function") return expireChild(task, future, ms);
+    // A promise's work ran inline, in this task: only cancelling the task's
+    // own awaits stops it (and its timers), as asyncio's inline wait_for.
+    return runScope(new Timeout(task._loop.now() + ms, "waitFor", ms), () => future);
   });
 }

@@ -72,6 +72,22 @@ export class CancelledError extends Error {
 brandClass(CancelledError, "CancelledError");
 
 /**
+ * @internal Makes a `CancelledError` without capturing a stack trace. The
+ * kernel creates one per cancelled task, inside its own scheduler, where a
+ * stack would show only aio's frames; capturing it was half the cost of
+ * cancelling a task.
+ */
+export function makeCancelledError(message?: string): CancelledError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CancelledError(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * Tells whether a value is a `CancelledError`, from any installed copy of aio.
  *
  * Library code that catches broadly re-throws cancellation first:

@@ -1,5 +1,5 @@
 import { current } from "./context.ts";
-import { CancelledError, InvalidStateError } from "./errors.ts";
+import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
 import type { Task } from "./task.ts";
 
@@ -274,7 +274,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal The error a failed or cancelled future throws; marks it retrieved. */
   _error(): unknown {
     if (this._state === CANCELLED) {
-      if (this._value === undefined) this._value = new CancelledError(this._cancelMessage);
+      if (this._value === undefined) this._value = makeCancelledError(this._cancelMessage);
     } else this._loop.retrieved(this);
     return this._value;
   }

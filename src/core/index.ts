@@ -12,6 +12,7 @@ export {
   ExceptionGroup,
   InvalidStateError,
   isCancelledError,
+  makeCancelledError,
   TimeoutError,
 } from "./errors.ts";
 export { type DoneCallback, Future, isFuture } from "./future.ts";

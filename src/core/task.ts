@@ -1,6 +1,6 @@
 import { AsyncResource } from "node:async_hooks";
 import { current, storage } from "./context.ts";
-import { asCancelledError, CancelledError, InvalidStateError } from "./errors.ts";
+import { asCancelledError, type CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import { CANCELLED, EXCEPTION, Future, PENDING, RESULT, type State, stateName } from "./future.ts";
 import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
 import { checkFunction } from "./validate.ts";
@@ -116,7 +116,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     this._numCancelsRequested++;
     const text = message === undefined ? undefined : String(message);
     if (this._controller !== undefined && !this._controller.signal.aborted) {
-      this._controller.abort(new CancelledError(text));
+      this._controller.abort(makeCancelledError(text));
     }
     let delivered = false;
     const waiter = this._waiter;
@@ -210,7 +210,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
 
   /** @internal */
   _makeCancelledError(): CancelledError {
-    return new CancelledError(this._cancelMessage);
+    return makeCancelledError(this._cancelMessage);
   }
 
   /** @internal */

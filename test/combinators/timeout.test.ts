@@ -4,6 +4,7 @@ import {
   CancelledError,
   createTask,
   currentTask,
+  gather,
   isCancelledError,
   now,
   sleep,
@@ -184,6 +185,28 @@ describe("waitFor", () => {
       const done = createTask(async () => 3);
       await sleep(0);
       assert.equal(await waitFor(done, 0), 3, "a finished task's result is returned");
+    });
+  });
+
+  test("waitFors running side by side in one task are independent", async () => {
+    await runVirtual(async () => {
+      const [slow, fast] = await gather([waitFor(() => sleep(1000), 10), waitFor(() => sleep(50, "fast"), 10_000)], {
+        returnExceptions: true,
+      });
+      assert.ok(slow instanceof TimeoutError);
+      assert.equal(fast, "fast");
+      assert.equal(now(), 50);
+      assert.equal((currentTask() as Task<unknown>).cancelling(), 0);
+    });
+  });
+
+  test("a cancel from outside during a waitFor stays a CancelledError", async () => {
+    await runVirtual(async () => {
+      const t = createTask(() => waitFor(() => sleep(1000), 100));
+      await sleep(10);
+      t.cancel();
+      const e = await rejection(t);
+      assert.ok(isCancelledError(e) && !(e instanceof TimeoutError));
     });
   });
 

@@ -17,6 +17,8 @@ export class RealClock extends Clock {
   private nodeTimer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
+  /** Whether the Node timer keeps the process alive (it does while timers are pending). */
+  private referenced = false;
 
   now(): number {
     return performance.now();
@@ -25,11 +27,22 @@ export class RealClock extends Clock {
   protected arm(): void {
     const top = this.heap.peek();
     if (top === undefined) {
-      this.disarm();
+      // Nothing to wait for: let the process exit, but keep the Node timer.
+      // Code that uses one timer at a time (a timeout per request) would
+      // otherwise pay a setTimeout/clearTimeout pair per operation.
+      if (this.immediate !== undefined) clearImmediate(this.immediate);
+      this.immediate = undefined;
+      if (this.referenced && this.nodeTimer !== undefined) this.nodeTimer.unref();
+      this.referenced = false;
       return;
     }
     if (this.immediate !== undefined) return; // a wake-up is imminent and re-arms
-    if (this.nodeTimer !== undefined && this.armedFor <= top.due) return;
+    if (this.nodeTimer !== undefined && this.armedFor <= top.due) {
+      // Armed early enough; a wake-up before the deadline just re-arms.
+      if (!this.referenced) this.nodeTimer.ref();
+      this.referenced = true;
+      return;
+    }
     this.disarm();
     const delay = top.due - performance.now();
     if (delay < 1) {
@@ -37,6 +50,7 @@ export class RealClock extends Clock {
       return;
     }
     this.armedFor = top.due;
+    this.referenced = true;
     this.nodeTimer = setTimeout(this.wake, Math.min(Math.floor(delay), MAX_NODE_DELAY));
   }
 

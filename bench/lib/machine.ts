@@ -1,0 +1,73 @@
+// What the numbers were measured on.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  v8: string;
+  python: string | undefined;
+  loadAverage: number[];
+  date: string;
+  packages: Record<string, string>;
+  /** The aio commit measured, with "+ uncommitted changes in src/" when the tree is dirty. */
+  aio: string;
+}
+
+function cpuModel(): string {
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const line = info.split("\n").find((l) => l.startsWith("model name"));
+    if (line !== undefined) return line.split(":").slice(1).join(":").trim();
+  } catch {
+    // not Linux: fall through
+  }
+  return os.cpus()[0]?.model ?? "unknown";
+}
+
+/** `python3 --version`, or undefined if there is no python3. */
+export function pythonVersion(): string | undefined {
+  const r = spawnSync("python3", ["--version"], { encoding: "utf8" });
+  if (r.error !== undefined || r.status !== 0) return undefined;
+  return `${r.stdout}${r.stderr}`.trim().replace(/^Python /, "");
+}
+
+function packageVersion(name: string): string {
+  try {
+    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
+    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+  } catch {
+    return "missing";
+  }
+}
+
+function aioRevision(): string {
+  const cwd = fileURLToPath(new URL("../..", import.meta.url));
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd, encoding: "utf8" });
+  if (head.status !== 0) return "unknown";
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src"], { cwd, encoding: "utf8" });
+  return `${head.stdout.trim()}${dirty.stdout.trim() !== "" ? " + uncommitted changes in src/" : ""}`;
+}
+
+export function machine(): Machine {
+  const packages: Record<string, string> = {};
+  for (const name of ["p-limit", "p-map", "p-timeout", "effect", "effection"]) packages[name] = packageVersion(name);
+  return {
+    cpu: cpuModel(),
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    python: pythonVersion(),
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    date: new Date().toISOString(),
+    packages,
+    aio: aioRevision(),
+  };
+}

@@ -1,0 +1,138 @@
+// The work every JavaScript implementation shares, so that all columns do the same thing.
+import { performance } from "node:perf_hooks";
+
+/** What each task awaits "once": an already-resolved promise (one trip through the microtask queue). */
+export const ready: Promise<void> = Promise.resolve();
+
+/** The number task `i` returns; the checksum is their sum. Python's twin is in work.py. */
+export function mix(i: number): number {
+  return (i * 7919) % 10007;
+}
+
+/** Monotonic milliseconds. */
+export function clock(): number {
+  return performance.now();
+}
+
+/** Nanoseconds per item between two `clock()` readings. */
+export function nsPer(t0: number, t1: number, n: number): number {
+  return ((t1 - t0) * 1e6) / n;
+}
+
+/** One macrotask: by then every task started before it has reached its first real wait. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Delays of 1-50 ms from a 32-bit LCG; the same sequence as work.py's. */
+export function delays(n: number, seed: number): Int32Array {
+  const out = new Int32Array(n);
+  let state = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = 1 + ((state >>> 16) % 50);
+  }
+  return out;
+}
+
+/** A full garbage collection, when the process runs with --expose-gc. */
+export function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g !== undefined) {
+    g();
+    g();
+  }
+}
+
+/** Heap bytes in use after a full collection. */
+export function heapAfterGc(): number {
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** The p-th percentile (0-100) of values, nearest-rank. */
+export function percentile(values: Float64Array, p: number): number {
+  const sorted = Float64Array.from(values).sort();
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+/**
+ * Deadline-order violations: pairs of wake-ups k < m (k woke first) whose
+ * deadlines were surely the other way round, `lo[k] > hi[m] + tolerance`.
+ * A deadline is known only within [lo, hi] (clock read just before and just
+ * after the sleep was scheduled; a GC pause can fall in between). O(n log n):
+ * a bottom-up merge sort of `lo` and of `hi` over the same segments.
+ */
+export function countInversions(lo: Float64Array, hi: Float64Array, tolerance = 0): number {
+  const n = lo.length;
+  let x = Float64Array.from(lo);
+  let y = Float64Array.from(hi);
+  let x2 = new Float64Array(n);
+  let y2 = new Float64Array(n);
+  let count = 0;
+  for (let width = 1; width < n; width *= 2) {
+    for (let start = 0; start < n; start += 2 * width) {
+      const mid = Math.min(start + width, n);
+      const end = Math.min(start + 2 * width, n);
+      // x[start, mid) and y[mid, end) are sorted: for each right y, the left x above it.
+      let i = start;
+      for (let j = mid; j < end; j++) {
+        const bound = (y[j] as number) + tolerance;
+        while (i < mid && (x[i] as number) <= bound) i++;
+        count += mid - i;
+      }
+      merge(x, x2, start, mid, end);
+      merge(y, y2, start, mid, end);
+    }
+    [x, x2] = [x2, x];
+    [y, y2] = [y2, y];
+  }
+  return count;
+}
+
+function merge(a: Float64Array, out: Float64Array, start: number, mid: number, end: number): void {
+  let p = start;
+  let q = mid;
+  let k = start;
+  while (p < mid && q < end) out[k++] = (a[p] as number) <= (a[q] as number) ? (a[p++] as number) : (a[q++] as number);
+  while (p < mid) out[k++] = a[p++] as number;
+  while (q < end) out[k++] = a[q++] as number;
+}
+
+/**
+ * Summarises one timer run. `lo[i]`/`hi[i]`: task i's deadline, from the
+ * clock read before/after it scheduled its sleep; lateness is measured from
+ * `lo` (the caller's intent). `order`: task ids in the order they woke.
+ */
+export function timerMetrics(
+  lo: Float64Array,
+  hi: Float64Array,
+  woke: Float64Array,
+  order: Int32Array,
+  wallMs: number,
+): Record<string, number> {
+  const n = lo.length;
+  const late = new Float64Array(n);
+  let early = 0;
+  for (let i = 0; i < n; i++) {
+    late[i] = (woke[i] as number) - (lo[i] as number);
+    if ((woke[i] as number) < (lo[i] as number)) early++;
+  }
+  const los = new Float64Array(n);
+  const his = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    los[k] = lo[order[k] as number] as number;
+    his[k] = hi[order[k] as number] as number;
+  }
+  return {
+    wallMs,
+    p50LateMs: percentile(late, 50),
+    p99LateMs: percentile(late, 99),
+    maxLateMs: percentile(late, 100),
+    early,
+    inversions: countInversions(los, his, 0),
+    inversions1ms: countInversions(los, his, 1),
+  };
+}

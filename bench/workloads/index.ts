@@ -1,0 +1,18 @@
+// Every workload, in the order of issue 6. Adding one: a folder with a workload.ts and one file per implementation.
+import type { WorkloadDef } from "../lib/types.ts";
+import { bounded } from "./bounded/workload.ts";
+import { cancelAll } from "./cancel-all/workload.ts";
+import { memory } from "./memory/workload.ts";
+import { spawnJoin } from "./spawn-join/workload.ts";
+import { timeoutsAtOnce, timeoutsSequential } from "./timeouts/workload.ts";
+import { timers } from "./timers/workload.ts";
+
+export const workloads: WorkloadDef[] = [
+  spawnJoin,
+  bounded,
+  timers,
+  cancelAll,
+  timeoutsAtOnce,
+  timeoutsSequential,
+  memory,
+];
