@@ -8,7 +8,14 @@ import type { Task } from "./task.ts";
  */
 export const storage: AsyncLocalStorage<Task<unknown>> = new AsyncLocalStorage();
 
-/** The task whose code is running now, or `undefined` outside any task. */
+/**
+ * The task whose code is running now, or `undefined` outside any task.
+ *
+ * Node hands a task's async context to everything the task sets up (timers,
+ * servers, event listeners), so their callbacks can run after the task is
+ * done; such code runs outside any task, as asyncio's callbacks do.
+ */
 export function current(): Task<unknown> | undefined {
-  return storage.getStore();
+  const task = storage.getStore();
+  return task === undefined || task._state === 0 ? task : undefined;
 }

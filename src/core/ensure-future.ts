@@ -41,7 +41,12 @@ export function isAwaitable(value: unknown): value is Awaitable<unknown> {
  * });
  * ```
  */
-export function ensureFuture<T>(aw: Awaitable<T>, name = "aw"): Future<T> {
+export function ensureFuture<T>(aw: Awaitable<T>): Future<T> {
+  return toFuture(aw, "aw");
+}
+
+/** @internal `ensureFuture`, naming the argument in its error message. */
+export function toFuture<T>(aw: Awaitable<T>, name: string): Future<T> {
   if (aw instanceof Future) return aw as Future<T>;
   const loop: Loop = current()?._loop ?? defaultLoop();
   if (typeof aw === "function") return new Task<T>(loop, aw as () => unknown);

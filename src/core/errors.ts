@@ -15,11 +15,11 @@ function hasBrand(value: unknown, key: symbol): boolean {
 const CANCELLED = Symbol.for("aio.CancelledError");
 
 /**
- * Brands a class's instances and makes `instanceof cls` test the brand, so it
+ * @internal Brands a class's instances and makes `instanceof cls` test the brand, so it
  * holds across two installed copies of aio. Subclasses (the user's too) keep
  * the ordinary prototype check.
  */
-function brandClass(cls: abstract new (...args: never[]) => object, name: string): void {
+export function brandClass(cls: abstract new (...args: never[]) => object, name: string): void {
   const key = Symbol.for(`aio.${name}`);
   Object.defineProperty(cls.prototype, key, { value: true });
   Object.defineProperty(cls, Symbol.hasInstance, {

@@ -8,6 +8,7 @@ export { type Awaitable, type AwaitedOf, ensureFuture, isAwaitable } from "./ens
 export {
   AioError,
   asCancelledError,
+  brandClass,
   CancelledError,
   ExceptionGroup,
   InvalidStateError,

@@ -45,12 +45,13 @@ export const SLOW_CALLBACK_MS = 100;
  * The scheduler: a FIFO queue of ready callbacks, a clock for timers, and the
  * set of live tasks.
  *
- * The queue runs one callback per microtask, each next step queued behind
- * whatever the previous one produced. Resuming a task is a callback that
+ * The queue runs on microtasks. Plain callbacks (a task's first step, done
+ * callbacks, timers) run back to back. Resuming a task is a callback that
  * settles the promise the task awaits; the task's continuation is the
- * microtask that follows, so it runs before the next callback. That gives
- * asyncio's order: a woken task runs up to its next await before the next
- * ready callback, and a cancel issued meanwhile is seen by that callback.
+ * microtask that follows, so the loop lets it (and the task's completion)
+ * run before the next callback. That gives asyncio's order: a woken task
+ * runs up to its next await before the next ready callback, and a cancel
+ * issued meanwhile is seen by that callback.
  */
 export class Loop {
   readonly clock: Clock;
@@ -152,9 +153,14 @@ export class Loop {
    * never ends, reports a future when it is garbage-collected unretrieved.
    */
   trackUnretrieved(future: Future<unknown>): void {
-    if (this.isDefault)
-      unretrievedRegistry.register(future, { loop: this, error: future._value, name: String(future) }, future);
-    else this.unretrieved.add(future);
+    if (this.isDefault) {
+      // Hold the error's text, not the error: its stack trace keeps the
+      // frames' receivers, the task among them, and the registry would wait
+      // forever for a task it keeps alive itself.
+      const error = future._value;
+      const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+      unretrievedRegistry.register(future, { loop: this, error: text, name: String(future) }, future);
+    } else this.unretrieved.add(future);
   }
 
   retrieved(future: Future<unknown>): void {
@@ -359,8 +365,8 @@ function defaultHandler(report: LoopReport): void {
 
 let fallback: Loop | undefined;
 
-const unretrievedRegistry = new FinalizationRegistry<{ loop: Loop; error: unknown; name: string }>((held) => {
-  held.loop.report({ message: `Exception in ${held.name} was never retrieved`, error: held.error });
+const unretrievedRegistry = new FinalizationRegistry<{ loop: Loop; error: string; name: string }>((held) => {
+  held.loop.report({ message: `Task exception was never retrieved: ${held.name}`, error: held.error });
 });
 
 /**

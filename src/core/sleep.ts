@@ -46,6 +46,8 @@ class Sleep implements Timer, Runnable, Waiter {
    * rejection is delivered by resolving with a rejected promise.
    */
   resolve: (value: unknown) => void = noop;
+  /** The promise `sleep` returned. */
+  promise: Promise<unknown> | undefined = undefined;
 
   constructor(loop: Loop, task: Task<unknown> | undefined, value: unknown) {
     this.loop = loop;
@@ -72,6 +74,10 @@ class Sleep implements Timer, Runnable, Waiter {
     if (this.state === CANCELLED) {
       this.state = DONE;
       task?._removeWaiter(this);
+      // A sleep started and not yet awaited (`const later = sleep(ms)`) must
+      // not crash the process as an unhandled rejection when its task is
+      // cancelled; whoever awaits it still gets the CancelledError.
+      this.promise?.catch(noop);
       this.reject(makeCancelledError(this.value as string | undefined));
       return;
     }
@@ -130,6 +136,7 @@ export function sleep<T = void>(ms: number, value?: T): Promise<T> {
   const promise = new Promise<T>((resolve) => {
     s.resolve = resolve as (value: unknown) => void;
   });
+  s.promise = promise;
   if (ms > 0) {
     s.due = loop.now() + ms;
     loop.addTimer(s);

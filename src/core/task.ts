@@ -302,11 +302,11 @@ function start(task: Task<unknown>): void {
 }
 
 function settleFulfilled(value: unknown): void {
-  (current() as Task<unknown>)._onFulfilled(value);
+  (storage.getStore() as Task<unknown>)._onFulfilled(value);
 }
 
 function settleRejected(error: unknown): void {
-  (current() as Task<unknown>)._onRejected(error);
+  (storage.getStore() as Task<unknown>)._onRejected(error);
 }
 
 /** aio's own source folder (as a file URL prefix): its frames are noise in a "created at" trace. */

@@ -56,8 +56,9 @@ export class VirtualClock extends Clock {
   }
 
   /**
-   * Moves time forward by `ms` and fires every timer that falls due, in
-   * order. For driving timers by hand, outside `run()`.
+   * Moves time forward by `ms` at once and fires every timer that falls due,
+   * in order: for stepping through time by hand inside `run()`, without
+   * waiting for every task to be idle.
    */
   advance(ms: number): void {
     if (typeof ms !== "number" || !(ms >= 0)) {
