@@ -40,3 +40,4 @@ export {
 } from "./core/index.ts";
 export { type RunOptions, run } from "./runner/run.ts";
 export { TaskGroup, taskGroup } from "./structure/task-group.ts";
+export * from "./sync/index.ts";

@@ -1,0 +1,142 @@
+import { argumentError } from "../core/index.ts";
+import { Condition } from "./condition.ts";
+import { BrokenBarrierError } from "./errors.ts";
+
+const FILLING = "filling";
+const DRAINING = "draining";
+const RESETTING = "resetting";
+const BROKEN = "broken";
+type State = typeof FILLING | typeof DRAINING | typeof RESETTING | typeof BROKEN;
+
+/**
+ * A meeting point for a fixed number of tasks: asyncio's `Barrier`. Each
+ * `wait()` blocks until `parties` tasks are waiting, then all go on at once,
+ * and the barrier can be used again.
+ *
+ * @example
+ * ```ts
+ * import { Barrier, taskGroup } from "aio";
+ * const barrier = new Barrier(3);
+ * await taskGroup(async (tg) => {
+ *   for (let i = 0; i < 3; i++) tg.createTask(async () => { await prepare(i); await barrier.wait(); await go(i); });
+ * });
+ * ```
+ */
+export class Barrier {
+  private readonly cond = new Condition();
+  private readonly size: number;
+  private state: State = FILLING;
+  private count = 0;
+
+  /** @throws TypeError if `parties` is not a positive integer. */
+  constructor(parties: number) {
+    if (!Number.isInteger(parties) || parties < 1) throw argumentError("parties", "a positive integer", parties);
+    this.size = parties;
+  }
+
+  /** The number of tasks needed to pass the barrier. */
+  get parties(): number {
+    return this.size;
+  }
+
+  /** The number of tasks waiting while the barrier fills. */
+  get nWaiting(): number {
+    return this.state === FILLING ? this.count : 0;
+  }
+
+  /** Whether the barrier is broken (aborted). */
+  get broken(): boolean {
+    return this.state === BROKEN;
+  }
+
+  /**
+   * Waits until `parties` tasks are waiting, then returns this task's
+   * arrival index (0 to parties-1).
+   *
+   * **Cancel safety:** a cancelled wait leaves the barrier counting one
+   * task fewer (as in asyncio); the others keep waiting.
+   *
+   * @throws BrokenBarrierError if the barrier is aborted, or reset while waiting.
+   */
+  async wait(): Promise<number> {
+    await this.cond.acquire();
+    try {
+      await this.block();
+      const index = this.count++;
+      try {
+        if (index + 1 === this.size) this.release();
+        else await this.waitForRelease();
+        return index;
+      } finally {
+        this.count--;
+        this.exit();
+      }
+    } finally {
+      this.cond.release();
+    }
+  }
+
+  /**
+   * Returns the barrier to its empty state; tasks waiting on it get
+   * `BrokenBarrierError`.
+   */
+  async reset(): Promise<void> {
+    await this.cond.acquire();
+    try {
+      if (this.count > 0) {
+        if (this.state !== RESETTING) this.state = RESETTING;
+      } else this.state = FILLING;
+      this.cond.notifyAll();
+    } finally {
+      this.cond.release();
+    }
+  }
+
+  /**
+   * Breaks the barrier: every current and future `wait()` throws
+   * `BrokenBarrierError` (until `reset()`).
+   */
+  async abort(): Promise<void> {
+    await this.cond.acquire();
+    try {
+      this.state = BROKEN;
+      this.cond.notifyAll();
+    } finally {
+      this.cond.release();
+    }
+  }
+
+  /** Waits while the barrier drains or resets. */
+  private async block(): Promise<void> {
+    await this.cond.waitFor(() => this.state !== DRAINING && this.state !== RESETTING);
+    if (this.state === BROKEN) throw new BrokenBarrierError("Barrier aborted");
+  }
+
+  private release(): void {
+    this.state = DRAINING;
+    this.cond.notifyAll();
+  }
+
+  private async waitForRelease(): Promise<void> {
+    await this.cond.waitFor(() => this.state !== FILLING);
+    if (this.state === BROKEN || this.state === RESETTING) {
+      throw new BrokenBarrierError("Abort or reset of barrier");
+    }
+  }
+
+  private exit(): void {
+    if (this.count === 0) {
+      if (this.state === RESETTING || this.state === DRAINING) this.state = FILLING;
+      this.cond.notifyAll();
+    }
+  }
+
+  /** A snapshot of the barrier's state. */
+  statistics(): { parties: number; nWaiting: number; broken: boolean; state: string } {
+    return { parties: this.size, nWaiting: this.nWaiting, broken: this.broken, state: this.state };
+  }
+
+  toString(): string {
+    return `<Barrier [${this.state}, waiters:${this.nWaiting}/${this.size}]>`;
+  }
+}

@@ -1,0 +1,150 @@
+import { InvalidStateError, isCancelledError } from "../core/index.ts";
+import type { Held } from "./held.ts";
+import { Lock } from "./lock.ts";
+import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
+
+/**
+ * A condition variable: asyncio's `Condition`. Tasks holding its lock wait
+ * for a notification; `notify(n)` wakes up to `n` of them, `notifyAll()`
+ * every one. A woken task returns from `wait()` once it holds the lock again.
+ *
+ * @example
+ * ```ts
+ * import { Condition } from "aio";
+ * const cond = new Condition();
+ * // consumer
+ * await using _ = await cond.hold();
+ * await cond.waitFor(() => items.length > 0);
+ * // producer
+ * { await using _ = await cond.hold(); items.push(x); cond.notify(); }
+ * ```
+ */
+export class Condition {
+  private readonly lock: Lock;
+  private readonly waiters = new WaiterList<boolean>();
+
+  /** @param lock the lock to use; a new one by default. */
+  constructor(lock: Lock = new Lock()) {
+    if (!(lock instanceof Lock)) throw new TypeError(`Expected \`lock\` to be a Lock, got \`${String(lock)}\``);
+    this.lock = lock;
+  }
+
+  /** Whether the underlying lock is held. */
+  locked(): boolean {
+    return this.lock.locked();
+  }
+
+  /** Acquires the underlying lock. **Cancel safety:** as `Lock.acquire`. */
+  acquire(options?: WaitOptions): Promise<true> {
+    return this.lock.acquire(options);
+  }
+
+  /** Releases the underlying lock. @throws InvalidStateError if it is not held. */
+  release(): void {
+    this.lock.release();
+  }
+
+  /** Acquires the underlying lock, released when the handle is disposed (`await using`). */
+  hold(options?: WaitOptions): Promise<Held> {
+    return this.lock.hold(options);
+  }
+
+  /**
+   * Releases the lock, waits for a notification, then re-acquires the lock
+   * and resolves to `true`. Must be called with the lock held.
+   *
+   * **Cancel safety:** the lock is re-acquired before `CancelledError` (or
+   * the signal's reason) is thrown, so the caller's `finally` can rely on
+   * holding it; a notification this waiter had already received goes to
+   * another waiter, so none is lost (spurious wakeups are allowed, as
+   * always with condition variables: re-check the predicate).
+   *
+   * @throws InvalidStateError if the lock is not held.
+   */
+  async wait(options?: WaitOptions): Promise<true> {
+    const signal = signalOf(options);
+    if (!this.lock.locked()) {
+      throw new InvalidStateError("cannot wait on un-acquired lock", { code: "ERR_AIO_LOCK_NOT_HELD" });
+    }
+    this.lock.release();
+    const w = this.waiters.push();
+    let failure: unknown;
+    let failed = false;
+    try {
+      await park(w, signal);
+    } catch (error) {
+      failed = true;
+      failure = error;
+    }
+    // Re-acquire even when cancelled: keep trying through further cancels,
+    // and re-throw the last one.
+    for (;;) {
+      try {
+        await this.lock.acquire();
+        break;
+      } catch (error) {
+        if (!isCancelledError(error)) throw error;
+        failed = true;
+        failure = error;
+      }
+    }
+    if (failed) {
+      // We may have been notified before the error: pass that notification on.
+      this.notifyWaiters(1);
+      throw failure;
+    }
+    return true;
+  }
+
+  /**
+   * Waits until `predicate()` is truthy, re-checking after each
+   * notification; returns its last value. Must be called with the lock held.
+   *
+   * **Cancel safety:** as `wait`.
+   */
+  async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+    if (typeof predicate !== "function") {
+      throw new TypeError(`Expected \`predicate\` to be a function, got \`${String(predicate)}\``);
+    }
+    let result = predicate();
+    while (!result) {
+      await this.wait(options);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiting tasks (default 1). Must be called with the lock
+   * held; the woken tasks run once the caller releases it.
+   *
+   * @throws InvalidStateError if the lock is not held.
+   */
+  notify(n = 1): void {
+    if (!this.lock.locked()) {
+      throw new InvalidStateError("cannot notify on un-acquired lock", { code: "ERR_AIO_LOCK_NOT_HELD" });
+    }
+    if (typeof n !== "number" || Number.isNaN(n) || n < 0) {
+      throw new TypeError(`Expected \`n\` to be a non-negative number, got \`${String(n)}\` (${typeof n})`);
+    }
+    this.notifyWaiters(n);
+  }
+
+  /** Wakes every waiting task. @throws InvalidStateError if the lock is not held. */
+  notifyAll(): void {
+    this.notify(this.waiters.size);
+  }
+
+  private notifyWaiters(n: number): void {
+    for (let i = 0; i < n && this.waiters.wakeFirst(false); i++);
+  }
+
+  /** A snapshot of the condition's state. */
+  statistics(): { locked: boolean; waiters: number } {
+    return { locked: this.lock.locked(), waiters: this.waiters.size };
+  }
+
+  toString(): string {
+    return `<Condition [${this.locked() ? "locked" : "unlocked"}${this.waiters.size > 0 ? `, waiters:${this.waiters.size}` : ""}]>`;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * What `hold()` returns: proof of holding a lock, a semaphore permit or a
+ * capacity token, released when disposed. Works with `using` and `await
+ * using`, and releases at most once.
+ *
+ * @example
+ * ```ts
+ * import { Lock } from "aio";
+ * const lock = new Lock();
+ * {
+ *   await using _ = await lock.hold();
+ *   // ... the lock is held here, released on leaving the block (also on throw or cancel)
+ * }
+ * ```
+ */
+export class Held implements Disposable, AsyncDisposable {
+  private releaser: (() => void) | undefined;
+
+  /** @internal */
+  constructor(release: () => void) {
+    this.releaser = release;
+  }
+
+  /** Whether it has been released. */
+  get released(): boolean {
+    return this.releaser === undefined;
+  }
+
+  /** Releases what is held; later calls do nothing. */
+  release(): void {
+    const release = this.releaser;
+    this.releaser = undefined;
+    release?.();
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,123 @@
+import { Future, type Loop, loopOf } from "../core/index.ts";
+
+/**
+ * A future that a task parks on while it waits for a primitive (a lock, a
+ * queue...), kept in a `WaiterList`. Cancelling it (which is what cancelling
+ * the waiting task does) or aborting it through a signal unlinks it at once,
+ * so a list only ever holds live waiters and every operation is O(1): there
+ * is no scan past dead entries, which is what makes some semaphores
+ * quadratic under contention.
+ */
+export class Waiter<T> extends Future<T> {
+  /** @internal */ list: WaiterList<T> | undefined = undefined;
+  /** @internal */ prev: Waiter<T> | undefined = undefined;
+  /** @internal */ next: Waiter<T> | undefined = undefined;
+
+  override cancel(message?: unknown): boolean {
+    if (!super.cancel(message)) return false;
+    this.list?.remove(this);
+    return true;
+  }
+
+  /** Fails the wait with `reason` (an aborted signal's), leaving its list. */
+  abort(reason: unknown): void {
+    if (this.done()) return;
+    this.list?.remove(this);
+    this.setException(reason);
+  }
+
+  /** Whether it was woken with a value (not cancelled, not aborted). */
+  woken(): boolean {
+    return this.done() && !this.cancelled() && this.exception() === undefined;
+  }
+}
+
+/** A FIFO of waiters with O(1) push, shift and removal from anywhere. */
+export class WaiterList<T> {
+  private head: Waiter<T> | undefined = undefined;
+  private tail: Waiter<T> | undefined = undefined;
+  size = 0;
+
+  /** Adds a new waiter at the back and returns it. */
+  push(loop: Loop = loopOf()): Waiter<T> {
+    const w = new Waiter<T>(loop);
+    w.list = this;
+    w.prev = this.tail;
+    if (this.tail !== undefined) this.tail.next = w;
+    else this.head = w;
+    this.tail = w;
+    this.size++;
+    return w;
+  }
+
+  /** Removes and returns the waiter at the front. */
+  shift(): Waiter<T> | undefined {
+    const w = this.head;
+    if (w !== undefined) this.remove(w);
+    return w;
+  }
+
+  peek(): Waiter<T> | undefined {
+    return this.head;
+  }
+
+  remove(w: Waiter<T>): void {
+    if (w.list !== this) return;
+    if (w.prev !== undefined) w.prev.next = w.next;
+    else this.head = w.next;
+    if (w.next !== undefined) w.next.prev = w.prev;
+    else this.tail = w.prev;
+    w.list = w.prev = w.next = undefined;
+    this.size--;
+  }
+
+  /** Wakes the first waiter with `value`; `false` if there is none. */
+  wakeFirst(value: T): boolean {
+    const w = this.shift();
+    if (w === undefined) return false;
+    w.setResult(value);
+    return true;
+  }
+
+  *[Symbol.iterator](): IterableIterator<Waiter<T>> {
+    for (let w = this.head; w !== undefined; w = w.next) yield w;
+  }
+}
+
+/** Options of every wait on a primitive (lock, semaphore, queue...). */
+export interface SignalOptions {
+  /** Abandons the wait when this signal aborts: the wait throws the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Awaits a waiter, abandoning it if `signal` aborts. The caller's cleanup
+ * (unlinking, passing a wakeup on) runs in its own `catch`, for a cancel and
+ * an abort alike.
+ */
+export async function park<T>(w: Waiter<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await w;
+  if (signal.aborted) {
+    w.abort(signal.reason);
+    return await w;
+  }
+  const onAbort = (): void => w.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await w;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** @internal The same, under the name the primitives' signatures use. */
+export type WaitOptions = SignalOptions;
+
+/** Checks a wait's options: `signal`, if given, must be an AbortSignal. */
+export function signalOf(options: SignalOptions | undefined): AbortSignal | undefined {
+  const signal = options?.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`Expected \`signal\` to be an AbortSignal, got \`${String(signal)}\` (${typeof signal})`);
+  }
+  return signal;
+}

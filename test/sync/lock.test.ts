@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createTask, InvalidStateError, isCancelledError, Lock, now, sleep, type Task } from "aio";
+import { rejection, runVirtual } from "../helpers.ts";
+
+describe("Lock", () => {
+  test("an uncontended acquire takes the lock at once", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      assert.equal(await lock.acquire(), true);
+      assert.ok(lock.locked());
+      lock.release();
+      assert.ok(!lock.locked());
+    });
+  });
+
+  test("waiters get the lock in FIFO order", async () => {
+    const order: number[] = [];
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const tasks = [1, 2, 3].map((i) =>
+        createTask(async () => {
+          await lock.acquire();
+          order.push(i);
+          await sleep(10);
+          lock.release();
+        }),
+      );
+      await sleep(1);
+      lock.release();
+      for (const t of tasks) await t;
+    });
+    assert.deepEqual(order, [1, 2, 3]);
+  });
+
+  test("no barging: after a release, a newcomer queues behind the woken waiter", async () => {
+    const order: string[] = [];
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const waiter = createTask(async () => {
+        await lock.acquire();
+        order.push("waiter");
+        lock.release();
+      });
+      await sleep(1);
+      lock.release(); // wakes `waiter`, which has not run yet
+      assert.equal(lock.locked(), false, "as in asyncio, the lock reads unlocked until the waiter runs");
+      const newcomer = createTask(async () => {
+        await lock.acquire();
+        order.push("newcomer");
+        lock.release();
+      });
+      await waiter;
+      await newcomer;
+    });
+    assert.deepEqual(order, ["waiter", "newcomer"]);
+  });
+
+  test("a waiter woken and then cancelled before it ran passes the lock on", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const first = createTask(() => lock.acquire());
+      const second = createTask(async () => {
+        await lock.acquire();
+        return "second got it";
+      });
+      await sleep(1);
+      lock.release(); // wakes `first`
+      first.cancel(); // ...which is cancelled before it runs
+      assert.ok(isCancelledError(await rejection(first)));
+      assert.equal(await second, "second got it");
+      assert.ok(lock.locked());
+    });
+  });
+
+  test("a cancelled waiter leaves the queue and the others proceed", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const a = createTask(() => lock.acquire());
+      const b = createTask(() => lock.acquire());
+      await sleep(1);
+      a.cancel();
+      await rejection(a);
+      assert.deepEqual(lock.statistics(), { locked: true, waiters: 1 });
+      lock.release();
+      await b;
+      assert.ok(lock.locked());
+    });
+  });
+
+  test("await using releases the lock on scope exit, also on throw and cancel", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await assert.rejects(async () => {
+        await using _held = await lock.hold();
+        assert.ok(lock.locked());
+        throw new Error("inside");
+      });
+      assert.ok(!lock.locked());
+      const t: Task<void> = createTask(async () => {
+        await using _held = await lock.hold();
+        await sleep(1000);
+      });
+      await sleep(1);
+      assert.ok(lock.locked());
+      t.cancel();
+      await rejection(t);
+      assert.ok(!lock.locked());
+    });
+  });
+
+  test("an aborted signal abandons the wait with the signal's reason", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const controller = new AbortController();
+      const p = lock.acquire({ signal: controller.signal });
+      await sleep(1);
+      controller.abort(new Error("gave up"));
+      assert.equal(((await rejection(p)) as Error).message, "gave up");
+      lock.release();
+      assert.ok(!lock.locked(), "the aborted waiter did not take the lock");
+      assert.throws(() => lock.acquire({ signal: "x" as never }), /Expected `signal` to be an AbortSignal/);
+    });
+  });
+
+  test("releasing an unheld lock throws a clear error", () => {
+    assert.throws(
+      () => new Lock().release(),
+      (e: unknown) => e instanceof InvalidStateError && /not acquired/.test(e.message),
+    );
+  });
+
+  test("20,000 contending tasks cost linear time (no quadratic handoff)", async () => {
+    const cost = async (n: number) => {
+      const start = performance.now();
+      await runVirtual(async () => {
+        const lock = new Lock();
+        const tasks = [];
+        for (let i = 0; i < n; i++) {
+          tasks.push(
+            createTask(async () => {
+              await using _ = await lock.hold();
+              await sleep(0);
+            }),
+          );
+        }
+        for (const t of tasks) await t;
+        assert.equal(now(), 0);
+      });
+      return performance.now() - start;
+    };
+    await cost(2000); // warm up
+    const small = await cost(5000);
+    const large = await cost(20000);
+    // Linear would be 4x; quadratic 16x. A generous relative guard, no absolute time.
+    assert.ok(large < small * 10, `5k: ${small.toFixed(0)} ms, 20k: ${large.toFixed(0)} ms`);
+  });
+});
