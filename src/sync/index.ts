@@ -6,4 +6,4 @@ export { Event } from "./event.ts";
 export { Held } from "./held.ts";
 export { Lock } from "./lock.ts";
 export { BoundedSemaphore, Semaphore } from "./semaphore.ts";
-export { park, type SignalOptions, signalOf, Waiter, WaiterList } from "./waiter.ts";
+export { park, type SignalOptions, Waiter, WaiterList } from "./waiter.ts";
