@@ -38,6 +38,7 @@ export {
   type TaskOptions,
   TimeoutError,
 } from "./core/index.ts";
+export * from "./limit/index.ts";
 export * from "./queues/index.ts";
 export { type RunOptions, run } from "./runner/run.ts";
 export { TaskGroup, taskGroup } from "./structure/task-group.ts";
