@@ -1,6 +1,7 @@
 import { argumentError } from "../core/index.ts";
 import { Condition } from "./condition.ts";
 import { BrokenBarrierError } from "./errors.ts";
+import { type SignalOptions, signalOf } from "./waiter.ts";
 
 const FILLING = "filling";
 const DRAINING = "draining";
@@ -53,19 +54,20 @@ export class Barrier {
    * Waits until `parties` tasks are waiting, then returns this task's
    * arrival index (0 to parties-1).
    *
-   * **Cancel safety:** a cancelled wait leaves the barrier counting one
-   * task fewer (as in asyncio); the others keep waiting.
+   * **Cancel safety:** a cancelled (or aborted) wait leaves the barrier
+   * counting one task fewer (as in asyncio); the others keep waiting.
    *
    * @throws BrokenBarrierError if the barrier is aborted, or reset while waiting.
    */
-  async wait(): Promise<number> {
-    await this.cond.acquire();
+  async wait(options?: SignalOptions): Promise<number> {
+    const signal = signalOf(options);
+    await this.cond.acquire(options);
     try {
-      await this.block();
+      await this.block(options);
       const index = this.count++;
       try {
         if (index + 1 === this.size) this.release();
-        else await this.waitForRelease();
+        else await this.waitForRelease(signal === undefined ? undefined : { signal });
         return index;
       } finally {
         this.count--;
@@ -107,8 +109,8 @@ export class Barrier {
   }
 
   /** Waits while the barrier drains or resets. */
-  private async block(): Promise<void> {
-    await this.cond.waitFor(() => this.state !== DRAINING && this.state !== RESETTING);
+  private async block(options: SignalOptions | undefined): Promise<void> {
+    await this.cond.waitFor(() => this.state !== DRAINING && this.state !== RESETTING, options);
     if (this.state === BROKEN) throw new BrokenBarrierError("Barrier aborted");
   }
 
@@ -117,8 +119,8 @@ export class Barrier {
     this.cond.notifyAll();
   }
 
-  private async waitForRelease(): Promise<void> {
-    await this.cond.waitFor(() => this.state !== FILLING);
+  private async waitForRelease(options: SignalOptions | undefined): Promise<void> {
+    await this.cond.waitFor(() => this.state !== FILLING, options);
     if (this.state === BROKEN || this.state === RESETTING) {
       throw new BrokenBarrierError("Abort or reset of barrier");
     }

@@ -172,6 +172,19 @@ describe("Barrier", () => {
     });
   });
 
+  test("an aborted signal abandons the wait, and the barrier counts one task fewer", async () => {
+    await runVirtual(async () => {
+      const barrier = new Barrier(2);
+      const controller = new AbortController();
+      const p = barrier.wait({ signal: controller.signal });
+      await sleep(1);
+      assert.equal(barrier.nWaiting, 1);
+      controller.abort(new Error("left"));
+      assert.equal(((await rejection(p)) as Error).message, "left");
+      assert.equal(barrier.nWaiting, 0);
+    });
+  });
+
   test("rejects a bad number of parties", () => {
     assert.throws(() => new Barrier(0), /Expected `parties` to be a positive integer, got `0` \(number\)/);
   });
