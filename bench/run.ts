@@ -1,7 +1,7 @@
 // `npm run bench`: every workload of issue 6, for aio and what users would pick instead.
 //
-//   npm run bench                          full run (5 repetitions, N = 100k), writes RESULTS.md, results.json, chart.svg
-//   npm run bench -- --quick               smoke run (3 repetitions, N = 20k), writes nothing unless --write
+//   npm run bench                          full run (5 repetitions, each workload's N), writes RESULTS.md, results.json, chart.svg
+//   npm run bench -- --quick               smoke run (3 repetitions, smaller N), writes nothing unless --write
 //   npm run bench -- --filter timers,5a    only the workloads whose id, number or title contains one of these
 //   npm run bench -- --reps 7              more repetitions
 //
@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chartSvg } from "./lib/chart.ts";
-import { machine } from "./lib/machine.ts";
+import { loadAverage, machine } from "./lib/machine.ts";
 import { resultsMarkdown, targetTable, workloadTable } from "./lib/report.ts";
 import type { BenchResult, ImplResult, RunRecord, WorkloadResult } from "./lib/results.ts";
 import { summarise } from "./lib/stats.ts";
@@ -125,7 +125,8 @@ async function runWorkload(w: WorkloadDef, python: boolean): Promise<WorkloadRes
     ...(d.runtime === "python" && !python ? { skipped: "python3 not found" } : {}),
     runs: [],
   }));
-  process.stderr.write(`\n${w.number}. ${w.title} (N = ${fmt(params.n)}, ${reps} reps)\n`);
+  const loadStart = loadAverage()[0] as number;
+  process.stderr.write(`\n${w.number}. ${w.title} (N = ${fmt(params.n)}, ${reps} reps; load ${loadStart})\n`);
   for (let rep = 1; rep <= reps; rep++) {
     process.stderr.write(`  rep ${rep}/${reps}:`);
     for (const [k, def] of w.impls.entries()) {
@@ -203,6 +204,7 @@ async function runWorkload(w: WorkloadDef, python: boolean): Promise<WorkloadRes
     ...(checksum !== undefined ? { checksum } : {}),
     checksumErrors,
     targets,
+    load: [loadStart, loadAverage()[0] as number],
   };
 }
 
@@ -220,8 +222,7 @@ async function main(): Promise<number> {
       `Python ${info.python ?? "not found"}; ${info.cpu} x${info.cores}; aio ${info.aio}\n`,
   );
   const notes: string[] = [
-    "Workloads 6 (queue), 7 (lock contention), 9 (HTTP) and 10 (downloader) of issue 6 wait for the sync, http " +
-      "and fetch layers; workload 2's Semaphore + gather and `map` columns wait for aio's Semaphore and map.",
+    "Workloads 9 (HTTP) and 10 (downloader) of issue 6 wait for the http and fetch layers.",
     "Times are measured inside each process around the workload only (start-up, imports and a warm-up round " +
       "of N/10 excluded); `run()` / `runPromise` / `asyncio.run` set-up and tear-down are outside the timed region.",
     "The issue 6 figure column repeats the numbers the issue quotes for that comparator (same unit), for context; " +
@@ -240,6 +241,7 @@ async function main(): Promise<number> {
     reps,
     filter,
     durationS: Math.round((performance.now() - started) / 1000),
+    loadAverageEnd: loadAverage(),
     notes,
     workloads: results,
   };

@@ -34,7 +34,10 @@ export function chartSvg(result: BenchResult): string {
   for (const w of result.workloads) {
     const head = w.metrics[0];
     const base = w.impls.find((i) => i.id === w.baseline)?.label ?? w.baseline;
-    rows.push({ y: y - 6, text: `${w.number}. ${w.title} — ${head?.label ?? ""}, ratio to ${base}` });
+    rows.push({
+      y: y - 6,
+      text: `${w.number}. ${w.title} (N = ${fmt(w.params.n)}) — ${head?.label ?? ""}, ratio to ${base}`,
+    });
     y += 8;
     for (const i of w.impls) {
       const r = i.summary?.ratio;
@@ -70,7 +73,7 @@ export function chartSvg(result: BenchResult): string {
     `<title id="title">aio bench: ratios to the raw-promise baseline, per workload and implementation</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold">aio bench: each implementation's median over the raw-promise baseline (log scale; left of 1× is faster or smaller)</text>`,
-    `<text x="10" y="37" fill="#6b7280">${esc(`Node ${result.machine.node}, ${result.machine.cpu} x${result.machine.cores}, ${result.machine.date.slice(0, 10)}, N = ${fmt(result.workloads[0]?.params.n ?? 0)}, ${result.reps} repetitions. Blue: aio; yellow: Python asyncio; grey: other JavaScript.`)}</text>`,
+    `<text x="10" y="37" fill="#6b7280">${esc(`Node ${result.machine.node}, ${result.machine.cpu} x${result.machine.cores}, ${result.machine.date.slice(0, 10)}, ${result.reps} repetitions. Blue: aio; yellow: Python asyncio; grey: other JavaScript.`)}</text>`,
     ...grid,
     ...titles,
     ...bars,

@@ -54,9 +54,15 @@ function aioRevision(): string {
   return `${head.stdout.trim()}${dirty.stdout.trim() !== "" ? " + uncommitted changes in src/" : ""}`;
 }
 
+/** The load averages (1, 5, 15 min), rounded. */
+export function loadAverage(): number[] {
+  return os.loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
 export function machine(): Machine {
   const packages: Record<string, string> = {};
-  for (const name of ["p-limit", "p-map", "p-timeout", "effect", "effection"]) packages[name] = packageVersion(name);
+  for (const name of ["p-limit", "p-map", "p-timeout", "async-mutex", "effect", "effection"])
+    packages[name] = packageVersion(name);
   return {
     cpu: cpuModel(),
     cores: os.availableParallelism(),
@@ -65,7 +71,7 @@ export function machine(): Machine {
     node: process.version,
     v8: process.versions.v8,
     python: pythonVersion(),
-    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    loadAverage: loadAverage(),
     date: new Date().toISOString(),
     packages,
     aio: aioRevision(),

@@ -20,7 +20,8 @@ export function workloadTable(w: WorkloadResult): string {
   lines.push("");
   lines.push(
     `N = ${fmt(w.params.n)} · ${w.reps} repetitions, each implementation in a fresh process, interleaved · ` +
-      `ratios against ${w.impls.find((i) => i.id === w.baseline)?.label ?? w.baseline}`,
+      `ratios against ${w.impls.find((i) => i.id === w.baseline)?.label ?? w.baseline}` +
+      (w.load === undefined ? "" : ` · load average ${w.load[0]} → ${w.load[1]}`),
   );
   lines.push("");
   lines.push(w.description);
@@ -100,7 +101,11 @@ export function resultsMarkdown(result: BenchResult): string {
   out.push(`- CPU: ${m.cpu}, ${m.cores} cores; ${m.memoryGiB} GiB RAM; ${m.os}`);
   out.push(`- Node ${m.node} (V8 ${m.v8}); Python ${m.python ?? "not found (Python columns skipped)"}`);
   out.push(`- aio: commit ${m.aio}; comparators: ${pkgs}`);
-  out.push(`- Date: ${m.date}; load average at start: ${m.loadAverage.join(", ")}`);
+  out.push(
+    `- Date: ${m.date}; load average (1, 5, 15 min) at start: ${m.loadAverage.join(", ")}` +
+      (result.loadAverageEnd === undefined ? "" : `; at end: ${result.loadAverageEnd.join(", ")}`) +
+      ` (${m.cores} cores: above ${m.cores}, other processes competed with the bench and the numbers are noisier)`,
+  );
   out.push(
     `- Run: ${result.reps} repetitions${result.quick ? " (--quick)" : ""}${result.filter.length > 0 ? `, --filter ${result.filter.join(",")}` : ""}; took ${fmt(result.durationS)} s`,
   );

@@ -44,6 +44,8 @@ export interface WorkloadResult {
   checksum?: number;
   checksumErrors: string[];
   targets: TargetResult[];
+  /** 1-minute load average when the workload started and when it ended (other processes skew the numbers). */
+  load?: [number, number];
 }
 
 export interface BenchResult {
@@ -52,6 +54,8 @@ export interface BenchResult {
   reps: number;
   filter: string[];
   durationS: number;
+  /** Load averages (1, 5, 15 min) when the run ended; the machine's are from its start. */
+  loadAverageEnd?: number[];
   notes: string[];
   workloads: WorkloadResult[];
 }

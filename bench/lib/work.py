@@ -73,3 +73,22 @@ def timer_metrics(lo, hi, woke, order, wall_ms):
         "inversions": count_inversions(los, his, 0.0),
         "inversions1ms": count_inversions(los, his, 1.0),
     }
+
+
+async def two_sizes(n, round_):
+    """As twoSizes in work.ts: `await round_(size)` at n // 4 and then at n, timing each."""
+    small = n // 4
+    t0 = clock()
+    small_sum = await round_(small)
+    t1 = clock()
+    total = await round_(n)
+    t2 = clock()
+    return {
+        "checksum": small_sum + total,
+        "metrics": {
+            "nsPerTask": ns_per(t1, t2, n),
+            "msQuarter": t1 - t0,
+            "msFull": t2 - t1,
+            "growth": (t2 - t1) / (t1 - t0),
+        },
+    }

@@ -1,5 +1,6 @@
 // The work every JavaScript implementation shares, so that all columns do the same thing.
 import { performance } from "node:perf_hooks";
+import type { Outcome } from "./types.ts";
 
 /** What each task awaits "once": an already-resolved promise (one trip through the microtask queue). */
 export const ready: Promise<void> = Promise.resolve();
@@ -134,5 +135,23 @@ export function timerMetrics(
     early,
     inversions: countInversions(los, his, 0),
     inversions1ms: countInversions(los, his, 1),
+  };
+}
+
+/**
+ * Contention workloads: runs `round(size)` at N/4 and then at N in this process, timing each, and
+ * reports ns per task at N (the headline), both times, and their ratio (4 when the cost is linear).
+ * `round` returns its checksum; the outcome's is the sum of both.
+ */
+export async function twoSizes(n: number, round: (size: number) => Promise<number>): Promise<Outcome> {
+  const small = Math.floor(n / 4);
+  const t0 = clock();
+  const smallSum = await round(small);
+  const t1 = clock();
+  const sum = await round(n);
+  const t2 = clock();
+  return {
+    checksum: smallSum + sum,
+    metrics: { nsPerTask: nsPer(t1, t2, n), msQuarter: t1 - t0, msFull: t2 - t1, growth: (t2 - t1) / (t1 - t0) },
   };
 }

@@ -2,7 +2,9 @@
 import type { WorkloadDef } from "../lib/types.ts";
 import { bounded } from "./bounded/workload.ts";
 import { cancelAll } from "./cancel-all/workload.ts";
+import { contention } from "./contention/workload.ts";
 import { memory } from "./memory/workload.ts";
+import { queueOne, queueTen } from "./queue/workload.ts";
 import { spawnJoin } from "./spawn-join/workload.ts";
 import { timeoutsAtOnce, timeoutsSequential } from "./timeouts/workload.ts";
 import { timers } from "./timers/workload.ts";
@@ -14,5 +16,8 @@ export const workloads: WorkloadDef[] = [
   cancelAll,
   timeoutsAtOnce,
   timeoutsSequential,
+  queueOne,
+  queueTen,
+  contention,
   memory,
 ];

@@ -1,4 +1,4 @@
-import { current } from "./context.ts";
+import { current, storage } from "./context.ts";
 import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
 import type { Task } from "./task.ts";
@@ -24,7 +24,8 @@ class CallbackHandle implements Runnable {
   }
 
   run(): void {
-    (this.fn as DoneCallback<Future<unknown>>)(this.future);
+    // A user's callback runs outside any task, as asyncio's do.
+    storage.exit(this.fn as DoneCallback<Future<unknown>>, this.future);
   }
 }
 

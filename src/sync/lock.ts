@@ -52,7 +52,9 @@ export class Lock {
   private async wait(signal: AbortSignal | undefined): Promise<true> {
     const w = this.waiters.push();
     try {
-      await park(w, signal);
+      // No signal: await the waiter itself, one async frame fewer per handoff.
+      if (signal === undefined) await w;
+      else await park(w, signal);
     } catch (error) {
       if (w.woken()) this.woken--;
       if (!this.isLocked) this.wakeUpFirst();
@@ -79,9 +81,11 @@ export class Lock {
   }
 
   /** Acquires the lock and returns a handle that releases it when disposed (`await using`). */
-  async hold(options?: WaitOptions): Promise<Held> {
-    await this.acquire(options);
-    return new Held(() => this.release());
+  hold(options?: WaitOptions): Promise<Held> {
+    const acquired = this.acquire(options);
+    const held = (): Held => new Held(() => this.release());
+    // Uncontended: no extra promise hop.
+    return acquired === TRUE ? Promise.resolve(held()) : acquired.then(held);
   }
 
   private wakeUpFirst(): void {

@@ -64,7 +64,9 @@ export class Semaphore {
   private async wait(signal: AbortSignal | undefined): Promise<true> {
     const w = this.waiters.push();
     try {
-      await park(w, signal);
+      // No signal: await the waiter itself, one async frame fewer per handoff.
+      if (signal === undefined) await w;
+      else await park(w, signal);
     } catch (error) {
       if (w.woken()) {
         // Handed a permit, but not going to use it: give it back.
@@ -85,9 +87,11 @@ export class Semaphore {
   }
 
   /** Takes a permit and returns a handle that gives it back when disposed (`await using`). */
-  async hold(options?: WaitOptions): Promise<Held> {
-    await this.acquire(options);
-    return new Held(() => this.release());
+  hold(options?: WaitOptions): Promise<Held> {
+    const acquired = this.acquire(options);
+    const held = (): Held => new Held(() => this.release());
+    // Uncontended: no extra promise hop.
+    return acquired === TRUE ? Promise.resolve(held()) : acquired.then(held);
   }
 
   /** Hands free permits to waiters, first come first served. */

@@ -1,4 +1,4 @@
-"""Python asyncio: `concurrency` worker tasks pulling from a shared index, gathered (as aio's column)."""
+"""Python asyncio: `concurrency` worker tasks pulling from a shared index, gathered (what aio's map does inside)."""
 
 import asyncio
 

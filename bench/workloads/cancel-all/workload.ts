@@ -17,7 +17,7 @@ export const cancelAll: WorkloadDef = {
   ],
   baseline: "raw-clear-timeout",
   params: { n: 100_000, seed: 1, sleepMs: 3_600_000 },
-  quickParams: { n: 20_000, seed: 1, sleepMs: 3_600_000 },
+  quickParams: { n: 10_000, seed: 1, sleepMs: 3_600_000 },
   warmup: true,
   impls: [
     impl(here, "raw-clear-timeout.ts", { id: "raw-clear-timeout", label: "raw clearTimeout + reject", anchor: 3573 }),

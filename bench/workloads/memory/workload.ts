@@ -15,7 +15,7 @@ export const memory: WorkloadDef = {
   metrics: [{ key: "bytesPerTask", label: "bytes/task", unit: "B/task" }],
   baseline: "raw-pending",
   params: { n: 100_000, seed: 1, sleepMs: 3_600_000 },
-  quickParams: { n: 20_000, seed: 1, sleepMs: 3_600_000 },
+  quickParams: { n: 10_000, seed: 1, sleepMs: 3_600_000 },
   warmup: false,
   exposeGc: true,
   impls: [

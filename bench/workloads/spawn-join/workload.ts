@@ -14,7 +14,7 @@ export const spawnJoin: WorkloadDef = {
   metrics: [{ key: "nsPerTask", label: "ns/task", unit: "ns/task" }],
   baseline: "raw",
   params: { n: 100_000, seed: 1 },
-  quickParams: { n: 20_000, seed: 1 },
+  quickParams: { n: 10_000, seed: 1 },
   warmup: true,
   impls: [
     impl(here, "raw.ts", { id: "raw", label: "raw Promise.all", anchor: 267 }),
