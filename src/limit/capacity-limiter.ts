@@ -165,9 +165,7 @@ export class CapacityLimiter {
     const w = this.waiters.push();
     this.pending.set(w, borrower);
     try {
-      // Without a signal, await the waiter itself: park() would add a hop.
-      if (signal === undefined) await w;
-      else await park(w, signal);
+      await park(w, signal);
     } catch (error) {
       this.pending.delete(w);
       if (w.woken()) {

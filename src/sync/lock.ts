@@ -52,9 +52,7 @@ export class Lock {
   private async wait(signal: AbortSignal | undefined): Promise<true> {
     const w = this.waiters.push();
     try {
-      // No signal: await the waiter itself, one async frame fewer per handoff.
-      if (signal === undefined) await w;
-      else await park(w, signal);
+      await park(w, signal);
     } catch (error) {
       if (w.woken()) this.woken--;
       if (!this.isLocked) this.wakeUpFirst();

@@ -64,9 +64,7 @@ export class Semaphore {
   private async wait(signal: AbortSignal | undefined): Promise<true> {
     const w = this.waiters.push();
     try {
-      // No signal: await the waiter itself, one async frame fewer per handoff.
-      if (signal === undefined) await w;
-      else await park(w, signal);
+      await park(w, signal);
     } catch (error) {
       if (w.woken()) {
         // Handed a permit, but not going to use it: give it back.

@@ -93,10 +93,14 @@ export interface SignalOptions {
 /**
  * Awaits a waiter, abandoning it if `signal` aborts. The caller's cleanup
  * (unlinking, passing a wakeup on) runs in its own `catch`, for a cancel and
- * an abort alike.
+ * an abort alike. Without a signal it is the waiter itself: no extra async
+ * frame on the hot path of every handoff.
  */
-export async function park<T>(w: Waiter<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return await w;
+export function park<T>(w: Waiter<T>, signal: AbortSignal | undefined): Promise<T> {
+  return signal === undefined ? w : parkWithSignal(w, signal);
+}
+
+async function parkWithSignal<T>(w: Waiter<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     w.abort(signal.reason);
     return await w;
