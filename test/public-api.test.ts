@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as aio from "aio";
+import * as http from "aio/http";
 import * as testing from "aio/testing";
 
 test("aio exports exactly these names", () => {
@@ -56,6 +57,21 @@ test("aio exports exactly these names", () => {
     "timeoutAt",
     "wait",
     "waitFor",
+  ]);
+});
+
+test("aio/http exports exactly these names", () => {
+  assert.deepEqual(Object.keys(http).sort(), [
+    "ClientResponse",
+    "ClientSession",
+    "FAULT_KINDS",
+    "HttpConnectError",
+    "HttpError",
+    "HttpResponseTooLargeError",
+    "HttpStatusError",
+    "HttpTimeoutError",
+    "HttpTooManyRedirectsError",
+    "serve",
   ]);
 });
 

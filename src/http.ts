@@ -1,0 +1,30 @@
+// aio/http: the HTTP client session and the embedded test server. Re-exports only.
+
+export {
+  ClientResponse,
+  type ResponseHeaders,
+} from "./http/client-response.ts";
+export { ClientSession } from "./http/client-session.ts";
+export {
+  HttpConnectError,
+  type HttpConnectErrorKind,
+  HttpError,
+  type HttpErrorDetails,
+  HttpResponseTooLargeError,
+  HttpStatusError,
+  type HttpStatusErrorDetails,
+  HttpTimeoutError,
+  type HttpTimeoutKind,
+  HttpTooManyRedirectsError,
+} from "./http/errors.ts";
+export type {
+  Params,
+  QueryValue,
+  RequestBody,
+  RequestHeaders,
+  RequestOptions,
+} from "./http/request-options.ts";
+export type { BackoffOptions, RetryOptions } from "./http/retry.ts";
+export * from "./http/server/index.ts";
+export type { ClientSessionOptions, ClientSessionStatistics } from "./http/session-options.ts";
+export type { ClientTimeout, RequestTimeout } from "./http/timeouts.ts";

@@ -1,0 +1,194 @@
+import { type Loop, loopOf, type Runnable, type Timer } from "../core/index.ts";
+import { type Attempt, UNREAD } from "./attempt.ts";
+import { forgetCollected } from "./auto-release.ts";
+import type { WaitHandle } from "./connection-limits.ts";
+import { describeRequest, HttpError, type HttpErrorDetails, HttpTimeoutError } from "./errors.ts";
+import { type ErrorContext, translateError } from "./translate-error.ts";
+
+/** What an exchange needs of its session. */
+export interface ExchangeOwner {
+  _exchangeDone(exchange: Exchange): void;
+}
+
+/** The fixed facts of a request, for errors and for the session's bookkeeping. */
+export type ExchangeContext = Omit<ErrorContext, "attempts" | "status" | "cause">;
+
+/**
+ * One call to `session.request()`, from the call until its response body has
+ * been read or released: every attempt, the total timeout, and the one
+ * `abort(reason)` that stops whatever is under way.
+ *
+ * Everything that ends a request early goes through `abort(reason)`: the
+ * total or pool timeout, the caller's signal, `session.close()`, and a
+ * cancellation of the task that waits (aio delivers the `CancelledError` at
+ * the await, and the waiting code passes it here). The current attempt then
+ * has undici abort the request, which destroys its socket, and every wait of
+ * the exchange fails with the reason.
+ *
+ * It never holds its `ClientResponse`, so that an unreachable response can
+ * be garbage-collected and its exchange released by the finalizer.
+ */
+export class Exchange implements ErrorContext, Timer, Runnable {
+  readonly method: string;
+  readonly url: string;
+  readonly origin: string;
+  readonly hostname: string;
+  readonly connectTimeout: number;
+  readonly readTimeout: number;
+  readonly maxRedirects: number;
+  readonly maxResponseSize: number;
+  attempts = 0;
+  status: number | undefined = undefined;
+  /** The attempt under way; once a response is handed out, the one whose body it reads. */
+  attempt: Attempt | undefined = undefined;
+  /** The wait for a connection slot, while there is one. */
+  waiting: WaitHandle | undefined = undefined;
+  /** @internal Neighbours in the session's list of exchanges under way. */
+  prev: Exchange | undefined = undefined;
+  /** @internal */ next: Exchange | undefined = undefined;
+  /** Whether an attempt was handed out as the response. */
+  responded = false;
+  /** The set of unread exchanges of the task that made it (see auto-release.ts). */
+  owner: Set<Exchange> | undefined = undefined;
+  aborted = false;
+  /** Whether the response is registered with the finalizer (see auto-release.ts). */
+  registered = false;
+  /** Why it was aborted (meaningful once `aborted`). */
+  reason: unknown = undefined;
+  private readonly session: ExchangeOwner;
+  private controller: AbortController | undefined = undefined;
+  /** The loop whose clock runs the total timeout, while it is armed. */
+  private timerLoop: Loop | undefined = undefined;
+  private total = 0;
+  /** @internal The total timeout's place in the clock's heap: the exchange is its own timer. */
+  due = 0;
+  /** @internal */ seq = 0;
+  /** @internal */ index = -1;
+  private userSignal: AbortSignal | undefined = undefined;
+  private onUserAbort: (() => void) | undefined = undefined;
+  private finished = false;
+
+  constructor(session: ExchangeOwner, context: ExchangeContext) {
+    this.session = session;
+    this.method = context.method;
+    this.url = context.url;
+    this.origin = context.origin;
+    this.hostname = context.hostname;
+    this.connectTimeout = context.connectTimeout;
+    this.readTimeout = context.readTimeout;
+    this.maxRedirects = context.maxRedirects;
+    this.maxResponseSize = context.maxResponseSize;
+  }
+
+  /**
+   * An `AbortSignal` that aborts with the exchange, for the waits that take
+   * one (a slot, a backoff). Made on first use: most requests never wait.
+   */
+  get signal(): AbortSignal {
+    let controller = this.controller;
+    if (controller === undefined) {
+      controller = this.controller = new AbortController();
+      if (this.aborted) controller.abort(this.reason);
+    }
+    return controller.signal;
+  }
+
+  /** Arms the total timeout (0: none) and follows the caller's signal. */
+  start(total: number, signal: AbortSignal | undefined): void {
+    if (total > 0) {
+      // The exchange is its own timer (as aio's Timeout is): no handle and no
+      // closure per request, which counts when thousands wait for a slot.
+      const loop = loopOf();
+      this.timerLoop = loop;
+      this.total = total;
+      this.due = loop.now() + total;
+      loop.addTimer(this);
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) this.abort(signal.reason);
+      else {
+        this.userSignal = signal;
+        this.onUserAbort = () => this.abort(signal.reason);
+        signal.addEventListener("abort", this.onUserAbort);
+      }
+    }
+  }
+
+  /** @internal The total timeout is due: expire on the loop's queue, outside any task. */
+  fire(): void {
+    (this.timerLoop as Loop).callSoon(this);
+  }
+
+  /** @internal */
+  run(): void {
+    if (this.timerLoop === undefined) return; // finished meanwhile
+    this.timerLoop = undefined;
+    this.abort(new HttpTimeoutError("total", this.total, this.details()));
+  }
+
+  /** Stops whatever is under way with `reason`; the first reason wins. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.waiting?.abort(reason);
+    this.attempt?.abort(reason);
+  }
+
+  /** `error` as the error to throw: an `HttpError`, a `CancelledError`, or the caller's abort reason. */
+  translate(error: unknown): unknown {
+    return translateError(error, this, this.aborted ? this.reason : undefined);
+  }
+
+  details(cause?: unknown): HttpErrorDetails {
+    return { url: this.url, method: this.method, attempts: this.attempts, status: this.status, cause };
+  }
+
+  /** The error `session.close()` aborts the exchange with. */
+  closedError(): HttpError {
+    return new HttpError(
+      `the session was closed while the request was in flight (${describeRequest(this)})`,
+      this.details(),
+      "ERR_AIO_HTTP_SESSION_CLOSED",
+    );
+  }
+
+  /** Someone started reading (or released) the body: no auto-release from now on. */
+  claimed(): void {
+    this.owner?.delete(this);
+    this.owner = undefined;
+  }
+
+  /** Whether a response was handed out and nobody has started reading its body. */
+  unread(): boolean {
+    return !this.finished && this.attempt?.bodyState === UNREAD;
+  }
+
+  /** Releases the body if nobody started reading it: the task that made it ended, or the response was collected. */
+  autoRelease(): void {
+    const attempt = this.attempt;
+    if (attempt !== undefined && attempt.bodyState === UNREAD) attempt.release();
+  }
+
+  /** An attempt is over; the exchange ends with the one handed out as the response. */
+  attemptOver(attempt: Attempt): void {
+    if (this.responded && attempt === this.attempt) this.finish();
+  }
+
+  /** The request is over (its body read or released, or it failed): gives everything back. Idempotent. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const loop = this.timerLoop;
+    if (loop !== undefined) {
+      this.timerLoop = undefined;
+      loop.removeTimer(this);
+    }
+    if (this.onUserAbort !== undefined) this.userSignal?.removeEventListener("abort", this.onUserAbort);
+    this.userSignal = this.onUserAbort = undefined;
+    this.claimed();
+    forgetCollected(this);
+    this.session._exchangeDone(this);
+  }
+}

@@ -1,0 +1,203 @@
+// ClientSession cancellation: cancelling the task (directly, or through
+// waitFor/timeout) stops the request at once, wherever it is, and the server
+// sees the socket close. Nothing keeps running; no slot stays held.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  CancelledError,
+  createTask,
+  currentTask,
+  isCancelledError,
+  run,
+  sleep,
+  TimeoutError,
+  timeout,
+  waitFor,
+} from "aio";
+import { ClientSession, HttpError } from "aio/http";
+import { VirtualClock } from "aio/testing";
+import { rejection } from "../helpers.ts";
+import { startServer, type TestServer } from "./client-helpers.ts";
+
+const opts = { handleSignals: false } as const;
+/** Virtual time that waits for real sockets: time jumps only after 50 real ms of quiet. */
+const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: 50 }) }) as const;
+
+let srv: TestServer;
+before(async () => {
+  srv = await startServer((req, res) => {
+    if (req.url === "/hang") return; // headers never come
+    if (req.url === "/partial") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("first part;"); // and the rest never comes
+      return;
+    }
+    res.end("ok");
+  });
+});
+after(() => srv.close());
+
+test("cancelling the task while it waits for headers aborts the request and closes the socket", async () => {
+  const before = srv.requests;
+  await run(async () => {
+    await using session = new ClientSession();
+    const task = createTask(() => session.get(srv.url("/hang")));
+    await srv.received(before + 1);
+    assert.equal(srv.open, 1);
+    task.cancel("enough");
+    const error = await rejection(task);
+    assert.ok(isCancelledError(error), String(error));
+    assert.equal((error as Error).message, "enough");
+    assert.ok(!(error instanceof HttpError));
+    await srv.idle(); // the server saw the socket close
+    assert.equal(session.statistics().inFlight, 0);
+  }, opts);
+});
+
+test("cancelling while the body is read (text()) closes the socket", async () => {
+  const before = srv.requests;
+  await run(async () => {
+    await using session = new ClientSession();
+    const task = createTask(async () => {
+      const response = await session.get(srv.url("/partial"));
+      return response.text();
+    });
+    await srv.received(before + 1);
+    await sleep(0);
+    task.cancel();
+    assert.ok(isCancelledError(await rejection(task)));
+    await srv.idle();
+    assert.equal(session.statistics().inFlight, 0);
+  }, opts);
+});
+
+test("cancelling while iterating the body closes the socket", async () => {
+  const before = srv.requests;
+  await run(async () => {
+    await using session = new ClientSession();
+    const chunks: string[] = [];
+    const task = createTask(async () => {
+      const response = await session.get(srv.url("/partial"));
+      for await (const chunk of response.body) chunks.push(new TextDecoder().decode(chunk));
+    });
+    await srv.received(before + 1);
+    while (chunks.length === 0) await sleep(1);
+    assert.deepEqual(chunks, ["first part;"]);
+    task.cancel();
+    assert.ok(isCancelledError(await rejection(task)));
+    await srv.idle();
+  }, opts);
+});
+
+test("waitFor(session.get(url), ms) gives up at the deadline and really stops the request", async () => {
+  const before = srv.requests;
+  await run(async () => {
+    await using session = new ClientSession();
+    const error = await rejection(waitFor(session.get(srv.url("/hang")), 1000));
+    assert.ok(error instanceof TimeoutError, String(error));
+    assert.ok(isCancelledError((error as Error).cause));
+    assert.equal(srv.requests, before + 1);
+    await srv.idle();
+    assert.equal(session.statistics().inFlight, 0);
+  }, virtual());
+});
+
+test("waitFor(() => session.get(url), ms) does the same through a child task", async () => {
+  await run(async () => {
+    await using session = new ClientSession();
+    await assert.rejects(
+      waitFor(() => session.get(srv.url("/hang")), 1000),
+      TimeoutError,
+    );
+    await srv.idle();
+  }, virtual());
+});
+
+test("timeout() around reading a stalled body stops it", async () => {
+  await run(async () => {
+    await using session = new ClientSession();
+    const response = await session.get(srv.url("/partial"));
+    await assert.rejects(
+      timeout(500, () => response.text()),
+      TimeoutError,
+    );
+    await srv.idle();
+    // The body was destroyed: it cannot be read any more.
+    await assert.rejects(response.text(), (e: unknown) => e instanceof Error);
+  }, virtual());
+});
+
+test("a cancel while waiting for a connection slot takes no slot", async () => {
+  await run(async () => {
+    await using session = new ClientSession({ limit: 1 });
+    const holder = await session.get(srv.url("/partial"));
+    const waiting = createTask(() => session.get(srv.url("/")));
+    await sleep(0);
+    assert.equal(session.statistics().queued, 1);
+    waiting.cancel();
+    assert.ok(isCancelledError(await rejection(waiting)));
+    assert.equal(session.statistics().queued, 0);
+    holder.release();
+    const next = await session.get(srv.url("/"));
+    assert.equal(await next.text(), "ok");
+    assert.equal(session.statistics().inFlight, 0);
+  }, opts);
+});
+
+test("the request's own signal aborts it, at any stage, with the signal's reason", async () => {
+  await run(async () => {
+    await using session = new ClientSession();
+    const controller = new AbortController();
+    const before = srv.requests;
+    const pending = session.get(srv.url("/hang"), { signal: controller.signal });
+    await srv.received(before + 1); // sent
+    const reason = new Error("user gave up");
+    controller.abort(reason);
+    assert.equal(await rejection(pending), reason);
+    await srv.idle();
+    // Already aborted: fails before sending.
+    await assert.rejects(session.get(srv.url("/"), { signal: AbortSignal.abort("no") }), (e: unknown) => e === "no");
+  }, opts);
+});
+
+test("close() fails the requests in flight and closes every connection", async () => {
+  await run(async () => {
+    const session = new ClientSession();
+    const before = srv.requests;
+    const hanging = createTask(() => session.get(srv.url("/hang")));
+    const unread = await session.get(srv.url("/partial"));
+    await srv.received(before + 2);
+    await session.close();
+    const error = await rejection(hanging);
+    assert.ok(error instanceof HttpError, String(error));
+    assert.equal(error.code, "ERR_AIO_HTTP_SESSION_CLOSED");
+    await assert.rejects(unread.text(), { code: "ERR_AIO_HTTP_SESSION_CLOSED" });
+    await srv.idle();
+  }, opts);
+});
+
+test("cancellation works when the session is used outside run()", async () => {
+  const session = new ClientSession();
+  const controller = new AbortController();
+  const before = srv.requests;
+  const pending = session.get(srv.url("/hang"), { signal: controller.signal });
+  await srv.received(before + 1);
+  controller.abort(new CancelledError("stop"));
+  assert.ok(isCancelledError(await rejection(pending)));
+  await srv.idle();
+  await session.close();
+});
+
+test("a task cancelled before it sends anything sends nothing", async () => {
+  const before = srv.requests;
+  await run(async () => {
+    await using session = new ClientSession();
+    const task = createTask(async () => {
+      currentTask()?.cancel();
+      return session.get(srv.url("/"));
+    });
+    assert.ok(isCancelledError(await rejection(task)));
+    await sleep(10);
+    assert.equal(srv.requests, before);
+  }, opts);
+});
