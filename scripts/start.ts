@@ -18,9 +18,8 @@ const EXAMPLES: readonly Example[] = [
   { name: "breakfast", shows: "gather" },
   { name: "emails", shows: "createTask" },
   { name: "timeout", shows: "waitFor" },
-  // The lesson's fourth program, `download` (a ClientSession fetching /get,
-  // /ip and /uuid from the embedded `aio serve` server), goes here once aio/http exists:
-  // { name: "download", shows: "ClientSession" },
+  // A ClientSession fetching /get, /ip and /uuid from the embedded `aio serve` server.
+  { name: "download", shows: "ClientSession + gather" },
 ];
 
 /** Runs one example with this very Node (the repo's pinned one under npm), streaming its output. */

@@ -16,11 +16,11 @@ interface Outcome {
   ms: number;
 }
 
-/** Runs a repo file with this Node, as `node <file>` would, and collects what it printed. */
-async function runFile(relative: string): Promise<Outcome> {
+/** Runs a repo file with this Node, as `node <file> [args]` would, and collects what it printed. */
+async function runFile(relative: string, args: readonly string[] = []): Promise<Outcome> {
   const file = fileURLToPath(new URL(`../../${relative}`, import.meta.url));
   const started = performance.now();
-  const child = spawn(process.execPath, [file], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [file, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -51,6 +51,7 @@ const EMAILS = [
   "Email sent to arjun@shurai.com",
 ];
 const TIMEOUT = ["Request timed out after 3 seconds"];
+const DOWNLOAD = ["Downloaded 3 pages concurrently"];
 
 // Each test waits on a child process for seconds of real time: run them side by side.
 describe("the lesson's programs", { concurrency: true }, () => {
@@ -75,6 +76,22 @@ describe("the lesson's programs", { concurrency: true }, () => {
     assert.ok(outcome.ms < 8000, `took ${Math.round(outcome.ms)} ms: the timed-out call kept the process alive`);
   });
 
+  test("download: a ClientSession fetches three pages from the embedded server at once", async () => {
+    const outcome = await runFile("examples/download.ts");
+    assertSucceeded(outcome);
+    assert.deepEqual(outcome.lines, DOWNLOAD);
+  });
+
+  test("download: given URLs, it downloads those", async () => {
+    const { serve } = await import("aio/http");
+    await using server = await serve({ quiet: true });
+    const urls = ["/json", "/bytes/100", "/uuid", "/get"].map((path) => server.url + path);
+    const outcome = await runFile("examples/download.ts", urls);
+    assertSucceeded(outcome);
+    assert.deepEqual(outcome.lines, ["Downloaded 4 pages concurrently"]);
+    assert.ok(server.statistics().requests >= 4);
+  });
+
   test("npm start runs every program in order, each under its heading", async () => {
     const outcome = await runFile("scripts/start.ts");
     assertSucceeded(outcome);
@@ -85,6 +102,8 @@ describe("the lesson's programs", { concurrency: true }, () => {
       ...EMAILS,
       "== timeout (waitFor) ==",
       ...TIMEOUT,
+      "== download (ClientSession + gather) ==",
+      ...DOWNLOAD,
     ]);
   });
 });
