@@ -2,7 +2,7 @@
 // The `aio` command. It runs aio's TypeScript sources directly, which needs a
 // Node.js that strips types (22.18+, 23.6+, 24+). On an older Node it re-runs
 // itself with the Node pinned in the repo's devDependencies, if installed.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -10,16 +10,25 @@ const stripsTypes = process.features.typescript !== undefined && process.feature
 if (!stripsTypes) {
   const pinned = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url));
   if (process.env.AIO_REEXEC !== "1" && existsSync(pinned)) {
-    const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
       stdio: "inherit",
       env: { ...process.env, AIO_REEXEC: "1" },
     });
-    process.exit(result.status ?? (result.signal === "SIGINT" ? 130 : 1));
+    // A signal sent to this process alone (kill, a supervisor) must reach the real one;
+    // Ctrl-C in a terminal reaches both, and the child decides what it means.
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+      process.on(signal, () => child.kill(signal));
+    }
+    child.on("exit", (code, signal) => {
+      process.exit(code ?? (signal === "SIGINT" ? 130 : 1));
+    });
+  } else {
+    process.stderr.write(
+      `aio needs Node.js 22.18 or newer (this is ${process.version}); run it with npx inside the repo.\n`,
+    );
+    process.exit(2);
   }
-  process.stderr.write(
-    `aio needs Node.js 22.18 or newer (this is ${process.version}); run it with npx inside the repo.\n`,
-  );
-  process.exit(2);
+} else {
+  const { main } = await import("../src/cli/main.ts");
+  process.exitCode = await main(process.argv.slice(2));
 }
-const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));

@@ -3,11 +3,10 @@ import { readFileSync } from "node:fs";
 const HELP = `aio: asyncio's model of concurrency for TypeScript
 
 Usage:
-  aio serve [--port 8080]   an httpbin-compatible test server (aio serve --help)
-  aio --version             print the version
-  aio --help                print this help
-
-More commands (fetch, run, ps) arrive with the downloader work; see the README.
+  aio fetch [URL...] [-i FILE|-] [-o DIR]   download many URLs at once (aio fetch --help)
+  aio serve [--port 8080]                   an httpbin-compatible test server (aio serve --help)
+  aio --version                             print the version
+  aio --help                                print this help
 `;
 
 /** The CLI's entry point: returns the process exit code (0 ok, 1 failed, 2 bad usage). */
@@ -17,10 +16,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   if (first === "--version" || first === "-v") {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${version}\n`);
     return 0;
+  }
+  if (first === "fetch") {
+    const { fetchCommand } = await import("./fetch/fetch-command.ts");
+    return fetchCommand(argv.slice(1), version);
   }
   if (first === "serve") {
     const { serveCommand } = await import("./serve.ts");

@@ -1,0 +1,216 @@
+// `aio fetch`'s command line: its options, their checks, and its help.
+import { accessSync, constants } from "node:fs";
+import { parseArgs } from "node:util";
+import { parseFetchUrl, parseHeader } from "./input.ts";
+
+export const FETCH_HELP = `aio fetch: download many URLs at once
+
+Usage:
+  aio fetch [URL...] [-i FILE|-] [-o DIR] [options]
+
+Input:
+  URL...                  URLs to fetch (http: or https:)
+  -i, --input FILE        a list of URLs, one per line ("-" reads stdin); blank lines and
+                          "# comments" are skipped; after the URL, tab-separated options:
+                          out=NAME  sha256=HEX  header=K: V   (repeatable)
+
+Output:
+  -o, --output DIR        where files go (default: the current folder)
+      --mirror            keep the URL's host and path as folders (host/path/file)
+      --content-disposition
+                          name files as the server's Content-Disposition says (sanitised)
+  -c, --resume            skip finished files; continue .part files with a Range request
+      --report FILE       one JSON line per URL (url, path, result, status, bytes, ms,
+                          attempts, sha256, error), written as each one finishes
+
+Network:
+  -j, --concurrency N     downloads at once (default 16)
+      --per-host N        downloads at once from one host (default 6)
+      --timeout T         time limit of each try, request and body (default: none)
+      --connect-timeout T time limit of a TCP (and TLS) connect (default 30s)
+      --read-timeout T    longest wait for the headers or the next bytes (default 60s)
+      --retries N         more tries after a failure that may heal: a reset, a timeout,
+                          408/429/5xx (default 3); backoff with jitter, Retry-After honoured
+      --max-size SIZE     fail a file larger than SIZE (bytes; k, M, G suffixes)
+      --rate N            at most N requests per second to each host
+  -H, --header "K: V"     a request header (repeatable)
+  -A, --user-agent UA     the User-Agent header
+
+  -q, --quiet             print nothing but failures (on stderr)
+  -h, --help              print this help
+
+Durations (T) are seconds, or take a unit: 30, 1.5s, 500ms, 2m.
+
+Every file is written to NAME.part, checked (Content-Length, sha256=) and only then renamed
+to NAME: a file under its final name is always complete. A name taken twice in one run gets
+a numeric suffix (a.txt, a-1.txt). Ctrl-C stops every download at once and keeps the .part
+files for --resume.
+
+Exit codes: 0 every URL succeeded (or was skipped), 1 some failed, 2 bad usage, 130 interrupted.
+
+Examples:
+  aio fetch https://example.com/a.iso https://example.com/b.iso -o isos
+  aio fetch -i urls.txt -o out -j 32 --per-host 8 --report report.jsonl
+  grep '\\.pdf$' links.txt | aio fetch -i - -o pdfs --retries 5 --timeout 2m
+  aio fetch -c -i urls.txt -o out          # after a failure or Ctrl-C: finish the rest
+
+More: docs/fetch.md
+`;
+
+/** Bad usage: printed with a hint, exit code 2. */
+export class UsageError extends Error {}
+
+/** The checked options of one `aio fetch` run. */
+export interface FetchArgs {
+  help: boolean;
+  urls: string[];
+  lists: string[];
+  output: string;
+  mirror: boolean;
+  contentDisposition: boolean;
+  resume: boolean;
+  report: string | undefined;
+  concurrency: number;
+  perHost: number;
+  timeout: number | null;
+  connectTimeout: number;
+  readTimeout: number;
+  retries: number;
+  maxSize: number;
+  rate: number;
+  headers: [string, string][];
+  userAgent: string;
+  quiet: boolean;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `30`, `1.5s`, `500ms`, `2m` → ms. */
+export function parseDuration(option: string, text: string): number {
+  const m = DURATION.exec(text.trim());
+  if (m === null)
+    throw new UsageError(`${option} needs a duration such as 30, 1.5s or 500ms, got ${JSON.stringify(text)}`);
+  const ms = Number(m[1]) * (UNIT_MS[m[2] ?? "s"] as number);
+  if (!(ms > 0)) throw new UsageError(`${option} needs a duration above 0, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(i)?)?b?$/i;
+
+/** `1000`, `10k`, `5M`, `2GiB` → bytes (k = 1000; Ki = 1024). */
+export function parseSize(option: string, text: string): number {
+  const m = SIZE.exec(text.trim());
+  if (m === null) throw new UsageError(`${option} needs a size such as 1000, 10k or 5M, got ${JSON.stringify(text)}`);
+  const power = " kmgt".indexOf((m[2] ?? " ").toLowerCase());
+  const bytes = Math.floor(Number(m[1]) * (m[3] === undefined ? 1000 : 1024) ** power);
+  if (!(bytes > 0)) throw new UsageError(`${option} needs a size above 0, got ${JSON.stringify(text)}`);
+  return bytes;
+}
+
+/** A whole number within bounds. */
+function parseCount(option: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) {
+    throw new UsageError(`${option} needs a whole number of at least ${min}, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** A positive number (fractions allowed). */
+function parseRate(option: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${option} needs a number of requests per second above 0, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+/** Parses and checks `aio fetch`'s arguments; throws `UsageError` on bad usage. */
+export function parseFetchArgs(argv: readonly string[], version: string): FetchArgs {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  const args: FetchArgs = {
+    help: v.help === true,
+    urls: positionals,
+    lists: v.input ?? [],
+    output: v.output ?? ".",
+    mirror: v.mirror === true,
+    contentDisposition: v["content-disposition"] === true,
+    resume: v.resume === true,
+    report: v.report,
+    concurrency: v.concurrency === undefined ? 16 : parseCount("--concurrency", v.concurrency, 1),
+    perHost: v["per-host"] === undefined ? 6 : parseCount("--per-host", v["per-host"], 1),
+    timeout: v.timeout === undefined ? null : parseDuration("--timeout", v.timeout),
+    connectTimeout:
+      v["connect-timeout"] === undefined ? 30_000 : parseDuration("--connect-timeout", v["connect-timeout"]),
+    readTimeout: v["read-timeout"] === undefined ? 60_000 : parseDuration("--read-timeout", v["read-timeout"]),
+    retries: v.retries === undefined ? 3 : parseCount("--retries", v.retries, 0),
+    maxSize: v["max-size"] === undefined ? Number.POSITIVE_INFINITY : parseSize("--max-size", v["max-size"]),
+    rate: v.rate === undefined ? 0 : parseRate("--rate", v.rate),
+    headers: [],
+    userAgent: v["user-agent"] ?? `aio-fetch/${version}`,
+    quiet: v.quiet === true,
+  };
+  if (args.help) return args;
+  for (const text of v.header ?? []) {
+    try {
+      args.headers.push(parseHeader(text));
+    } catch (error) {
+      throw new UsageError(`--header: ${(error as Error).message}`);
+    }
+  }
+  if (args.urls.length === 0 && args.lists.length === 0) {
+    throw new UsageError("no URLs: give them as arguments, or a list with -i FILE (-i - reads stdin)");
+  }
+  for (const url of args.urls) {
+    try {
+      parseFetchUrl(url);
+    } catch (error) {
+      throw new UsageError(`bad URL argument: ${(error as Error).message}`);
+    }
+  }
+  if (args.lists.filter((l) => l === "-").length > 1) throw new UsageError("-i - (stdin) can be given only once");
+  for (const list of args.lists) {
+    if (list === "-") continue;
+    try {
+      accessSync(list, constants.R_OK);
+    } catch (error) {
+      throw new UsageError(`cannot read the list ${list}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+  }
+  if (args.output === "") throw new UsageError("--output needs a folder");
+  return args;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      input: { type: "string", short: "i", multiple: true },
+      output: { type: "string", short: "o" },
+      mirror: { type: "boolean" },
+      "content-disposition": { type: "boolean" },
+      resume: { type: "boolean", short: "c" },
+      report: { type: "string" },
+      concurrency: { type: "string", short: "j" },
+      "per-host": { type: "string" },
+      timeout: { type: "string" },
+      "connect-timeout": { type: "string" },
+      "read-timeout": { type: "string" },
+      retries: { type: "string" },
+      "max-size": { type: "string" },
+      rate: { type: "string" },
+      header: { type: "string", short: "H", multiple: true },
+      "user-agent": { type: "string", short: "A" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}

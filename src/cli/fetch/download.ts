@@ -1,0 +1,521 @@
+// One URL, from request to finished file. Bytes go to NAME.part; the part is
+// verified (length, optional SHA-256) and only then renamed to NAME, so a
+// file under its final name is always complete. A part left by a failure or
+// a Ctrl-C is continued by `--resume` with a Range request validated by
+// ETag or Last-Modified (If-Range), never appended to blindly.
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { open, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../http/retry.ts";
+import {
+  type ClientResponse,
+  type ClientSession,
+  HttpConnectError,
+  HttpError,
+  HttpResponseTooLargeError,
+  HttpTimeoutError,
+  HttpTooManyRedirectsError,
+} from "../../http.ts";
+import { isCancelledError, now, sleep, TimeoutError, timeout } from "../../index.ts";
+import type { HostLimits } from "./host-limits.ts";
+import type { Entry } from "./input.ts";
+import { type NameClaims, nameFromContentDisposition, nameFromUrl, PART, PART_META, staysInside } from "./names.ts";
+import type { Outcome } from "./report.ts";
+
+/** The settings of a run that every download shares. */
+export interface DownloadSettings {
+  /** The output folder, absolute. */
+  outDir: string;
+  /** The output folder as the user wrote it, for the paths in messages and the report. */
+  outLabel: string;
+  resume: boolean;
+  contentDisposition: boolean;
+  /** Tries per URL, the first included. */
+  attempts: number;
+  /** Each try's time limit (request and body), in ms; `null` for none. */
+  timeout: number | null;
+  /** The largest body accepted, in bytes. */
+  maxSize: number;
+  /** Compute every body's SHA-256 (for the report), not only where a `sha256=` asks. */
+  hashAll: boolean;
+  /** Request headers for every URL. */
+  headers: readonly (readonly [string, string])[];
+  /** The longest Retry-After honoured, in ms; a longer one fails the URL. */
+  maxRetryAfter: number;
+}
+
+/** A download in progress, as the progress display shows it. */
+export interface ActiveDownload {
+  name: string;
+  received: number;
+  /** The whole file's size, when known. */
+  total: number | undefined;
+}
+
+/** A body that bodies up to this size are read whole and written in one go: fewer system calls per small file. */
+const SMALL_BODY = 256 * 1024;
+/** A part at least this large gets its resume notes written at once, so that even a crash can be resumed. */
+const NOTES_AT_START = 1024 * 1024;
+
+/** A failure of one try, and whether another try may help. */
+class TryFailure extends Error {
+  readonly retryable: boolean;
+  /** How long the server asked us to wait (Retry-After), in ms. */
+  readonly retryAfter: number | undefined;
+
+  constructor(message: string, retryable: boolean, retryAfter?: number) {
+    super(message);
+    this.retryable = retryable;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** What the resume notes beside a part say: enough to ask the server for the rest, and know it is the same file. */
+interface PartNotes {
+  url: string;
+  etag?: string | undefined;
+  lastModified?: string | undefined;
+}
+
+/** The state of one URL across its tries. */
+class Job {
+  readonly entry: Entry;
+  readonly url: URL;
+  /** The file's path inside the output folder, once known. */
+  name: string | undefined;
+  /** Bytes in the part file that belong to the download. */
+  offset = 0;
+  /** The If-Range validator of the bytes in the part: a strong ETag, else Last-Modified. */
+  validator: PartNotes | undefined = undefined;
+  hash: Hash | undefined = undefined;
+  /** How many of the part's bytes `hash` has seen. */
+  hashed = 0;
+  status: number | null = null;
+  attempts = 0;
+  notesWritten = false;
+  readonly active: ActiveDownload;
+
+  constructor(entry: Entry, url: URL, name: string | undefined) {
+    this.entry = entry;
+    this.url = url;
+    this.name = name;
+    this.active = { name: name ?? url.href, received: 0, total: undefined };
+  }
+
+  /** Forgets the part's bytes: the next body is written from the start. */
+  restart(): void {
+    this.offset = 0;
+    this.validator = undefined;
+    this.hash = undefined;
+    this.hashed = 0;
+    this.active.received = 0;
+  }
+}
+
+/** A header's first value. */
+function header(response: ClientResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// `bytes 100-199/1000` gives start 100 and total 1000; a 416's `bytes */1000` gives only the total.
+function parseContentRange(value: string | undefined): { start: number | undefined; total: number | undefined } {
+  const m = value === undefined ? null : /^\s*bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)\s*$/i.exec(value);
+  if (m === null) return { start: undefined, total: undefined };
+  return {
+    start: m[1] === undefined ? undefined : Number(m[1]),
+    total: m[2] === "*" || m[2] === undefined ? undefined : Number(m[2]),
+  };
+}
+
+/** The validator of a response, for a later If-Range: only a strong ETag or a Last-Modified date will do. */
+function validatorOf(response: ClientResponse, url: URL): PartNotes | undefined {
+  const etag = header(response, "etag");
+  const lastModified = header(response, "last-modified");
+  const strong = etag !== undefined && !etag.startsWith("W/") ? etag : undefined;
+  if (strong === undefined && lastModified === undefined) return undefined;
+  return { url: url.href, etag: strong, lastModified };
+}
+
+/** Whether a failure of the network or of time may heal on another try. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof TimeoutError || error instanceof HttpTimeoutError) return true;
+  if (error instanceof HttpConnectError) return error.kind !== "dns" && error.kind !== "tls";
+  // Anything else undici reports mid-body (a premature close, a bad chunk) is the network's doing.
+  return (
+    error instanceof HttpError &&
+    !(error instanceof HttpResponseTooLargeError) &&
+    !(error instanceof HttpTooManyRedirectsError)
+  );
+}
+
+/** Statuses worth another try. */
+const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** Downloads URLs to files. One per run; `download()` is called once per URL, concurrently. */
+export class Downloader {
+  private readonly session: ClientSession;
+  private readonly settings: DownloadSettings;
+  private readonly hosts: HostLimits;
+  private readonly claims: NameClaims;
+  /** Folders known to exist. */
+  private readonly folders = new Set<string>();
+  /** Downloads under way, for the progress display. */
+  readonly active = new Set<ActiveDownload>();
+  /** Bytes received over the network in this run, all URLs together. */
+  received = 0;
+
+  constructor(session: ClientSession, settings: DownloadSettings, hosts: HostLimits, claims: NameClaims) {
+    this.session = session;
+    this.settings = settings;
+    this.hosts = hosts;
+    this.claims = claims;
+    this.folders.add(settings.outDir);
+  }
+
+  /** The path of a file inside the output folder, as the user sees it. */
+  private label(name: string): string {
+    return this.settings.outLabel === "." ? name : join(this.settings.outLabel, name);
+  }
+
+  /**
+   * Fetches one entry and returns its record; never throws but a
+   * cancellation. `name` is the path claimed for it, unless the response is
+   * to name it (`--content-disposition`).
+   *
+   * **Cancel safety:** if cancelled, the request is aborted at once, the
+   * part file is closed and kept (with resume notes), and no file appears
+   * under the final name.
+   */
+  async download(entry: Entry, name: string | undefined): Promise<Outcome> {
+    const started = now();
+    const url = entry.url;
+    if (url === undefined) {
+      return this.outcome(entry, null, "failed", started, { error: entry.error ?? "bad line" });
+    }
+    const job = new Job(entry, url, name);
+    if (job.name !== undefined) {
+      const skipped = await this.skipIfDone(job, started);
+      if (skipped !== undefined) return skipped;
+      if (this.settings.resume) this.loadPart(job);
+    }
+    this.active.add(job.active);
+    try {
+      for (;;) {
+        job.attempts++;
+        let wait: number;
+        try {
+          const origin = `${url.protocol}//${url.host}`;
+          const settled = await this.hosts.run(origin, () =>
+            this.settings.timeout === null ? this.try(job) : timeout(this.settings.timeout, () => this.try(job)),
+          );
+          if (settled !== undefined) return settled(started);
+          continue; // the server's answer asks for a fresh try at once (a range it could not serve)
+        } catch (error) {
+          if (isCancelledError(error)) throw error;
+          const failure = this.classify(error);
+          if (!failure.retryable || job.attempts >= this.settings.attempts) {
+            this.dropEmptyPart(job);
+            return this.outcome(entry, job.name, "failed", started, { job, error: failure.message });
+          }
+          wait = failure.retryAfter ?? backoffDelay(DEFAULT_RETRY, job.attempts);
+        }
+        await sleep(wait);
+      }
+    } finally {
+      this.active.delete(job.active);
+      if (job.offset > 0 && job.name !== undefined && existsSync(this.partPath(job.name))) this.writeNotes(job);
+    }
+  }
+
+  /** Turns whatever a try threw into a `TryFailure`. */
+  private classify(error: unknown): TryFailure {
+    if (error instanceof TryFailure) return error;
+    if (error instanceof TimeoutError) {
+      return new TryFailure(`timed out after ${(this.settings.timeout ?? 0) / 1000} s (--timeout)`, true);
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new TryFailure(message, isTransient(error));
+  }
+
+  private finalPath(name: string): string {
+    return join(this.settings.outDir, name);
+  }
+
+  private partPath(name: string): string {
+    return join(this.settings.outDir, name + PART);
+  }
+
+  private notesPath(name: string): string {
+    return join(this.settings.outDir, name + PART_META);
+  }
+
+  /** With `--resume`, a finished file (whose digest matches, if one is given) is not fetched again. */
+  private async skipIfDone(job: Job, started: number): Promise<Outcome | undefined> {
+    if (!this.settings.resume || job.name === undefined) return undefined;
+    const path = this.finalPath(job.name);
+    let size: number;
+    try {
+      const info = statSync(path);
+      if (!info.isFile()) return undefined;
+      size = info.size;
+    } catch {
+      return undefined;
+    }
+    const expected = job.entry.sha256;
+    let sha256: string | null = null;
+    if (expected !== undefined || this.settings.hashAll) {
+      sha256 = await hashFile(path, size);
+      if (expected !== undefined && sha256 !== expected) return undefined; // not the file asked for: fetch it again
+    }
+    return this.outcome(job.entry, job.name, "skipped", started, {
+      job,
+      bytes: size,
+      sha256,
+    });
+  }
+
+  /** With `--resume`, takes up a part left by an earlier run, if its notes say it is this URL's. */
+  private loadPart(job: Job): void {
+    if (job.name === undefined) return;
+    try {
+      const size = statSync(this.partPath(job.name)).size;
+      const notes = JSON.parse(readFileSync(this.notesPath(job.name), "utf8")) as PartNotes;
+      if (size > 0 && notes.url === job.url.href && (notes.etag !== undefined || notes.lastModified !== undefined)) {
+        job.offset = size;
+        job.validator = notes;
+        job.notesWritten = true;
+        job.active.received = size;
+      }
+    } catch {
+      // No part, or no notes: start from the beginning (the part is overwritten).
+    }
+  }
+
+  /** Writes the resume notes of the part (synchronously: it may be the last thing a Ctrl-C lets run). */
+  private writeNotes(job: Job): void {
+    if (job.name === undefined || job.validator === undefined) return;
+    try {
+      writeFileSync(this.notesPath(job.name), JSON.stringify(job.validator));
+      job.notesWritten = true;
+    } catch {
+      // Without notes the part is simply fetched again: nothing is lost.
+    }
+  }
+
+  /** A part holding nothing worth resuming is removed with its notes. */
+  private dropEmptyPart(job: Job): void {
+    if (job.name === undefined || job.offset > 0) return;
+    rmSync(this.partPath(job.name), { force: true });
+    rmSync(this.notesPath(job.name), { force: true });
+  }
+
+  /**
+   * One try: a request, and the body into the part. Returns how the URL
+   * settled (a function that builds its record), `undefined` to try again at
+   * once, or throws a failure.
+   */
+  private async try(job: Job): Promise<((started: number) => Outcome) | undefined> {
+    const { entry, url } = job;
+    const headers: (readonly [string, string])[] = [...this.settings.headers, ...entry.headers];
+    if (job.offset > 0 && job.validator !== undefined) {
+      headers.push(["range", `bytes=${job.offset}-`]);
+      headers.push(["if-range", job.validator.etag ?? (job.validator.lastModified as string)]);
+    } else if (job.offset > 0) {
+      job.restart();
+    }
+    const response = await this.session.get(url, { headers, retry: false, decompress: false, raiseForStatus: false });
+    try {
+      const status = response.status;
+      job.status = status;
+      if (status === 416 && job.offset > 0) {
+        // Nothing left to send: the part may already be the whole file.
+        const { total } = parseContentRange(header(response, "content-range"));
+        if (total === job.offset) return await this.finish(job);
+        job.restart();
+        return undefined;
+      }
+      if (status < 200 || status >= 300) {
+        const retryAfter = parseRetryAfter(response.headers["retry-after"], response.headers.date);
+        const reason = response.statusText === "" ? "" : ` ${response.statusText}`;
+        if (retryAfter !== undefined && retryAfter > this.settings.maxRetryAfter) {
+          throw new TryFailure(
+            `HTTP ${status}${reason}, retry after ${Math.round(retryAfter / 1000)} s (too long to wait)`,
+            false,
+          );
+        }
+        throw new TryFailure(`HTTP ${status}${reason}`, RETRY_STATUSES.has(status), retryAfter);
+      }
+      let total: number | undefined;
+      const length = header(response, "content-length");
+      const bodyLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+      if (status === 206) {
+        const range = parseContentRange(header(response, "content-range"));
+        if (range.start !== job.offset) {
+          // Not the range asked for: take the file again from the start.
+          job.restart();
+          return undefined;
+        }
+        total = range.total;
+      } else {
+        // A 200 to a Range request: the server ignored it, or the file changed (If-Range). Start over.
+        if (job.offset > 0) job.restart();
+        total = bodyLength;
+        job.validator = validatorOf(response, url);
+      }
+      if (total !== undefined && total > this.settings.maxSize) {
+        throw new TryFailure(`the file is ${total} bytes, over --max-size (${this.settings.maxSize} bytes)`, false);
+      }
+      if (job.name === undefined) {
+        const named = this.nameFromResponse(job, response);
+        if (named !== undefined) return named;
+      }
+      job.active.total = total;
+      await this.receive(job, response, total);
+      return await this.finish(job);
+    } finally {
+      response.release();
+    }
+  }
+
+  /** `--content-disposition`: names the file after the response; skips it if `--resume` finds it done. */
+  private nameFromResponse(job: Job, response: ClientResponse): ((started: number) => Outcome) | undefined {
+    const suggested = nameFromContentDisposition(header(response, "content-disposition")) ?? nameFromUrl(job.url);
+    job.name = this.claims.claim(suggested);
+    job.active.name = job.name;
+    if (this.settings.resume && existsSync(this.finalPath(job.name)) && job.entry.sha256 === undefined) {
+      const bytes = statSync(this.finalPath(job.name)).size;
+      return (started) => this.outcome(job.entry, job.name, "skipped", started, { job, bytes });
+    }
+    return undefined;
+  }
+
+  /** Makes sure the folder of a file exists. */
+  private ensureFolder(path: string): void {
+    const folder = dirname(path);
+    if (this.folders.has(folder)) return;
+    mkdirSync(folder, { recursive: true });
+    this.folders.add(folder);
+  }
+
+  /** Streams the body into the part file, after the `job.offset` bytes already there. */
+  private async receive(job: Job, response: ClientResponse, total: number | undefined): Promise<void> {
+    const name = job.name as string;
+    const final = this.finalPath(name);
+    if (!staysInside(this.settings.outDir, name))
+      throw new TryFailure(`refusing to write outside the output folder: ${name}`, false);
+    this.ensureFolder(final);
+    const part = this.partPath(name);
+    const hashing = this.settings.hashAll || job.entry.sha256 !== undefined;
+
+    if (job.offset === 0 && total !== undefined && total <= SMALL_BODY) {
+      // A small file: the whole body, then one write.
+      const bytes = await response.bytes();
+      this.received += bytes.length;
+      if (bytes.length !== total) {
+        throw new TryFailure(`the body ended after ${bytes.length} of ${total} bytes`, true);
+      }
+      if (hashing) {
+        job.hash = createHash("sha256").update(bytes);
+        job.hashed = bytes.length;
+      }
+      await writeFile(part, bytes);
+      job.offset = bytes.length;
+      job.active.received = bytes.length;
+      return;
+    }
+
+    if (hashing && job.hashed !== job.offset) {
+      // Resuming a part from an earlier run (or try): its bytes count towards the digest.
+      job.hash = createHash("sha256");
+      await hashInto(job.hash, part, job.offset);
+      job.hashed = job.offset;
+    } else if (hashing && job.hash === undefined) {
+      job.hash = createHash("sha256");
+    }
+    const handle = await open(part, job.offset > 0 ? "r+" : "w");
+    try {
+      if (job.offset > 0) await handle.truncate(job.offset);
+      if (job.validator !== undefined && !job.notesWritten && (total === undefined || total >= NOTES_AT_START)) {
+        this.writeNotes(job);
+      }
+      for await (const chunk of response.body) {
+        if (job.offset + chunk.length > this.settings.maxSize) {
+          throw new TryFailure(`the body is over --max-size (${this.settings.maxSize} bytes)`, false);
+        }
+        await handle.write(chunk, 0, chunk.length, job.offset);
+        job.offset += chunk.length;
+        this.received += chunk.length;
+        job.active.received = job.offset;
+        if (job.hash !== undefined) {
+          job.hash.update(chunk);
+          job.hashed = job.offset;
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+    if (total !== undefined && job.offset !== total) {
+      throw new TryFailure(`the body ended after ${job.offset} of ${total} bytes`, true);
+    }
+  }
+
+  /** Verifies the part and renames it to its final name. */
+  private async finish(job: Job): Promise<(started: number) => Outcome> {
+    const name = job.name as string;
+    const part = this.partPath(name);
+    let sha256: string | null = null;
+    if (job.hash !== undefined && job.hashed === job.offset) sha256 = job.hash.digest("hex");
+    else if (this.settings.hashAll || job.entry.sha256 !== undefined) sha256 = await hashFile(part, job.offset);
+    const expected = job.entry.sha256;
+    if (expected !== undefined && sha256 !== expected) {
+      // The bytes are wrong: nothing of them is worth keeping.
+      rmSync(part, { force: true });
+      rmSync(this.notesPath(name), { force: true });
+      job.restart();
+      throw new TryFailure(`SHA-256 mismatch: expected ${expected}, got ${sha256}`, false);
+    }
+    await rename(part, this.finalPath(name));
+    const bytes = job.offset;
+    job.offset = 0; // nothing left to resume
+    // Notes of this try, or stale ones of an earlier run that was not resumed.
+    rmSync(this.notesPath(name), { force: true });
+    return (started) => this.outcome(job.entry, name, "ok", started, { job, bytes, sha256 });
+  }
+
+  private outcome(
+    entry: Entry,
+    name: string | null | undefined,
+    result: Outcome["result"],
+    started: number,
+    extra: { job?: Job; bytes?: number; sha256?: string | null; error?: string },
+  ): Outcome {
+    const job = extra.job;
+    return {
+      url: entry.url?.href ?? entry.text,
+      path: name === null || name === undefined ? null : this.label(name),
+      result,
+      status: job?.status ?? null,
+      bytes: extra.bytes ?? job?.offset ?? 0,
+      ms: Math.round(now() - started),
+      attempts: job?.attempts ?? 0,
+      sha256: extra.sha256 ?? null,
+      error: extra.error ?? null,
+      source: entry.source,
+    };
+  }
+}
+
+/** Feeds the first `length` bytes of a file into a hash. */
+async function hashInto(hash: Hash, path: string, length: number): Promise<void> {
+  if (length === 0) return;
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1 })) hash.update(chunk as Buffer);
+}
+
+/** The SHA-256 of the first `length` bytes of a file, in hex. */
+async function hashFile(path: string, length: number): Promise<string> {
+  const hash = createHash("sha256");
+  await hashInto(hash, path, length);
+  return hash.digest("hex");
+}

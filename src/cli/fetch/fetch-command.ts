@@ -1,0 +1,127 @@
+// `aio fetch`: the asyncio lesson's "download many URLs at once", as a
+// command. Built from aio itself: the input is a lazy async iterable, a
+// bounded `mapUnordered` runs the downloads, a `ClientSession` carries them,
+// `timeout` bounds each try, a Semaphore per host keeps the politeness
+// bound; Ctrl-C is `run()`'s cancellation of the root task, which reaches
+// every download at its current await.
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { ClientSession } from "../../http.ts";
+import { isCancelledError, mapUnordered, now, run } from "../../index.ts";
+import { FETCH_HELP, type FetchArgs, parseFetchArgs, UsageError } from "./args.ts";
+import { Downloader } from "./download.ts";
+import { HostLimits } from "./host-limits.ts";
+import { type Entry, type InputProgress, readEntries } from "./input.ts";
+import { mirrorPath, NameClaims, nameFromUrl } from "./names.ts";
+import { makeDisplay } from "./progress.ts";
+import { ReportFile, summaryLine, Tally } from "./report.ts";
+
+/** Each entry with the name claimed for it, in input order (which makes names the same in every run). */
+async function* withNames(
+  entries: AsyncIterable<Entry>,
+  claims: NameClaims,
+  args: FetchArgs,
+): AsyncGenerator<[Entry, string | undefined]> {
+  for await (const entry of entries) {
+    const url = entry.url;
+    let name: string | undefined;
+    if (url !== undefined) {
+      if (entry.out !== undefined) name = claims.claim(entry.out);
+      else if (args.mirror) name = claims.claim(mirrorPath(url));
+      else if (!args.contentDisposition) name = claims.claim(nameFromUrl(url));
+    }
+    yield [entry, name];
+  }
+}
+
+/** Runs the downloads; returns the exit code (0 all succeeded, 1 some failed). */
+async function fetchAll(args: FetchArgs): Promise<number> {
+  const outDir = resolve(args.output);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`cannot create the output folder ${args.output}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  let report: ReportFile | undefined;
+  try {
+    report = args.report === undefined ? undefined : new ReportFile(args.report);
+  } catch (error) {
+    throw new UsageError(`cannot write the report ${args.report}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  const headers: [string, string][] = [["user-agent", args.userAgent], ...args.headers];
+  await using session = new ClientSession({
+    limit: args.concurrency,
+    limitPerHost: args.perHost,
+    timeout: { total: null, connect: args.connectTimeout, read: args.readTimeout },
+    retry: false,
+    decompress: false,
+    maxResponseSize: Number.isFinite(args.maxSize) ? args.maxSize : 0,
+  });
+  const claims = new NameClaims();
+  const downloader = new Downloader(
+    session,
+    {
+      outDir,
+      outLabel: args.output,
+      resume: args.resume,
+      contentDisposition: args.contentDisposition,
+      attempts: args.retries + 1,
+      timeout: args.timeout,
+      maxSize: args.maxSize,
+      hashAll: report !== undefined,
+      headers,
+      maxRetryAfter: 120_000,
+    },
+    new HostLimits(args.perHost, args.rate),
+    claims,
+  );
+  const input: InputProgress = { seen: 0, exhausted: false };
+  const tally = new Tally();
+  const started = now();
+  const display = makeDisplay(args.quiet, {
+    tally,
+    input,
+    active: downloader.active,
+    received: () => downloader.received,
+    started,
+  });
+  let interrupted = false;
+  try {
+    const jobs = withNames(readEntries(args.urls, args.lists, input), claims, args);
+    const runs = mapUnordered(
+      jobs,
+      async ([entry, name]) => {
+        const outcome = await downloader.download(entry, name);
+        // Recorded here, in the task that did the work, so that a Ctrl-C loses no finished URL.
+        tally.add(outcome);
+        report?.write(outcome);
+        display.finished(outcome);
+      },
+      { concurrency: args.concurrency },
+    );
+    for await (const _ of runs);
+  } catch (error) {
+    interrupted = isCancelledError(error);
+    throw error;
+  } finally {
+    report?.close();
+    display.stop(summaryLine(tally, downloader.received, now() - started, interrupted));
+  }
+  return tally.failed > 0 ? 1 : 0;
+}
+
+/** `aio fetch [URL...] [-i FILE|-] [-o DIR] [options]`; returns the exit code. */
+export async function fetchCommand(argv: readonly string[], version: string): Promise<number> {
+  try {
+    const args = parseFetchArgs(argv, version);
+    if (args.help) {
+      process.stdout.write(FETCH_HELP);
+      return 0;
+    }
+    return await run(() => fetchAll(args));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`aio fetch: ${error.message}\nRun "aio fetch --help" for the options.\n`);
+    return 2;
+  }
+}

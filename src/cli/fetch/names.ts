@@ -1,0 +1,164 @@
+// Where a download goes: names from URLs and from Content-Disposition,
+// sanitised so that no name a server or a list can give escapes the output
+// folder, and claimed so that two URLs of one run never share a file.
+import { isAbsolute, join, relative, sep } from "node:path";
+
+/** The suffix of a download in progress, and of its resume notes. */
+export const PART = ".part";
+export const PART_META = ".part.json";
+
+/** A name's budget in UTF-8 bytes: 255 is the usual limit, less room for `-NN` and `.part.json`. */
+const MAX_NAME_BYTES = 200;
+const MAX_EXTENSION = 16;
+
+// Windows' reserved device names, with or without an extension: harmless on
+// Linux, but a downloaded folder should open anywhere.
+const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+// Control characters (C0, DEL, C1) and the characters some file system refuses.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|]/g;
+// Our own temporary names must never be a final name.
+const OURS = /\.part(\.json)?$/i;
+
+/** Percent-decodes a URL path segment; a malformed escape is kept as it is. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Percent-decodes bytes and reads them as ISO-8859-1, the other charset RFC 6266 names. */
+function percentDecodeLatin1(text: string): string {
+  return text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/** Cuts `text` to at most `bytes` UTF-8 bytes, on a code point boundary. */
+function truncateUtf8(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  let out = "";
+  let used = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch);
+    if (used + size > bytes) break;
+    out += ch;
+    used += size;
+  }
+  return out;
+}
+
+/**
+ * One safe file name from any text: no separators, no control characters,
+ * not `.` or `..`, no trailing dot or space, not a reserved device name, not
+ * one of our `.part` names, at most 200 UTF-8 bytes (keeping the extension).
+ * Returns `fallback` when nothing usable is left.
+ */
+export function sanitizeName(raw: string, fallback = "download"): string {
+  let name = raw.normalize("NFC").replace(UNSAFE, "_").trim();
+  name = name.replace(/[. ]+$/, "");
+  if (name === "" || /^\.+$/.test(name)) return fallback;
+  if (RESERVED.test(name)) name = `_${name}`;
+  if (OURS.test(name)) name = `${name}_`;
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+    const dot = name.lastIndexOf(".");
+    const extension = dot > 0 && name.length - dot <= MAX_EXTENSION ? name.slice(dot) : "";
+    const stem = extension === "" ? name : name.slice(0, dot);
+    name = truncateUtf8(stem, MAX_NAME_BYTES - Buffer.byteLength(extension)).replace(/[. ]+$/, "") + extension;
+  }
+  return name;
+}
+
+/** A relative path whose every segment is sanitised; `..`, `.` and empty segments are dropped. */
+export function sanitizePath(raw: string, fallback = "download"): string {
+  const segments = raw
+    .split(/[/\\]+/)
+    .filter((s) => s !== "" && s !== "." && s !== "..")
+    .map((s) => sanitizeName(s));
+  return segments.length === 0 ? fallback : segments.join(sep);
+}
+
+/** The file name a URL gives: its last path segment, or `index.html` for a folder. */
+export function nameFromUrl(url: URL): string {
+  const segments = url.pathname.split("/");
+  const last = segments.at(-1) ?? "";
+  return last === "" ? "index.html" : sanitizeName(decodeSegment(last), "index.html");
+}
+
+/** `--mirror`'s path: host (and port) folder, then every path segment; a folder's file is `index.html`. */
+export function mirrorPath(url: URL): string {
+  const host = sanitizeName(url.port === "" ? url.hostname : `${url.hostname}_${url.port}`, "host");
+  const segments = url.pathname.split("/").slice(1).map(decodeSegment);
+  const file = segments.pop() ?? "";
+  const folders = segments.filter((s) => s !== "" && s !== "." && s !== "..").map((s) => sanitizeName(s));
+  let name = file === "" ? "index.html" : sanitizeName(file, "index.html");
+  if (url.search !== "") name = sanitizeName(name + url.search.replace(/\//g, "_"));
+  return join(host, ...folders, name);
+}
+
+/**
+ * The file name a `Content-Disposition` header gives (RFC 6266: `filename*`
+ * wins over `filename`), reduced to its last path segment and sanitised;
+ * `undefined` if the header names none.
+ */
+export function nameFromContentDisposition(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  let raw: string | undefined;
+  const extended = /(?:^|;)\s*filename\*\s*=\s*([^']*)'[^']*'([^;]*)/i.exec(header);
+  if (extended !== undefined && extended !== null) {
+    const charset = (extended[1] ?? "").toLowerCase();
+    const value = (extended[2] ?? "").trim();
+    try {
+      raw = charset === "utf-8" || charset === "" ? decodeURIComponent(value) : percentDecodeLatin1(value);
+    } catch {
+      raw = undefined;
+    }
+  }
+  if (raw === undefined) {
+    const quoted = /(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header);
+    const plain = /(?:^|;)\s*filename\s*=\s*([^;\s]+)/i.exec(header);
+    raw = quoted !== null ? (quoted[1] ?? "").replace(/\\(.)/g, "$1") : plain?.[1];
+  }
+  if (raw === undefined) return undefined;
+  const base = raw.split(/[/\\]/).at(-1) ?? "";
+  const name = sanitizeName(base, "");
+  return name === "" ? undefined : name;
+}
+
+/** Whether `path` (relative) stays inside its folder: the last guard, after sanitising. */
+export function staysInside(folder: string, path: string): boolean {
+  const rel = relative(folder, join(folder, path));
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * The names taken in one run. A name claimed twice gets a numeric suffix
+ * before its extension (`a.txt`, `a-1.txt`, `a-2.txt`), so a URL never
+ * overwrites another URL's file. Claims are made in input order for names
+ * known before the request, which makes them the same in every run (and so
+ * `--resume` finds the files of an earlier run).
+ */
+export class NameClaims {
+  private readonly taken = new Set<string>();
+
+  /** Claims `path` (relative), or the first free suffixed form of it; returns what was claimed. */
+  claim(path: string): string {
+    if (!this.taken.has(path.toLowerCase())) {
+      this.taken.add(path.toLowerCase());
+      return path;
+    }
+    const slash = path.lastIndexOf(sep);
+    const dir = path.slice(0, slash + 1);
+    const file = path.slice(slash + 1);
+    const dot = file.lastIndexOf(".");
+    const stem = dot > 0 ? file.slice(0, dot) : file;
+    const extension = dot > 0 ? file.slice(dot) : "";
+    for (let n = 1; ; n++) {
+      const candidate = `${dir}${stem}-${n}${extension}`;
+      if (!this.taken.has(candidate.toLowerCase())) {
+        this.taken.add(candidate.toLowerCase());
+        return candidate;
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// Runs `aio fetch` as a user would: a child process of bin/aio.js, with
+// this Node, in a fresh temporary folder.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const BIN = fileURLToPath(new URL("../../bin/aio.js", import.meta.url));
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A child `aio fetch` that is still running. */
+export interface Running {
+  child: ChildProcess;
+  /** Everything it printed so far. */
+  readonly stdout: string;
+  exited: Promise<Finished>;
+}
+
+/** Starts `aio fetch ARGS` in `cwd`, with `input` on its stdin (if given). */
+export function startFetch(args: readonly string[], options: { cwd: string; input?: string }): Running {
+  const child = spawn(process.execPath, [BIN, "fetch", ...args], {
+    cwd: options.cwd,
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    env: { ...process.env, AIO_DEBUG: "" },
+  });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<Finished>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return {
+    child,
+    get stdout() {
+      return stdout;
+    },
+    exited,
+  };
+}
+
+/** Runs `aio fetch ARGS` to its end. */
+export function runFetch(args: readonly string[], options: { cwd: string; input?: string }): Promise<Finished> {
+  return startFetch(args, options).exited;
+}
+
+/** A fresh temporary folder, removed by `[Symbol.dispose]`. */
+export function tempFolder(): { path: string; [Symbol.dispose](): void } {
+  const path = mkdtempSync(join(tmpdir(), "aio-fetch-test-"));
+  return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Every file under a folder, as sorted relative paths. */
+export function listFiles(folder: string): string[] {
+  return (readdirSync(folder, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name).slice(folder.length + 1))
+    .sort();
+}
+
+/** The `--report` file's records. */
+export function readReport(path: string): Record<string, unknown>[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** `/range/n`'s body: byte i is `a + i % 26`. */
+export function rangeBody(n: number): Buffer {
+  const body = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) body[i] = 97 + (i % 26);
+  return body;
+}
+
+export function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Polls until `check()` is true (real time: the child runs on its own). */
+export async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
