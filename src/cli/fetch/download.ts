@@ -200,7 +200,6 @@ export class Downloader {
       if (skipped !== undefined) return skipped;
       if (this.settings.resume) this.loadPart(job);
     }
-    this.active.add(job.active);
     try {
       for (;;) {
         job.attempts++;
@@ -318,6 +317,7 @@ export class Downloader {
    */
   private async try(job: Job): Promise<((started: number) => Outcome) | undefined> {
     const { entry, url } = job;
+    this.active.add(job.active); // shown from its first request, not while it waits for its host
     const headers: (readonly [string, string])[] = [...this.settings.headers, ...entry.headers];
     if (job.offset > 0 && job.validator !== undefined) {
       headers.push(["range", `bytes=${job.offset}-`]);

@@ -90,7 +90,7 @@ class LiveDisplay implements Display {
   }
 
   private fit(line: string): string {
-    const width = this.out.columns ?? 100;
+    const width = this.out.columns || 100; // 0 when the terminal reports no size
     return line.length > width ? `${line.slice(0, Math.max(0, width - 1))}…` : line;
   }
 
