@@ -4,8 +4,17 @@
 // a Ctrl-C is continued by `--resume` with a Range request validated by
 // ETag or Last-Modified (If-Range), never appended to blindly.
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { open, rename, writeFile } from "node:fs/promises";
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { open, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../http/retry.ts";
 import {
@@ -420,7 +429,8 @@ export class Downloader {
         job.hash = createHash("sha256").update(bytes);
         job.hashed = bytes.length;
       }
-      await writeFile(part, bytes);
+      // Synchronously: for a small file, the thread pool's round trips cost more than the write itself.
+      writeFileSync(part, bytes);
       job.offset = bytes.length;
       job.active.received = bytes.length;
       return;
@@ -476,11 +486,11 @@ export class Downloader {
       job.restart();
       throw new TryFailure(`SHA-256 mismatch: expected ${expected}, got ${sha256}`, false);
     }
-    await rename(part, this.finalPath(name));
+    if (job.offset <= SMALL_BODY) renameSync(part, this.finalPath(name));
+    else await rename(part, this.finalPath(name));
     const bytes = job.offset;
     job.offset = 0; // nothing left to resume
-    // Notes of this try, or stale ones of an earlier run that was not resumed.
-    rmSync(this.notesPath(name), { force: true });
+    if (job.notesWritten) rmSync(this.notesPath(name), { force: true });
     return (started) => this.outcome(job.entry, name, "ok", started, { job, bytes, sha256 });
   }
 

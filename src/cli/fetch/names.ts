@@ -140,11 +140,14 @@ export function staysInside(folder: string, path: string): boolean {
  */
 export class NameClaims {
   private readonly taken = new Set<string>();
+  /** Per name, the next suffix to try: without it, n URLs of one name would cost n² probes. */
+  private readonly nextSuffix = new Map<string, number>();
 
   /** Claims `path` (relative), or the first free suffixed form of it; returns what was claimed. */
   claim(path: string): string {
-    if (!this.taken.has(path.toLowerCase())) {
-      this.taken.add(path.toLowerCase());
+    const key = path.toLowerCase();
+    if (!this.taken.has(key)) {
+      this.taken.add(key);
       return path;
     }
     const slash = path.lastIndexOf(sep);
@@ -153,10 +156,11 @@ export class NameClaims {
     const dot = file.lastIndexOf(".");
     const stem = dot > 0 ? file.slice(0, dot) : file;
     const extension = dot > 0 ? file.slice(dot) : "";
-    for (let n = 1; ; n++) {
+    for (let n = this.nextSuffix.get(key) ?? 1; ; n++) {
       const candidate = `${dir}${stem}-${n}${extension}`;
       if (!this.taken.has(candidate.toLowerCase())) {
         this.taken.add(candidate.toLowerCase());
+        this.nextSuffix.set(key, n + 1);
         return candidate;
       }
     }
