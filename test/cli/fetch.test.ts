@@ -306,6 +306,40 @@ describe("aio fetch", { concurrency: true }, () => {
     assert.deepEqual(listFiles(join(dir.path, "m")), [`${root}/anything/a/b/index.html`, `${root}/range/10`]);
   });
 
+  test("sends --header, --user-agent and per-line header= options", async () => {
+    using dir = tempFolder();
+    writeFileSync(join(dir.path, "urls.txt"), `${server.url}/headers\theader=X-Line: from the line\tout=h.json\n`);
+    const args = ["-i", "urls.txt", "-H", "X-Run: for all", "-A", "tester/1.0", "-o", "."];
+    const result = await runFetch(args, { cwd: dir.path });
+    assert.equal(result.code, 0, result.stderr);
+    const { headers } = JSON.parse(readFileSync(join(dir.path, "h.json"), "utf8")) as {
+      headers: Record<string, string>;
+    };
+    assert.equal(headers["X-Run"], "for all");
+    assert.equal(headers["X-Line"], "from the line");
+    assert.equal(headers["User-Agent"], "tester/1.0");
+    assert.equal(headers["Accept-Encoding"], undefined, "bodies are saved as sent: nothing asks for compression");
+  });
+
+  test("--rate spaces the requests to one host", async () => {
+    using dir = tempFolder();
+    const seen: number[] = [];
+    const s = await startServer((_req, res) => {
+      seen.push(performance.now());
+      res.end("x");
+    });
+    try {
+      const urls = [1, 2, 3, 4, 5].map((i) => s.url(`/r${i}`));
+      const result = await runFetch([...urls, "--rate", "5", "-o", "."], { cwd: dir.path });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(seen.length, 5);
+      // 5 per second: the fifth starts 800 ms after the first (a lower bound: a slow machine only adds).
+      assert.ok((seen.at(-1) as number) - (seen[0] as number) >= 700, `${seen.map((t) => Math.round(t))}`);
+    } finally {
+      await s.close();
+    }
+  });
+
   test("Ctrl-C exits 130 at once, keeps .part files, and --resume finishes the rest with the right bytes", async () => {
     using dir = tempFolder();
     const files = await fileServer({ size: 2_000_000, paceMs: 20 });
