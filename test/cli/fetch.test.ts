@@ -329,12 +329,13 @@ describe("aio fetch", { concurrency: true }, () => {
       res.end("x");
     });
     try {
-      const urls = [1, 2, 3, 4, 5].map((i) => s.url(`/r${i}`));
-      const result = await runFetch([...urls, "--rate", "5", "-o", "."], { cwd: dir.path });
+      const urls = [1, 2, 3, 4].map((i) => s.url(`/r${i}`));
+      const result = await runFetch([...urls, "--rate", "2", "-o", "."], { cwd: dir.path });
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(seen.length, 5);
-      // 5 per second: the fifth starts 800 ms after the first (a lower bound: a slow machine only adds).
-      assert.ok((seen.at(-1) as number) - (seen[0] as number) >= 700, `${seen.map((t) => Math.round(t))}`);
+      assert.equal(seen.length, 4);
+      // 2 per second: the fourth starts 1500 ms after the first. A lower bound, with room for this
+      // process (which also serves the other tests) noting arrivals late.
+      assert.ok((seen.at(-1) as number) - (seen[0] as number) >= 1000, `${seen.map((t) => Math.round(t))}`);
     } finally {
       await s.close();
     }
