@@ -130,8 +130,10 @@ export class Timeout implements Timer, Runnable {
     if (this.index >= 0) (this.loop as Loop).removeTimer(this);
   }
 
+  /** As asyncio's repr: the deadline shows only while the scope is active. */
   toString(): string {
-    return `<Timeout [${STATE_NAMES[this.state]}] when=${this.deadline}>`;
+    const when = this.state === ENTERED ? ` when=${this.deadline}` : "";
+    return `<Timeout [${STATE_NAMES[this.state]}]${when}>`;
   }
 }
 

@@ -204,7 +204,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @returns `false` if the future was already done, `true` otherwise.
    */
   cancel(message?: unknown): boolean {
-    if (this._state !== PENDING) return false;
+    if (this._state !== PENDING) {
+      // As asyncio: cancel() on a failed future counts as handling its error.
+      if (this._state === EXCEPTION) this._loop.retrieved(this);
+      return false;
+    }
     this._state = CANCELLED;
     this._cancelMessage = message === undefined ? undefined : String(message);
     this._scheduleCallbacks();

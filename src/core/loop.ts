@@ -117,8 +117,11 @@ export class Loop {
       // The kernel's own callbacks never read the current task, so the drain
       // may run in whatever context scheduled it; the user's callbacks (done
       // callbacks, callLater) enter "outside any task" themselves. Leaving the
-      // context here cost two context frames per wakeup.
-      this.schedule(this.drain);
+      // context here cost two context frames per wakeup. Start the drain
+      // after two hops, as after a callback that resumed a task: the caller
+      // may be a task's continuation, and its step (up to its next real
+      // wait) must end before the next callback runs, as in asyncio.
+      this.schedule(this.afterResume);
     }
   }
 

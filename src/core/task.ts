@@ -109,10 +109,17 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
    * Cancelling is a request: the task may catch the error (cleanup is fine;
    * suppressing it also needs `uncancel()`).
    *
+   * On a task that already failed, it returns `false` and marks the error
+   * as retrieved (it will not be reported), as asyncio does.
+   *
    * @returns `false` if the task is already done, `true` otherwise.
    */
   override cancel(message?: unknown): boolean {
-    if (this._state !== PENDING) return false;
+    if (this._state !== PENDING) {
+      // As asyncio: cancel() on a failed task counts as handling its error.
+      if (this._state === EXCEPTION) this._loop.retrieved(this as Task<unknown>);
+      return false;
+    }
     this._numCancelsRequested++;
     const text = message === undefined ? undefined : String(message);
     if (this._controller !== undefined && !this._controller.signal.aborted) {
@@ -264,6 +271,12 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     return `<Task ${JSON.stringify(this.name)} ${stateName(this._state)}>`;
   }
 }
+
+// A task's first step counts as a resume: the loop gives its continuation
+// the same hops as after any other wakeup, so that code after an await that
+// does not really wait (a free lock, a set event) runs before the next
+// callback, as in asyncio, where such an await does not end the step.
+Object.defineProperty(Task.prototype, "resumes", { value: true });
 
 function enter(task: Task<unknown>): void {
   storage.run(task, start, task);

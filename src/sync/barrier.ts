@@ -1,6 +1,7 @@
 import { argumentError } from "../core/index.ts";
 import { Condition } from "./condition.ts";
 import { BrokenBarrierError } from "./errors.ts";
+import { Lock } from "./lock.ts";
 import { type SignalOptions, signalOf } from "./waiter.ts";
 
 const FILLING = "filling";
@@ -24,7 +25,8 @@ type State = typeof FILLING | typeof DRAINING | typeof RESETTING | typeof BROKEN
  * ```
  */
 export class Barrier {
-  private readonly cond = new Condition();
+  private readonly lock = new Lock();
+  private readonly cond = new Condition(this.lock);
   private readonly size: number;
   private state: State = FILLING;
   private count = 0;
@@ -61,68 +63,69 @@ export class Barrier {
    */
   async wait(options?: SignalOptions): Promise<number> {
     const signal = signalOf(options);
-    await this.cond.acquire(options);
+    const opts = signal === undefined ? undefined : { signal };
+    // Await only where asyncio suspends: taking a free lock, or checking a
+    // state that already holds, goes on at once, so a task counts as
+    // waiting from the step in which it called wait().
+    if (!this.lock._tryAcquire()) await this.lock.acquire(opts);
     try {
-      await this.block(options);
+      // Block while the barrier drains or resets.
+      while (this.state === DRAINING || this.state === RESETTING) await this.cond.wait(opts);
+      if (this.state === BROKEN) throw new BrokenBarrierError("Barrier aborted");
       const index = this.count++;
       try {
-        if (index + 1 === this.size) this.release();
-        else await this.waitForRelease(signal === undefined ? undefined : { signal });
+        if (index + 1 === this.size) {
+          // The last party: release the others; the barrier drains.
+          this.state = DRAINING;
+          this.cond.notifyAll();
+        } else {
+          while (this.state === FILLING) await this.cond.wait(opts);
+          if (this.state === BROKEN || this.state === RESETTING) {
+            throw new BrokenBarrierError("Abort or reset of barrier");
+          }
+        }
         return index;
       } finally {
         this.count--;
         this.exit();
       }
     } finally {
-      this.cond.release();
+      this.lock.release();
     }
   }
 
   /**
    * Returns the barrier to its empty state; tasks waiting on it get
    * `BrokenBarrierError`.
+   *
+   * **Cancel safety:** if cancelled while it waits for the barrier's lock,
+   * nothing changed.
    */
   async reset(): Promise<void> {
-    await this.cond.acquire();
+    if (!this.lock._tryAcquire()) await this.lock.acquire();
     try {
-      if (this.count > 0) {
-        if (this.state !== RESETTING) this.state = RESETTING;
-      } else this.state = FILLING;
+      if (this.count > 0) this.state = RESETTING;
+      else this.state = FILLING;
       this.cond.notifyAll();
     } finally {
-      this.cond.release();
+      this.lock.release();
     }
   }
 
   /**
    * Breaks the barrier: every current and future `wait()` throws
    * `BrokenBarrierError` (until `reset()`).
+   *
+   * **Cancel safety:** if cancelled while it waits for the barrier's lock,
+   * nothing changed.
    */
   async abort(): Promise<void> {
-    await this.cond.acquire();
+    if (!this.lock._tryAcquire()) await this.lock.acquire();
     try {
       this.state = BROKEN;
       this.cond.notifyAll();
     } finally {
-      this.cond.release();
-    }
-  }
-
-  /** Waits while the barrier drains or resets. */
-  private async block(options: SignalOptions | undefined): Promise<void> {
-    await this.cond.waitFor(() => this.state !== DRAINING && this.state !== RESETTING, options);
-    if (this.state === BROKEN) throw new BrokenBarrierError("Barrier aborted");
-  }
-
-  private release(): void {
-    this.state = DRAINING;
-    this.cond.notifyAll();
-  }
-
-  private async waitForRelease(options: SignalOptions | undefined): Promise<void> {
-    await this.cond.waitFor(() => this.state !== FILLING, options);
-    if (this.state === BROKEN || this.state === RESETTING) {
-      throw new BrokenBarrierError("Abort or reset of barrier");
+      this.lock.release();
     }
   }
 

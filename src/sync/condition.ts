@@ -1,4 +1,4 @@
-import { InvalidStateError, isCancelledError } from "../core/index.ts";
+import { current, InvalidStateError, isCancelledError, storage } from "../core/index.ts";
 import type { Held } from "./held.ts";
 import { Lock } from "./lock.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
@@ -61,39 +61,63 @@ export class Condition {
    *
    * @throws InvalidStateError if the lock is not held.
    */
-  async wait(options?: WaitOptions): Promise<true> {
-    const signal = signalOf(options);
-    if (!this.lock.locked()) {
-      throw new InvalidStateError("cannot wait on un-acquired lock", { code: "ERR_AIO_LOCK_NOT_HELD" });
+  wait(options?: WaitOptions): Promise<true> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (!this.lock.locked()) {
+      return Promise.reject(
+        new InvalidStateError("cannot wait on un-acquired lock", { code: "ERR_AIO_LOCK_NOT_HELD" }),
+      );
+    }
+    const task = current();
     this.lock.release();
     const w = this.waiters.push();
-    let failure: unknown;
-    let failed = false;
-    try {
-      await park(w, signal);
-    } catch (error) {
-      failed = true;
-      failure = error;
-    }
-    // Re-acquire even when cancelled: keep trying through further cancels,
-    // and re-throw the last one.
-    for (;;) {
-      try {
-        await this.lock.acquire();
-        break;
-      } catch (error) {
-        if (!isCancelledError(error)) throw error;
-        failed = true;
-        failure = error;
+    const { promise, resolve, reject } = Promise.withResolvers<true>();
+    // Reactions rather than an async frame, and the lock taken at once when
+    // it is free: a notified task then goes on from its `await cond.wait()`
+    // in the loop callback that wakes it, as asyncio's does, with no extra
+    // microtask hops in which other tasks run.
+    const relock = (failed: boolean, failure: unknown): void => {
+      if (this.lock._tryAcquire()) {
+        this.settle(failed, failure, resolve, reject);
+        return;
       }
+      // The lock is busy: wait for it in the waiting task's context (a
+      // reaction runs in none), so that cancelling the task cancels this
+      // wait too. Keep trying through further cancels, and re-throw the
+      // last one: the caller's `finally` relies on holding the lock.
+      const onAcquired = (): void => this.settle(failed, failure, resolve, reject);
+      const onFailed = (error: unknown): void => {
+        if (isCancelledError(error)) relock(true, error);
+        else this.settle(true, error, resolve, reject);
+      };
+      if (task === undefined) void this.lock._wait(undefined, onAcquired, onFailed);
+      else void storage.run(task, () => this.lock._wait(undefined, onAcquired, onFailed));
+    };
+    park(w, signal).then(
+      () => relock(false, undefined),
+      (error: unknown) => relock(true, error),
+    );
+    return promise;
+  }
+
+  private settle(
+    failed: boolean,
+    failure: unknown,
+    resolve: (value: true) => void,
+    reject: (reason: unknown) => void,
+  ): void {
+    if (!failed) {
+      resolve(true);
+      return;
     }
-    if (failed) {
-      // We may have been notified before the error: pass that notification on.
-      this.notifyWaiters(1);
-      throw failure;
-    }
-    return true;
+    // We may have been notified before the error: pass that notification on.
+    this.notifyWaiters(1);
+    reject(failure);
   }
 
   /**

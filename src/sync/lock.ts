@@ -3,6 +3,10 @@ import { Held } from "./held.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
 
 const TRUE = Promise.resolve(true as const);
+const acquired = (): true => true;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
 
 /**
  * A mutual-exclusion lock for tasks: asyncio's `Lock`.
@@ -42,23 +46,40 @@ export class Lock {
    */
   acquire(options?: WaitOptions): Promise<true> {
     const signal = signalOf(options);
-    if (!this.isLocked && this.woken === 0 && this.waiters.size === 0) {
-      this.isLocked = true;
-      return TRUE;
-    }
-    return this.wait(signal);
+    return this._tryAcquire() ? TRUE : this.wait(signal);
   }
 
-  private async wait(signal: AbortSignal | undefined): Promise<true> {
+  private wait(signal: AbortSignal | undefined): Promise<true> {
+    return this._wait(signal, acquired, rethrow);
+  }
+
+  /**
+   * @internal Queues for the lock, then calls `onAcquired` once it is this
+   * waiter's, or `onFailed` with the error of a cancelled or aborted wait,
+   * from the loop callback that ends the wait. Reactions, not an async
+   * frame: the wakeup settles what the caller awaits in that same callback,
+   * so a woken task goes on from its `await lock.acquire()` at once, as
+   * asyncio's does, with no extra microtask hops for others to run in.
+   */
+  _wait<R>(signal: AbortSignal | undefined, onAcquired: () => R, onFailed: (error: unknown) => R): Promise<R> {
     const w = this.waiters.push();
-    try {
-      await park(w, signal);
-    } catch (error) {
-      if (w.woken()) this.woken--;
-      if (!this.isLocked) this.wakeUpFirst();
-      throw error;
-    }
-    this.woken--;
+    return park(w, signal).then(
+      () => {
+        this.woken--;
+        this.isLocked = true;
+        return onAcquired();
+      },
+      (error: unknown) => {
+        if (w.woken()) this.woken--;
+        if (!this.isLocked) this.wakeUpFirst();
+        return onFailed(error);
+      },
+    );
+  }
+
+  /** @internal Takes the lock if `acquire()` would not wait; `false` if it would. */
+  _tryAcquire(): boolean {
+    if (this.isLocked || this.woken > 0 || this.waiters.size > 0) return false;
     this.isLocked = true;
     return true;
   }

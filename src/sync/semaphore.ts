@@ -61,21 +61,31 @@ export class Semaphore {
     return this.wait(signal);
   }
 
-  private async wait(signal: AbortSignal | undefined): Promise<true> {
+  private wait(signal: AbortSignal | undefined): Promise<true> {
     const w = this.waiters.push();
-    try {
-      await park(w, signal);
-    } catch (error) {
-      if (w.woken()) {
-        // Handed a permit, but not going to use it: give it back.
+    // Reactions, not an async frame: the wakeup settles the promise the
+    // caller awaits in the loop callback that hands it the permit, so the
+    // woken task goes on from its `await sem.acquire()` at once, as
+    // asyncio's does, with no extra microtask hop for others to run in.
+    return park(w, signal).then(
+      () => {
         this.woken--;
-        this.value++;
-      }
-      this.wakeUpWaiters();
-      throw error;
-    }
-    this.woken--;
-    return true;
+        // Newcomers may have queued behind this waiter while permits were
+        // free (FIFO: a woken waiter that has not run yet locks the
+        // semaphore); hand them what is free now, as asyncio 3.13 does.
+        this.wakeUpWaiters();
+        return true as const;
+      },
+      (error: unknown) => {
+        if (w.woken()) {
+          // Handed a permit, but not going to use it: give it back.
+          this.woken--;
+          this.value++;
+        }
+        this.wakeUpWaiters();
+        throw error;
+      },
+    );
   }
 
   /** Gives a permit back and hands it to the first waiter, if any. */

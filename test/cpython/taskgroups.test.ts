@@ -12,7 +12,9 @@ import {
   sleep,
   type Task,
   TaskGroup,
+  TimeoutError,
   taskGroup,
+  timeout,
 } from "aio";
 import { rejection, runVirtual } from "../helpers.ts";
 
@@ -289,6 +291,35 @@ test("a cancel from outside through nested groups with failing children nests th
       });
     });
     await sleep(100);
+    r.cancel();
+    const e = expectGroup(await rejection(r), "ExceptionGroup");
+    expectGroup(e.errors[0], "ZeroDivision");
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_12
+test("a cancel from outside through nested groups, the outer one with a sleeping child, nests the ExceptionGroups", async () => {
+  await runVirtual(async () => {
+    const r = createTask(async () => {
+      await taskGroup(async (g1) => {
+        g1.createTask(() => sleep(10_000));
+        await taskGroup(async (g2) => {
+          for (let i = 0; i < 5; i++) {
+            g2.createTask(async () => {
+              try {
+                await sleep(10_000);
+              } catch {
+                // replaced by the error below, as a `raise` in `finally` does
+              }
+              throw new ZeroDivision();
+            });
+          }
+          await sleep(10_000);
+        });
+      });
+    });
+    await sleep(100);
+    assert.ok(!r.done());
     r.cancel();
     const e = expectGroup(await rejection(r), "ExceptionGroup");
     expectGroup(e.errors[0], "ZeroDivision");
@@ -666,5 +697,21 @@ test("a child created by a child that then fails at once still gets its sibling 
     expectGroup(e, "MyExc");
     assert.equal(ran, true);
     assert.equal(secondCancelled, true);
+  });
+});
+
+// test_taskgroups.py: test_exception_refcycles_propagate_cancellation_error (its observable part)
+test("an expired timeout around a group throws TimeoutError whose cause is the CancelledError", async () => {
+  await runVirtual(async () => {
+    const e = await rejection(
+      timeout(-1, () =>
+        taskGroup(async () => {
+          await sleep(0);
+        }),
+      ),
+    );
+    assert.ok(e instanceof TimeoutError, String(e));
+    assert.ok(e.cause instanceof CancelledError, String(e.cause));
+    assert.equal(currentTask()!.cancelling(), 0);
   });
 });

@@ -399,3 +399,80 @@ test("a timeout around a task group whose child fails in cleanup gives the group
     assert.equal(currentTask()?.cancelling(), 0);
   });
 });
+
+// test_timeouts.py: test_repr_active, test_repr_expired, test_repr_finished, test_repr_disabled
+test("toString shows the state, and the deadline while active", async () => {
+  await runVirtual(async () => {
+    await timeout(10_000, async (cm) => {
+      assert.match(String(cm), /^<Timeout \[active\] when=\d+(\.\d*)?>$/);
+    });
+    let expired: Timeout | undefined;
+    expectTimeout(
+      await rejection(
+        timeout(10, async (cm) => {
+          expired = cm;
+          await sleep(10_000);
+        }),
+      ),
+    );
+    assert.equal(String(expired), "<Timeout [expired]>");
+    let finished: Timeout | undefined;
+    await timeout(10_000, async (cm) => {
+      finished = cm;
+      await sleep(0);
+    });
+    assert.equal(String(finished), "<Timeout [finished]>");
+    await timeout(null, async (cm) => {
+      assert.equal(String(cm), "<Timeout [active] when=null>");
+    });
+  });
+});
+
+// test_timeouts.py: test_timeout_exception_context
+test("an expiry during the cleanup of an error: TimeoutError caused by the CancelledError", async () => {
+  await runVirtual(async () => {
+    const e = expectTimeout(
+      await rejection(
+        timeout(10, async () => {
+          try {
+            throw new ZeroDivision();
+          } finally {
+            await sleep(1000);
+          }
+        }),
+      ),
+    );
+    assert.ok(e.cause instanceof CancelledError);
+  });
+});
+
+/** `try: raise KeyError finally: 1/0`, as in test_foreign_exception_on_timeout_2. */
+function raiseKeyErrThenZeroDivision(): never {
+  try {
+    throw new KeyErr();
+  } finally {
+    // biome-ignore lint/correctness/noUnsafeFinally: the case under test raises in finally.
+    throw new ZeroDivision();
+  }
+}
+
+// test_timeouts.py: test_foreign_exception_on_timeout_2
+test("an error raised in the cleanup after an expiry replaces the TimeoutError", async () => {
+  await runVirtual(async () => {
+    const e = await rejection(
+      timeout(10, async () => {
+        try {
+          try {
+            throw new RangeError("value");
+          } finally {
+            await sleep(1000);
+          }
+        } finally {
+          raiseKeyErrThenZeroDivision();
+        }
+      }),
+    );
+    assert.ok(e instanceof ZeroDivision, String(e));
+    assert.equal(currentTask()!.cancelling(), 0);
+  });
+});

@@ -293,3 +293,25 @@ test("waitFor on a shield times out without cancelling the task, which completes
     assert.equal(task2.done(), true);
   });
 });
+
+// test_waitfor.py: test_wait_for_self_cancellation
+test("a waitFor task cancelled before it starts ends cancelled, and leaves the task it would wait on alone", async () => {
+  await runVirtual(async () => {
+    const innerTask = createTask(async () => {
+      try {
+        await sleep(300);
+      } catch {
+        try {
+          await sleep(300);
+        } catch {
+          await sleep(300);
+        }
+      }
+      return 42;
+    });
+    const task = createTask(() => waitFor(innerTask, 100));
+    task.cancel();
+    assert.ok((await rejection(task)) instanceof CancelledError);
+    assert.equal(await innerTask, 42);
+  });
+});
