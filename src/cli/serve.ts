@@ -66,6 +66,9 @@ function parseArgs(argv: readonly string[]): ServeArgs {
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
     const name = eq < 0 ? arg : arg.slice(0, eq);
     const value = (): string | undefined => (eq < 0 ? argv[++i] : arg.slice(eq + 1));
+    const noValue = (): void => {
+      if (eq >= 0) throw new UsageError(`${name} takes no value, got ${JSON.stringify(arg)}`);
+    };
     switch (name) {
       case "-p":
       case "--port":
@@ -80,10 +83,12 @@ function parseArgs(argv: readonly string[]): ServeArgs {
       }
       case "-q":
       case "--quiet":
+        noValue();
         args.quiet = true;
         break;
       case "-h":
       case "--help":
+        noValue();
         args.help = true;
         break;
       default:

@@ -15,6 +15,7 @@ import type { Dispatcher } from "undici";
 import { Future, InvalidStateError } from "../core/index.ts";
 import type { Slot } from "./connection-limits.ts";
 import type { Exchange } from "./exchange.ts";
+import type { CancelQueued } from "./queued-abort.ts";
 
 type Controller = Dispatcher.DispatchController;
 type RawHeaders = Record<string, string | string[] | undefined>;
@@ -69,6 +70,8 @@ export class Attempt implements Dispatcher.DispatchHandler {
   /** Why the body failed (the untranslated error), once it did. */
   error: unknown = undefined;
   private controller: Controller | undefined = undefined;
+  /** Takes the request out of undici's queue while it waits for a connection (see queued-abort.ts). */
+  private cancelQueued: CancelQueued | undefined = undefined;
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private ended = false;
@@ -87,8 +90,15 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   // ── undici's side ──
 
+  /** undici queued the request (its pool is connecting): keep the way to take it out. */
+  queued(cancel: CancelQueued): void {
+    if (this.over) cancel(this.error as Error);
+    else this.cancelQueued = cancel;
+  }
+
   onRequestStart(controller: Controller, context: unknown): void {
     this.controller = controller;
+    this.cancelQueued = undefined;
     const history = (context as { history?: URL[] } | null | undefined)?.history;
     if (history !== undefined) this.history = history;
     // Aborted while undici was still connecting: stop before anything is written.
@@ -144,8 +154,9 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   /**
    * Stops the attempt: undici aborts the request and destroys its socket (or,
-   * if it is still connecting, stops it before anything is sent). The attempt
-   * is over at once: its slot comes back, and readers get `reason`.
+   * if it still waits for a connection, takes it out of undici's queue, which
+   * also destroys a connect no other request waits for). The attempt is over
+   * at once: its slot comes back, and readers get `reason`.
    */
   abort(reason: unknown): void {
     if (this.over) return;
@@ -161,6 +172,12 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (controller !== undefined && !controller.aborted) controller.abort(reason as Error);
     this.wake();
     this.end();
+    // Still queued for a connection: dequeue it, so that undici destroys a
+    // connect nobody waits for (a hanging TLS handshake) instead of keeping it
+    // until the connect timeout. After end(): the onResponseError it causes is ignored.
+    const cancel = this.cancelQueued;
+    this.cancelQueued = undefined;
+    cancel?.(reason as Error);
   }
 
   /** The attempt is over: its slot comes back, and a final attempt ends its exchange. Idempotent. */

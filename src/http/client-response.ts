@@ -236,7 +236,11 @@ export class ClientResponse implements AsyncDisposable {
     });
   }
 
-  /** Releases the body (`await using response = await session.get(url)`). */
+  /**
+   * Releases the body (`await using response = await session.get(url)`).
+   *
+   * **Cancel safety:** it never waits: the body is released before it returns.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     this.release();
     return Promise.resolve();

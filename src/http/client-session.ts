@@ -15,6 +15,7 @@ import { HttpError, HttpTimeoutError } from "./errors.ts";
 import { Exchange, type ExchangeOwner } from "./exchange.ts";
 import { HostGate } from "./host-gate.ts";
 import { responseSizeLimit } from "./interceptors/response-size-limit.ts";
+import { type CancelQueued, QUEUED_ABORT } from "./queued-abort.ts";
 import {
   buildUrl,
   type HeaderRecord,
@@ -343,12 +344,19 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
       bodyTimeout: timeout.read,
       maxRedirections: request.maxRedirects,
     } as Dispatcher.DispatchOptions;
+    if (QUEUED_ABORT !== undefined) {
+      // The same options serve every attempt (and every redirect hop): hand
+      // the hook to the attempt under way.
+      (options as unknown as Record<symbol, unknown>)[QUEUED_ABORT] = (cancel: CancelQueued) =>
+        exchange.attempt?.queued(cancel);
+    }
     try {
       for (;;) {
         if (exchange.aborted) throw exchange.translate(exchange.reason);
         exchange.attempts++;
         if (exchange.attempts > 1) this.retries++;
-        if (this.gate.delay(origin) > 0) await this.gate.wait(origin, exchange.signal);
+        // A request that does not respect Retry-After is not held back by one either.
+        if (retry.respectRetryAfter && this.gate.delay(origin) > 0) await this.gate.wait(origin, exchange.signal);
         const slot = this.limits.tryAcquire(origin) ?? (await this.waitForSlot(exchange, timeout.pool));
         exchange.waiting = undefined;
         const attempt = new Attempt(exchange);
@@ -498,7 +506,11 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
     await (current() === undefined ? closing : ensureFuture(closing));
   }
 
-  /** Closes the session: `await using session = new ClientSession()`. */
+  /**
+   * Closes the session: `await using session = new ClientSession()`.
+   *
+   * **Cancel safety:** as `close()`: the session is closed even if the wait is cancelled.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -41,7 +41,9 @@ export interface RetryOptions {
   /**
    * Honour a `Retry-After` header (seconds, or an HTTP date) on a 429 or 503:
    * the next attempt waits that long instead of the backoff, and so does
-   * every other request of the session to the same origin. Default `true`.
+   * every other request of the session to the same origin (before its first
+   * send too, even with `retry: false`). `false`: this request neither
+   * records a `Retry-After` nor waits for one. Default `true`.
    */
   respectRetryAfter?: boolean | undefined;
   /**
@@ -137,6 +139,7 @@ export function isRetryableError(error: HttpError): boolean {
 }
 
 const SECONDS = /^\s*(\d+)\s*$/;
+const HTTP_DATE = /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/i;
 
 /**
  * A `Retry-After` value as a delay in ms, or `undefined` if absent or
@@ -152,6 +155,8 @@ export function parseRetryAfter(
   if (text === undefined) return undefined;
   const seconds = SECONDS.exec(text);
   if (seconds !== null) return Number(seconds[1]) * 1000;
+  // Every HTTP-date form names its month; Date.parse alone would read "1.5" or "-1" as dates in 2001.
+  if (!HTTP_DATE.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   const dateText = Array.isArray(date) ? date[0] : date;

@@ -38,6 +38,19 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/**
+ * What went wrong in a TLS error, in words: OpenSSL's `reason` ("wrong
+ * version number"), else the first line of the message, without OpenSSL's
+ * `error:0A00010B:SSL routines:...:file.c:77:` prefix and trailer.
+ */
+function tlsReason(cause: unknown): string {
+  if (!(cause instanceof Error)) return "";
+  const reason = (cause as { reason?: unknown }).reason;
+  if (typeof reason === "string" && reason !== "") return reason;
+  const line = cause.message.split("\n", 1)[0]?.trim() ?? "";
+  return /:error:[0-9A-F]+:/.test(line) ? "" : line;
+}
+
 function connectError(kind: HttpConnectErrorKind, what: string, ctx: ErrorContext, cause: unknown): HttpConnectError {
   return new HttpConnectError(`${what} (${describeRequest(ctx)})`, kind, details(ctx, cause));
 }
@@ -66,8 +79,13 @@ function systemError(code: string, ctx: ErrorContext, cause: unknown): HttpError
       return connectError("other", `connection to ${ctx.origin} failed: ${code}`, ctx, cause);
   }
   if (TLS_CODE.test(code)) {
-    const detail = cause instanceof Error ? ` ${cause.message}` : "";
-    return connectError("tls", `TLS with ${ctx.origin} failed: ${code}${detail}`, ctx, cause);
+    const detail = tlsReason(cause);
+    return connectError(
+      "tls",
+      `TLS with ${ctx.origin} failed: ${code}${detail === "" ? "" : `: ${detail}`}`,
+      ctx,
+      cause,
+    );
   }
   return undefined;
 }

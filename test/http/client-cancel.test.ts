@@ -2,15 +2,19 @@
 // waitFor/timeout) stops the request at once, wherever it is, and the server
 // sees the socket close. Nothing keeps running; no slot stays held.
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type Server, type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import {
   CancelledError,
   createTask,
   currentTask,
+  ExceptionGroup,
   isCancelledError,
   run,
   sleep,
   TimeoutError,
+  taskGroup,
   timeout,
   waitFor,
 } from "aio";
@@ -36,6 +40,33 @@ before(async () => {
   });
 });
 after(() => srv.close());
+
+/**
+ * A TCP server that accepts connections and never answers, so that an
+ * `https:` request to it stays in its TLS handshake: the connect stage. It
+ * counts the sockets open server-side.
+ */
+async function silentServer(): Promise<{
+  server: Server;
+  port: number;
+  sockets: Set<Socket>;
+  closed(): Promise<void>;
+}> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    socket.resume();
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  const closed = async (): Promise<void> => {
+    while (sockets.size > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  };
+  return { server, port, sockets, closed };
+}
 
 test("cancelling the task while it waits for headers aborts the request and closes the socket", async () => {
   const before = srv.requests;
@@ -199,5 +230,96 @@ test("a task cancelled before it sends anything sends nothing", async () => {
     assert.ok(isCancelledError(await rejection(task)));
     await sleep(10);
     assert.equal(srv.requests, before);
+  }, opts);
+});
+
+// The connect timeout is left at its default (30 s): each of these tests
+// finishes long before it only if the cancel itself destroys the connect.
+test("cancelling while connecting (a TLS handshake that hangs) destroys the connecting socket", {
+  timeout: 10_000,
+}, async () => {
+  const silent = await silentServer();
+  try {
+    await run(async () => {
+      await using session = new ClientSession({ retry: false });
+      const task = createTask(() => session.get(`https://127.0.0.1:${silent.port}/`));
+      while (silent.sockets.size === 0) await sleep(1);
+      task.cancel("stop connecting");
+      const error = await rejection(task);
+      assert.ok(isCancelledError(error), String(error));
+      assert.equal((error as Error).message, "stop connecting");
+      await silent.closed(); // the server saw the socket close: the connect did not linger
+      assert.equal(session.statistics().inFlight, 0);
+      assert.deepEqual(session.statistics().connectionsPerHost, {});
+    }, opts);
+  } finally {
+    silent.server.close();
+  }
+});
+
+test("waitFor around a request stuck connecting stops the connect at the deadline", { timeout: 10_000 }, async () => {
+  const silent = await silentServer();
+  try {
+    await run(async () => {
+      await using session = new ClientSession({ retry: false });
+      await assert.rejects(waitFor(session.get(`https://127.0.0.1:${silent.port}/`), 1000), TimeoutError);
+      await silent.closed();
+    }, virtual());
+  } finally {
+    silent.server.close();
+  }
+});
+
+test("close() while a request is connecting fails it and destroys the connecting socket", {
+  timeout: 10_000,
+}, async () => {
+  const silent = await silentServer();
+  try {
+    await run(async () => {
+      const session = new ClientSession({ retry: false });
+      const task = createTask(() => session.get(`https://127.0.0.1:${silent.port}/`));
+      while (silent.sockets.size === 0) await sleep(1);
+      await session.close();
+      assert.equal(((await rejection(task)) as HttpError).code, "ERR_AIO_HTTP_SESSION_CLOSED");
+      await silent.closed();
+    }, opts);
+  } finally {
+    silent.server.close();
+  }
+});
+
+test("a TaskGroup whose child fails cancels a sibling's request mid-body, and the socket closes", async () => {
+  const before = srv.requests;
+  await run(async () => {
+    await using session = new ClientSession();
+    const error = await rejection(
+      taskGroup(async (tg) => {
+        tg.createTask(async () => (await session.get(srv.url("/partial"))).text());
+        tg.createTask(async () => {
+          await srv.received(before + 1);
+          await sleep(10); // the sibling now waits in text()
+          throw new Error("sibling failed");
+        });
+      }),
+    );
+    assert.ok(error instanceof ExceptionGroup, String(error));
+    assert.deepEqual(
+      error.errors.map((e) => (e as Error).message),
+      ["sibling failed"],
+    );
+    await srv.idle();
+    assert.equal(session.statistics().inFlight, 0);
+  }, opts);
+});
+
+test("cancelling the web stream of a body closes the connection", async () => {
+  await run(async () => {
+    await using session = new ClientSession();
+    const response = await session.get(srv.url("/partial"));
+    const reader = response.stream().getReader();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), "first part;");
+    await reader.cancel();
+    await srv.idle();
+    assert.equal(session.statistics().inFlight, 0);
   }, opts);
 });

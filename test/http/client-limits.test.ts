@@ -7,7 +7,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createTask, Event, gather, type LoopReport, run, sleep } from "aio";
 import { ClientSession } from "aio/http";
-import { startServer } from "./client-helpers.ts";
+import { startServer, type TestServer } from "./client-helpers.ts";
 
 const opts = { handleSignals: false } as const;
 
@@ -50,6 +50,38 @@ test("limit caps the connections across hosts, limitPerHost each host", async ()
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+test("limit holds across hosts: the servers together never see more requests at once", async () => {
+  // One count shared by three servers: requests being answered right now, anywhere.
+  let active = 0;
+  let peak = 0;
+  const handler = (_req: unknown, res: { end(body: string): void }) => {
+    peak = Math.max(peak, ++active);
+    setTimeout(() => {
+      active--;
+      res.end("done");
+    }, 3);
+  };
+  const servers = [await startServer(handler), await startServer(handler), await startServer(handler)];
+  try {
+    await run(async () => {
+      await using session = new ClientSession({ limit: 4 });
+      const bodies = await gather(
+        Array.from(
+          { length: 90 },
+          (_, i) => async () => (await session.get((servers[i % 3] as TestServer).url(`/${i}`))).text(),
+        ),
+      );
+      assert.equal(bodies.length, 90);
+    }, opts);
+    assert.ok(peak <= 4, `the servers answered ${peak} requests at once`);
+    // Each origin's pool is sized by the limit: never more sockets to one host than that.
+    for (const server of servers) assert.ok(server.maxOpen <= 4, `a host saw ${server.maxOpen} connections`);
+    for (const server of servers) await server.idle();
+  } finally {
+    for (const server of servers) await server.close();
   }
 });
 

@@ -4,11 +4,13 @@
 // never with a body that cannot be sent again. Attempts are counted by the
 // server; waits run on a VirtualClock.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import type { ServerResponse } from "node:http";
+import { createServer, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import { createTask, now, run, sleep } from "aio";
-import { ClientSession, HttpConnectError, HttpStatusError } from "aio/http";
+import { ClientSession, HttpConnectError, HttpStatusError, HttpTimeoutError } from "aio/http";
 import { VirtualClock } from "aio/testing";
 import { rejection } from "../helpers.ts";
 import { type Handler, startServer, type TestServer } from "./client-helpers.ts";
@@ -250,4 +252,130 @@ test("a read timeout before the headers is retried", async () => {
     );
     assert.equal(srv.requests, 2);
   });
+});
+
+test("full jitter: each wait is a random fraction of its exponential ceiling", async () => {
+  const draws = [0.5, 0.25];
+  const random = Math.random;
+  Math.random = () => draws.shift() ?? 0;
+  try {
+    await withServer(failing(2, 503), async (srv) => {
+      await run(async () => {
+        await using session = new ClientSession({
+          retry: { backoff: { base: 100, max: 10_000 } }, // jitter is the default
+          timeout: noTotal,
+        });
+        assert.equal(await (await session.get(srv.url())).text(), "attempt 3 ok");
+        assert.equal(now(), 0.5 * 100 + 0.25 * 200);
+      }, virtual());
+    });
+  } finally {
+    Math.random = random;
+  }
+});
+
+test("the ceiling stops growing at backoff.max", async () => {
+  await withServer(failing(4, 502), async (srv) => {
+    await run(async () => {
+      await using session = new ClientSession({
+        retry: { attempts: 5, backoff: { base: 100, max: 250, jitter: false } },
+        timeout: noTotal,
+      });
+      assert.equal((await session.get(srv.url())).status, 200);
+      assert.equal(now(), 100 + 200 + 250 + 250);
+    }, virtual());
+  });
+});
+
+test("a Retry-After on a request that is not retried still holds back the next requests to that host", async () => {
+  await withServer(failing(1, 429, { "retry-after": "2" }), async (srv) => {
+    await run(async () => {
+      await using session = new ClientSession({ retry: exact, timeout: noTotal });
+      const post = await session.post(srv.url(), { body: "x" });
+      assert.equal(post.status, 429);
+      post.release();
+      assert.equal(now(), 0, "a POST is not retried: the 429 is returned at once");
+      assert.equal(await (await session.get(srv.url())).text(), "attempt 2 ok");
+      assert.equal(now(), 2000);
+    }, virtual());
+  });
+});
+
+test("respectRetryAfter: false neither records a Retry-After nor waits for one", async () => {
+  await withServer(failing(1, 429, { "retry-after": "3" }), async (srv) => {
+    await run(async () => {
+      await using session = new ClientSession({ retry: exact, timeout: noTotal });
+      const ignoring = { retry: { respectRetryAfter: false } } as const;
+      assert.equal(await (await session.get(srv.url(), ignoring)).text(), "attempt 2 ok");
+      assert.equal(now(), 100, "the backoff, not the Retry-After");
+      assert.deepEqual(session.statistics().retryAfter, {});
+    }, virtual());
+  });
+  const handler: Handler = (_req, res, n) => {
+    if (n === 1) {
+      res.writeHead(429, { "retry-after": "3" });
+      res.end();
+    } else res.end(`attempt ${n}`);
+  };
+  await withServer(handler, async (srv) => {
+    await run(async () => {
+      await using session = new ClientSession({ retry: false, timeout: noTotal });
+      (await session.get(srv.url())).release(); // closes the host for 3 s
+      assert.ok(session.statistics().retryAfter[srv.origin] !== undefined);
+      const ignoring = await session.get(srv.url(), { retry: { respectRetryAfter: false } });
+      assert.equal(await ignoring.text(), "attempt 2");
+      assert.equal(now(), 0);
+      // retry: false still respects the host's Retry-After.
+      assert.equal(await (await session.get(srv.url())).text(), "attempt 3");
+      assert.equal(now(), 3000);
+    }, virtual());
+  });
+});
+
+test("a connect timeout is retried, then reported with its attempts", async () => {
+  // Accepts TCP, never answers the TLS handshake.
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const silent = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    socket.resume();
+  });
+  silent.listen(0, "127.0.0.1");
+  await once(silent, "listening");
+  const { port } = silent.address() as { port: number };
+  try {
+    await run(
+      async () => {
+        await using session = new ClientSession({
+          timeout: { connect: 100 },
+          retry: { attempts: 2, backoff: { base: 1 } },
+        });
+        const error = await rejection(session.get(`https://127.0.0.1:${port}/`));
+        assert.ok(error instanceof HttpTimeoutError, String(error));
+        assert.equal(error.kind, "connect");
+        assert.equal(error.attempts, 2);
+      },
+      { handleSignals: false },
+    );
+    assert.equal(accepted, 2);
+    while (sockets.size > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  } finally {
+    silent.close();
+  }
+});
+
+test("a Retry-After that is neither seconds nor an HTTP date is ignored: the backoff applies", async () => {
+  for (const value of ["1.5", "-1", "soon"]) {
+    await withServer(failing(1, 503, { "retry-after": value }), async (srv) => {
+      await run(async () => {
+        await using session = new ClientSession({ retry: exact, timeout: noTotal });
+        assert.equal(await (await session.get(srv.url())).text(), "attempt 2 ok");
+        assert.equal(now(), 100, `Retry-After: ${value}`);
+        assert.deepEqual(session.statistics().retryAfter, {});
+      }, virtual());
+    });
+  }
 });

@@ -2,6 +2,7 @@
 // size limits, decompression and error messages, against real servers on
 // 127.0.0.1.
 import assert from "node:assert/strict";
+import dns from "node:dns";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
@@ -383,6 +384,59 @@ describe("errors", () => {
       assert.equal(error.message, "connection refused to http://127.0.0.1:9: ECONNREFUSED (GET http://127.0.0.1:9/x)");
       assert.doesNotMatch(error.message, /fetch failed/);
       assert.equal((error.cause as { code?: string }).code, "ECONNREFUSED");
+    }, opts);
+  });
+
+  test("a DNS failure says so, naming the host, and is not retried", async () => {
+    // No resolver is asked: names under `.invalid` (reserved, RFC 2606) fail
+    // here as getaddrinfo fails them; Node's net looks `dns.lookup` up per call.
+    const lookup = dns.lookup;
+    let lookups = 0;
+    (dns as { lookup: unknown }).lookup = (host: string, options: unknown, callback?: unknown) => {
+      if (!host.endsWith(".invalid")) return (lookup as (...args: unknown[]) => void)(host, options, callback);
+      lookups++;
+      const done = (typeof options === "function" ? options : callback) as (error: Error) => void;
+      const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
+        code: "ENOTFOUND",
+        syscall: "getaddrinfo",
+        hostname: host,
+      });
+      process.nextTick(done, error);
+    };
+    try {
+      await run(async () => {
+        await using session = new ClientSession();
+        const error = await rejection(session.get("http://no-such-host.invalid/x"));
+        assert.ok(error instanceof HttpConnectError, String(error));
+        assert.equal(error.kind, "dns");
+        assert.equal(error.code, "ERR_AIO_HTTP_CONNECT");
+        assert.equal(error.attempts, 1);
+        assert.equal(
+          error.message,
+          "DNS lookup failed for no-such-host.invalid: ENOTFOUND (GET http://no-such-host.invalid/x)",
+        );
+        assert.equal((error.cause as { code?: string }).code, "ENOTFOUND");
+      }, opts);
+    } finally {
+      dns.lookup = lookup;
+    }
+    assert.equal(lookups, 1);
+  });
+
+  test("a TLS failure says so in words, on one line, and is not retried", async () => {
+    await run(async () => {
+      await using session = new ClientSession();
+      // https: to a plain HTTP server: the handshake fails.
+      const url = srv.url("/echo").replace("http:", "https:");
+      const error = await rejection(session.get(url));
+      assert.ok(error instanceof HttpConnectError, String(error));
+      assert.equal(error.kind, "tls");
+      assert.equal(error.attempts, 1);
+      assert.equal(
+        error.message,
+        `TLS with ${srv.origin.replace("http:", "https:")} failed: ERR_SSL_WRONG_VERSION_NUMBER: wrong version number (GET ${url})`,
+      );
+      assert.doesNotMatch(error.message, /\n|openssl/);
     }, opts);
   });
 

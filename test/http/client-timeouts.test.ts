@@ -55,6 +55,8 @@ test("pool bounds the wait for a slot alone", async () => {
     const error = await rejection(session.get(srv.url("/")));
     assert.ok(error instanceof HttpTimeoutError, String(error));
     assert.equal(error.kind, "pool");
+    assert.equal(error.ms, 500);
+    assert.match(error.message, /^pool timeout: no free connection within 500 ms \(GET http:\/\/127\.0\.0\.1:\d+\/\)$/);
     assert.equal(now(), 500);
     holder.release();
     // With the slot free, the same request goes through.
@@ -160,4 +162,46 @@ test("a request's timeout overrides the session's", async () => {
     assert.equal(now(), 5000);
     await assert.rejects(session.get(srv.url("/hang")), { kind: "total", ms: 100 });
   }, virtual());
+});
+
+test("total expiring while waiting for the headers closes the socket, counted by the server", async () => {
+  const before = srv.requests;
+  await run(async () => {
+    await using session = new ClientSession({ timeout: { total: 1500 }, retry: false });
+    const error = await rejection(session.get(srv.url("/hang")));
+    assert.ok(error instanceof HttpTimeoutError, String(error));
+    assert.equal(error.kind, "total");
+    assert.equal(now(), 1500);
+    assert.equal(srv.requests, before + 1);
+    await srv.idle(); // with the session still open: the socket was destroyed, not kept
+    assert.equal(session.statistics().inFlight, 0);
+  }, virtual());
+});
+
+test("total expiring while connecting (a TLS handshake that hangs) destroys the connect", {
+  timeout: 10_000,
+}, async () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    socket.resume();
+  });
+  silent.listen(0, "127.0.0.1");
+  await once(silent, "listening");
+  const { port } = silent.address() as { port: number };
+  try {
+    await run(async () => {
+      // The connect timeout (30 s by default) is not what ends it.
+      await using session = new ClientSession({ timeout: { total: 1000 }, retry: false });
+      const error = await rejection(session.get(`https://127.0.0.1:${port}/`));
+      assert.ok(error instanceof HttpTimeoutError, String(error));
+      assert.equal(error.kind, "total");
+      assert.equal(now(), 1000);
+      while (sockets.size > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    }, virtual());
+  } finally {
+    silent.close();
+  }
 });

@@ -616,6 +616,25 @@ describe("serve: connections and closing", { timeout: 10_000 }, () => {
     assert.deepEqual(seen, [{ task: undefined, mainWaiters: 0 }]);
   });
 
+  test("binds 127.0.0.1 by default, on a free port", async () => {
+    await using s = await serve();
+    assert.equal(s.host, "127.0.0.1");
+    assert.ok(s.port > 0);
+    assert.equal(s.url, `http://127.0.0.1:${s.port}`);
+    // The server side of the connection is the loopback address it bound.
+    let local: string | undefined;
+    await using probe = await serve({
+      routes: {
+        "/local": (req, res) => {
+          local = req.socket.localAddress;
+          res.end();
+        },
+      },
+    });
+    assert.equal((await get(`${probe.url}/local`)).status, 200);
+    assert.equal(local, "127.0.0.1");
+  });
+
   test("await using closes the server", async () => {
     let url = "";
     {
@@ -672,6 +691,20 @@ describe("aio serve (CLI)", { timeout: 20_000 }, () => {
     const unknown = spawnSync(process.execPath, [bin, "serve", "--prot", "1"], { encoding: "utf8" });
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown argument "--prot"/);
+    for (const [args, message] of [
+      [["--port"], /--port needs a number from 0 to 65535, got ""/],
+      [["--port=70000"], /--port needs a number from 0 to 65535, got "70000"/],
+      [["--host"], /--host needs an address/],
+      [["--quiet=yes"], /--quiet takes no value, got "--quiet=yes"/],
+      [["--help=1"], /--help takes no value, got "--help=1"/],
+      [["8080"], /unknown argument "8080"/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [bin, "serve", ...args], { encoding: "utf8", timeout: 5000 });
+      assert.equal(r.status, 2, args.join(" "));
+      assert.match(r.stderr, message);
+      assert.match(r.stderr, /Run `aio serve --help` for usage/);
+      assert.equal(r.stdout, "", "nothing was served");
+    }
   });
 
   test("a port in use exits 1 naming the problem", async () => {

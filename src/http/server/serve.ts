@@ -94,9 +94,18 @@ export interface ServerHandle {
    * Stops listening, destroys every open connection (stalled and delayed
    * responses end at once, and their timers with them) and resolves when the
    * server is closed. Calling it again returns the same promise.
+   *
+   * **Cancel safety:** the close is done whatever happens to the caller. The
+   * promise is a plain one, so a task cancelled while awaiting it gets the
+   * cancellation once it settles, which is quick: sockets are destroyed, not
+   * drained.
    */
   close(): Promise<void>;
-  /** `close()`, for `await using`. */
+  /**
+   * `close()`, for `await using`.
+   *
+   * **Cancel safety:** as `close()`.
+   */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
