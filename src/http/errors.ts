@@ -196,9 +196,12 @@ export class HttpTooManyRedirectsError extends HttpError {
   /** The limit that was exceeded. */
   readonly maxRedirects: number;
 
-  constructor(maxRedirects: number, details: HttpErrorDetails) {
+  /** @param loop the redirects lead back to a URL already visited (found before the limit). */
+  constructor(maxRedirects: number, details: HttpErrorDetails, loop = false) {
     super(
-      `too many redirects (more than ${maxRedirects}) from ${describeRequest(details)}`,
+      loop
+        ? `redirect loop: a Location leads back to a URL already visited, from ${describeRequest(details)}`
+        : `too many redirects (more than ${maxRedirects}) from ${describeRequest(details)}`,
       details,
       "ERR_AIO_HTTP_TOO_MANY_REDIRECTS",
     );

@@ -119,6 +119,7 @@ export function translateError(error: unknown, ctx: ErrorContext, abortReason: u
       return new HttpResponseTooLargeError(ctx.maxResponseSize, details(ctx, error));
     case "UND_ERR_REDIRECT_MAX":
       return new HttpTooManyRedirectsError(ctx.maxRedirects, details(ctx, error));
+
     case "UND_ERR_SOCKET": {
       // The socket's own error, if any, says more (ECONNRESET...).
       const inner = codeOf((error as Error).cause);
@@ -144,6 +145,10 @@ export function translateError(error: unknown, ctx: ErrorContext, abortReason: u
       );
     case "UND_ERR_INVALID_ARG":
     case "UND_ERR_NOT_SUPPORTED":
+      // undici's redirect handler stops a loop early, with advice about Pools that does not apply here.
+      if (/^Redirect loop detected/.test((error as Error).message)) {
+        return new HttpTooManyRedirectsError(ctx.maxRedirects, details(ctx, error), true);
+      }
       return new TypeError(`Invalid request: ${(error as Error).message} (${describeRequest(ctx)})`, { cause: error });
   }
   if (code !== undefined) {

@@ -33,6 +33,11 @@ before(async () => {
       res.end();
       return;
     }
+    if (path === "/loop") {
+      res.writeHead(302, { location: "/loop" });
+      res.end();
+      return;
+    }
     if (path.startsWith("/status/")) {
       res.writeHead(Number(path.slice("/status/".length)), { "x-why": "asked" });
       res.end("status body");
@@ -261,6 +266,16 @@ describe("redirects", () => {
       const ok = await session.get(srv.url("/redirect/2"));
       assert.equal(ok.status, 200);
       await ok.text();
+      assert.equal(session.statistics().inFlight, 0);
+    }, opts);
+  });
+
+  test("a redirect loop is a HttpTooManyRedirectsError that says loop", async () => {
+    await run(async () => {
+      await using session = new ClientSession();
+      const error = await rejection(session.get(srv.url("/loop")));
+      assert.ok(error instanceof HttpTooManyRedirectsError, String(error));
+      assert.match(error.message, /^redirect loop: .* from GET http:\/\/127\.0\.0\.1:\d+\/loop$/);
       assert.equal(session.statistics().inFlight, 0);
     }, opts);
   });
