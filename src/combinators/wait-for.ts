@@ -7,9 +7,12 @@ import {
   Future,
   isAwaitable,
   isCancelledError,
+  type Loop,
   type Runnable,
+  storage,
   type Task,
   TimeoutError,
+  type Timer,
 } from "../core/index.ts";
 import { inTask } from "./detached.ts";
 import { runScope, Timeout } from "./timeout.ts";
@@ -41,28 +44,107 @@ async function cancelAndWait(future: Future<unknown>): Promise<void> {
 }
 
 /**
- * Awaits a child task or future, cancelling it (not the caller) when `ms`
- * pass: waitFors running side by side in one task stay independent.
+ * The deadline of a `waitFor` on a child task or future: when `ms` pass, it
+ * cancels that child (not the caller), so waitFors running side by side in
+ * one task stay independent. One object is the timer, the expiry callback
+ * and the thenable the caller's promise adopts: two async functions, a
+ * `TimerHandle` and its closure per call cost twice as much (the timeouts
+ * workload of bench/).
  */
-async function expireChild<T>(task: Task<unknown>, future: Future<T>, ms: number): Promise<T> {
-  let expired = false;
-  const timer = task._loop.callLater(ms, () => {
-    expired = true;
-    future.cancel();
-  });
-  const cancellingBefore = task.cancelling();
-  try {
-    return await future;
-  } catch (error) {
+class ChildDeadline<T> implements Timer, Runnable, PromiseLike<T> {
+  due: number;
+  seq = 0;
+  index = -1;
+  /** The deadline passed and the child was cancelled. */
+  expired = false;
+  /** The caller got its outcome: a queued expiry does nothing. */
+  settled = false;
+  readonly loop: Loop;
+  readonly task: Task<unknown>;
+  readonly future: Future<T>;
+  readonly ms: number;
+  /** The caller's cancel requests when it started: more later means a cancel from outside. */
+  readonly cancellingBefore: number;
+
+  constructor(task: Task<unknown>, future: Future<T>, ms: number) {
+    this.loop = task._loop;
+    this.task = task;
+    this.future = future;
+    this.ms = ms;
+    this.due = this.loop.now() + ms;
+    this.cancellingBefore = task.cancelling();
+    this.loop.addTimer(this);
+  }
+
+  /**
+   * The caller's promise. Its hops are those of the two async functions this
+   * replaces (a callback returning `expireChild()`, which did `try { return
+   * await future } finally { timer.cancel() }`), so that callbacks and tasks
+   * interleave with the caller exactly as before: `future.then` is called
+   * one hop from now (the caller's promise adopts this thenable, as `await`
+   * adopts the future); the outcome is decided one hop after the future's
+   * reaction ran; the caller resumes two hops after that.
+   */
+  promise(): Promise<T> {
+    return new Promise<T>((resolve) => resolve(this as PromiseLike<T>));
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: the caller's promise adopts this thenable, see promise().
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    // Called by the engine in the caller's context, so `future.then` links
+    // the caller to the child (cancelling the caller cancels the child) as an
+    // `await future` does, and replaces a late outcome with the caller's
+    // pending cancel.
+    return this.future
+      .then()
+      .then(
+        (value) => this.finish(value),
+        (error: unknown) => this.fail(error),
+      )
+      .then(onFulfilled, onRejected);
+  }
+
+  private finish(value: T): T {
+    this.unschedule();
+    return value;
+  }
+
+  private fail(error: unknown): never {
+    this.unschedule();
     const cancelled = asCancelledError(error);
     // A cancel of the caller from outside stays a CancelledError.
-    if (expired && cancelled !== undefined && task.cancelling() <= cancellingBefore) {
-      throw new TimeoutError(`waitFor() timed out after ${ms} ms`, { cause: cancelled });
+    if (this.expired && cancelled !== undefined && this.task.cancelling() <= this.cancellingBefore) {
+      throw new TimeoutError(`waitFor() timed out after ${this.ms} ms`, { cause: cancelled });
     }
     throw error;
-  } finally {
-    timer.cancel();
   }
+
+  private unschedule(): void {
+    this.settled = true;
+    if (this.index >= 0) this.loop.removeTimer(this);
+  }
+
+  /** @internal The deadline passed: queue the expiry, in order with the other callbacks. */
+  fire(): void {
+    this.loop.callSoon(this);
+  }
+
+  /** @internal */
+  run(): void {
+    if (this.settled) return;
+    this.settled = true;
+    // Outside any task, as a `callLater` callback runs: the cancel runs the
+    // child's abort listeners synchronously.
+    storage.exit(expire, this as ChildDeadline<unknown>);
+  }
+}
+
+function expire(deadline: ChildDeadline<unknown>): void {
+  deadline.expired = true;
+  deadline.future.cancel();
 }
 
 /**
@@ -99,23 +181,31 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
     throw argumentError("ms", "a number of milliseconds or null", ms);
   }
   if (!isAwaitable(aw)) throw argumentError("aw", "an awaitable (a promise, task, future or function)", aw);
-  return inTask(async () => {
-    const future = ensureFuture(aw);
-    if (ms !== null && ms <= 0) {
-      if (future.done()) return future.result();
-      await cancelAndWait(future);
-      try {
-        return future.result();
-      } catch (error) {
-        if (isCancelledError(error)) throw new TimeoutError(`waitFor() timed out after ${ms} ms`, { cause: error });
-        throw error;
-      }
+  const caller = current();
+  // Outside any task, the same in a fresh root task (see inTask).
+  if (caller === undefined) return inTask(() => waitFor(aw, ms));
+  if (ms !== null && ms > 0 && (aw instanceof Future || typeof aw === "function")) {
+    return new ChildDeadline(caller, ensureFuture(aw), ms).promise();
+  }
+  return waitInline(aw, ms);
+}
+
+/** The rarer cases of `waitFor`: no time at all, no limit, or a promise whose work runs inline. */
+async function waitInline<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
+  const future = ensureFuture(aw);
+  if (ms !== null && ms <= 0) {
+    if (future.done()) return future.result();
+    await cancelAndWait(future);
+    try {
+      return future.result();
+    } catch (error) {
+      if (isCancelledError(error)) throw new TimeoutError(`waitFor() timed out after ${ms} ms`, { cause: error });
+      throw error;
     }
-    if (ms === null) return await future;
-    const task = current() as Task<unknown>;
-    if (aw instanceof Future || typeof aw === "function") return expireChild(task, future, ms);
-    // A promise's work ran inline, in this task: only cancelling the task's
-    // own awaits stops it (and its timers), as asyncio's inline wait_for.
-    return runScope(new Timeout(task._loop.now() + ms, "waitFor", ms), () => future);
-  });
+  }
+  if (ms === null) return await future;
+  const task = current() as Task<unknown>;
+  // A promise's work ran inline, in this task: only cancelling the task's
+  // own awaits stops it (and its timers), as asyncio's inline wait_for.
+  return runScope(new Timeout(task._loop.now() + ms, "waitFor", ms), () => future);
 }

@@ -256,7 +256,7 @@ export class Loop {
     if (this.streak >= DRAIN_BUDGET) {
       this.streak = 0;
       setImmediate(this.drain);
-    } else queueMicrotask(step);
+    } else hop(step);
   };
 
   /**
@@ -266,7 +266,7 @@ export class Loop {
    * callback runs, as in asyncio where a task's step ends with its return).
    */
   private readonly afterResume = (): void => {
-    queueMicrotask(this.drain);
+    hop(this.drain);
   };
 
   // ── Debug mode: which task blocked the loop ──
@@ -309,6 +309,19 @@ export class Loop {
 
 /** How many callbacks may run before Node gets a turn for timers and I/O. */
 const DRAIN_BUDGET = 2048;
+
+const settled: Promise<void> = Promise.resolve();
+
+/**
+ * Runs `step` one microtask hop later, exactly as `queueMicrotask` would (the
+ * reaction of a settled promise is queued at once, in the same FIFO queue),
+ * but cheaper: inside an async context, Node's `queueMicrotask` allocates an
+ * `AsyncResource` and a bound function per call, three times the cost of a
+ * reaction, and the loop hops twice per resumed task.
+ */
+function hop(step: () => void): void {
+  void settled.then(step);
+}
 
 /** A callback scheduled with `callAt`/`callLater`. */
 export class TimerHandle implements Timer, Runnable {

@@ -278,8 +278,15 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
 // callback, as in asyncio, where such an await does not end the step.
 Object.defineProperty(Task.prototype, "resumes", { value: true });
 
+/**
+ * Runs inside the task's `AsyncResource` scope, which restores the drain's
+ * own context when it returns. So `enterWith`, not `run`: in Node 24,
+ * `storage.run` allocates a second context frame (a Map) on its way out just
+ * to restore the previous store, a frame the resource's scope makes useless.
+ */
 function enter(task: Task<unknown>): void {
-  storage.run(task, start, task);
+  storage.enterWith(task);
+  start(task);
 }
 
 function start(task: Task<unknown>): void {
@@ -356,7 +363,7 @@ function captureStack(): string {
  * });
  * ```
  */
-export function createTask<T>(fn: () => Promise<T>, options: TaskOptions = {}): Task<T> {
+export function createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task<T> {
   checkFunction("fn", fn);
   const parent = current();
   if (parent === undefined) {
@@ -365,7 +372,8 @@ export function createTask<T>(fn: () => Promise<T>, options: TaskOptions = {}): 
       { code: "ERR_AIO_NO_RUNNING_LOOP" },
     );
   }
-  const name = options.name;
+  // No `options = {}` default: that is an object per task for the usual call.
+  const name = options === undefined ? undefined : options.name;
   if (name !== undefined && typeof name !== "string") {
     throw new TypeError(`Expected \`name\` to be a string, got \`${String(name)}\` (${typeof name})`);
   }

@@ -51,13 +51,13 @@ export class TaskGroup {
    *
    * @throws InvalidStateError if the group has finished or is shutting down.
    */
-  createTask<T>(fn: () => Promise<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task<T> {
     checkFunction("fn", fn);
     if (!this.entered) throw new InvalidStateError(`${this} has not been entered`);
     if (this.exiting && this.tasks.size === 0) throw new InvalidStateError(`${this} is finished`);
     if (this.aborting) throw new InvalidStateError(`${this} is shutting down`);
     const parent = this.parent as Task<unknown>;
-    const task = new Task<T>(parent._loop, fn, options.name);
+    const task = new Task<T>(parent._loop, fn, options === undefined ? undefined : options.name);
     this.tasks.add(task as Task<unknown>);
     task._addCallback(new ChildDone(this, task as Task<unknown>));
     return task;
