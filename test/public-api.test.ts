@@ -4,6 +4,7 @@ import { test } from "node:test";
 import * as aio from "aio";
 import * as http from "aio/http";
 import * as testing from "aio/testing";
+import * as workers from "aio/workers";
 
 test("aio exports exactly these names", () => {
   assert.deepEqual(Object.keys(aio).sort(), [
@@ -77,6 +78,10 @@ test("aio/http exports exactly these names", () => {
 
 test("aio/testing exports exactly these names", () => {
   assert.deepEqual(Object.keys(testing).sort(), ["VirtualClock"]);
+});
+
+test("aio/workers exports exactly these names", () => {
+  assert.deepEqual(Object.keys(workers).sort(), ["WorkerError", "WorkerPool"]);
 });
 
 test("internals are not importable", async () => {
