@@ -17,7 +17,7 @@ import { resultsMarkdown, targetTable, workloadTable } from "./lib/report.ts";
 import type { BenchResult, ImplResult, RunRecord, WorkloadResult } from "./lib/results.ts";
 import { summarise } from "./lib/stats.ts";
 import { fmt } from "./lib/targets.ts";
-import type { ImplDef, ImplSummary, Outcome, Params, WorkloadDef } from "./lib/types.ts";
+import type { Fixture, ImplDef, ImplSummary, MetricDef, Outcome, Params, WorkloadDef } from "./lib/types.ts";
 import { workloads } from "./workloads/index.ts";
 
 const CHILD_TIMEOUT_MS = 10 * 60_000;
@@ -68,7 +68,7 @@ function runChild(impl: ImplDef, params: Params, warm: Params | undefined, expos
   const payload = [impl.file, JSON.stringify(params), warm === undefined ? "" : JSON.stringify(warm)];
   const [command, argv] =
     impl.runtime === "python"
-      ? ["python3", [here("./lib/child.py"), ...payload]]
+      ? [impl.python?.() ?? "python3", [here("./lib/child.py"), ...payload]]
       : [process.execPath, [...(exposeGc ? ["--expose-gc"] : []), here("./lib/child.ts"), ...payload]];
   const started = performance.now();
   return new Promise((resolve) => {
@@ -105,26 +105,55 @@ function runChild(impl: ImplDef, params: Params, warm: Params | undefined, expos
 }
 
 function warmupParams(w: WorkloadDef, params: Params): Params | undefined {
+  if (typeof w.warmup === "function") return w.warmup(params);
   if (!w.warmup) return undefined;
   return { ...params, n: Math.max(1000, Math.floor(params.n / 10)) };
 }
 
-async function runWorkload(w: WorkloadDef, python: boolean): Promise<WorkloadResult> {
+/** Why a column cannot run here, if it cannot. */
+function skipReason(d: ImplDef, python: boolean): string | undefined {
+  const why = d.skip?.();
+  if (why !== undefined) return why;
+  return d.runtime === "python" && !python && d.python === undefined ? "python3 not found" : undefined;
+}
+
+async function runWorkload(w: WorkloadDef, python: boolean, versions: Record<string, string>): Promise<WorkloadResult> {
   const params = quick ? w.quickParams : w.params;
-  const warm = warmupParams(w, params);
   const head = w.metrics[0];
   if (head === undefined) throw new Error(`workload ${w.id} has no metric`);
-  const impls: ImplResult[] = w.impls.map((d) => ({
-    id: d.id,
-    label: d.label,
-    file: d.file.slice(d.file.indexOf("bench/")),
-    runtime: d.runtime,
-    aio: d.aio ?? false,
-    ...(d.anchor !== undefined ? { anchor: d.anchor } : {}),
-    ...(d.note !== undefined ? { note: d.note } : {}),
-    ...(d.runtime === "python" && !python ? { skipped: "python3 not found" } : {}),
-    runs: [],
-  }));
+  // The fixture (a server, say) lives for all the repetitions; its knobs go to the children only.
+  const fixture: Fixture | undefined = w.setup === undefined ? undefined : await w.setup(params);
+  try {
+    Object.assign(versions, fixture?.versions);
+    const childParams: Params = { ...params, ...fixture?.params };
+    return await measure(w, head, params, childParams, python);
+  } finally {
+    await fixture?.teardown();
+  }
+}
+
+async function measure(
+  w: WorkloadDef,
+  head: MetricDef,
+  params: Params,
+  childParams: Params,
+  python: boolean,
+): Promise<WorkloadResult> {
+  const warm = warmupParams(w, childParams);
+  const impls: ImplResult[] = w.impls.map((d) => {
+    const skipped = skipReason(d, python);
+    return {
+      id: d.id,
+      label: d.label,
+      file: d.file.slice(d.file.indexOf("bench/")),
+      runtime: d.runtime,
+      aio: d.aio ?? false,
+      ...(d.anchor !== undefined ? { anchor: d.anchor } : {}),
+      ...(d.note !== undefined ? { note: d.note } : {}),
+      ...(skipped !== undefined ? { skipped } : {}),
+      runs: [],
+    };
+  });
   const loadStart = loadAverage()[0] as number;
   process.stderr.write(`\n${w.number}. ${w.title} (N = ${fmt(params.n)}, ${reps} reps; load ${loadStart})\n`);
   for (let rep = 1; rep <= reps; rep++) {
@@ -132,7 +161,7 @@ async function runWorkload(w: WorkloadDef, python: boolean): Promise<WorkloadRes
     for (const [k, def] of w.impls.entries()) {
       const result = impls[k] as ImplResult;
       if (result.skipped !== undefined) continue;
-      const child = await runChild(def, params, warm, w.exposeGc ?? false);
+      const child = await runChild(def, childParams, warm, w.exposeGc ?? false);
       const record: RunRecord = { rep, processMs: Math.round(child.processMs) };
       if (child.outcome !== undefined) {
         record.checksum = child.outcome.checksum;
@@ -222,7 +251,8 @@ async function main(): Promise<number> {
       `Python ${info.python ?? "not found"}; ${info.cpu} x${info.cores}; aio ${info.aio}\n`,
   );
   const notes: string[] = [
-    "Workloads 9 (HTTP) and 10 (downloader) of issue 6 wait for the http and fetch layers.",
+    "HTTP (9) and downloader (10) workloads talk to a server in a process of its own on 127.0.0.1 " +
+      "(bench/lib/http-server.ts), started before the workload's first repetition and shared by every column.",
     "Times are measured inside each process around the workload only (start-up, imports and a warm-up round " +
       "of N/10 excluded); `run()` / `runPromise` / `asyncio.run` set-up and tear-down are outside the timed region.",
     "The issue 6 figure column repeats the numbers the issue quotes for that comparator (same unit), for context; " +
@@ -231,7 +261,7 @@ async function main(): Promise<number> {
   if (!python) notes.push("python3 was not found on this machine: the Python asyncio columns are skipped.");
   const results: WorkloadResult[] = [];
   for (const w of chosen) {
-    const r = await runWorkload(w, python);
+    const r = await runWorkload(w, python, info.packages);
     results.push(r);
     process.stdout.write(`\n${workloadTable(r)}`);
   }

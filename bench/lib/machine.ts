@@ -37,6 +37,40 @@ export function pythonVersion(): string | undefined {
   return `${r.stdout}${r.stderr}`.trim().replace(/^Python /, "");
 }
 
+/** Where a Python module can be imported from: its interpreter and the module's `__version__`. */
+export interface PythonModule {
+  python: string;
+  version: string;
+}
+
+const pythonModules = new Map<string, PythonModule>();
+
+/**
+ * The first of `python3` on the PATH and Debian's `/usr/bin/python3` that imports `module` (Debian's
+ * python3-aiohttp installs for the latter, which need not be the PATH's), or undefined. Successes are cached.
+ */
+export function pythonWith(module: string): PythonModule | undefined {
+  const known = pythonModules.get(module);
+  if (known !== undefined) return known;
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    const code = `import ${module}; print(getattr(${module}, "__version__", "unknown"))`;
+    const r = spawnSync(python, ["-c", code], { encoding: "utf8" });
+    if (r.error === undefined && r.status === 0) {
+      const found = { python, version: r.stdout.trim() };
+      pythonModules.set(module, found);
+      return found;
+    }
+  }
+  return undefined;
+}
+
+/** The first version number `command --version` prints (`curl 7.88.1 ...` gives 7.88.1), or undefined if it does not run. */
+export function commandVersion(command: string): string | undefined {
+  const r = spawnSync(command, ["--version"], { encoding: "utf8" });
+  if (r.error !== undefined || r.status !== 0) return undefined;
+  return /\d+(\.\d+)+/.exec(r.stdout)?.[0] ?? "unknown";
+}
+
 function packageVersion(name: string): string {
   try {
     const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
@@ -61,7 +95,7 @@ export function loadAverage(): number[] {
 
 export function machine(): Machine {
   const packages: Record<string, string> = {};
-  for (const name of ["p-limit", "p-map", "p-timeout", "async-mutex", "effect", "effection"])
+  for (const name of ["p-limit", "p-map", "p-timeout", "async-mutex", "effect", "effection", "undici", "got"])
     packages[name] = packageVersion(name);
   return {
     cpu: cpuModel(),

@@ -46,6 +46,13 @@ export interface ImplDef {
   anchor?: number;
   /** One line shown under the table. */
   note?: string;
+  /**
+   * Asked once per run, after the workload's `setup`: why this column cannot run on this machine (a tool
+   * or module missing), or `undefined` if it can. A skipped column shows the reason instead of numbers.
+   */
+  skip?: () => string | undefined;
+  /** The Python interpreter for a Python implementation (default `python3` on the PATH). */
+  python?: () => string | undefined;
 }
 
 /** Medians (and spreads) of one implementation, as the targets see them. */
@@ -82,10 +89,27 @@ export interface WorkloadDef {
   baseline: string;
   params: Params;
   quickParams: Params;
-  /** Run a smaller untimed round first in the same process (JIT warm-up). */
-  warmup: boolean;
+  /**
+   * Run a smaller untimed round first in the same process (JIT warm-up): `true` for N/10 (at least 1,000),
+   * or a function giving that round's params.
+   */
+  warmup: boolean | ((params: Params) => Params);
   /** Start children with --expose-gc (memory workloads). */
   exposeGc?: boolean;
   impls: ImplDef[];
   targets: Target[];
+  /**
+   * Started before the workload's first repetition and stopped after its last (a server in a process of
+   * its own, say): its `params` are added to what every implementation receives.
+   */
+  setup?: (params: Params) => Promise<Fixture>;
+}
+
+/** What a workload's `setup` started. */
+export interface Fixture {
+  /** Knobs added to every implementation's params (`url`...); not recorded in the results. */
+  params: Record<string, number | string>;
+  /** Versions of the tools the fixture found or installed (`curl`, `aria2c`...), recorded with the machine. */
+  versions?: Record<string, string>;
+  teardown(): Promise<void>;
 }

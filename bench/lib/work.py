@@ -8,6 +8,18 @@ def mix(i):
     return (i * 7919) % 10007
 
 
+def body_sum(body):
+    """As bodySum in work.ts: length plus the first, middle and last bytes."""
+    n = len(body)
+    return 0 if n == 0 else n + body[0] + body[n >> 1] + body[n - 1]
+
+
+def http_metrics(t0, t1, n, size):
+    """As httpMetrics in work.ts: µs per request, requests per second, MB/s."""
+    seconds = (t1 - t0) / 1000.0
+    return {"usPerRequest": (t1 - t0) * 1000.0 / n, "requestsPerS": n / seconds, "mbPerS": n * size / 1e6 / seconds}
+
+
 def clock():
     """Monotonic milliseconds."""
     return time.perf_counter() * 1000.0

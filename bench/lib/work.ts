@@ -10,6 +10,31 @@ export function mix(i: number): number {
   return (i * 7919) % 10007;
 }
 
+/** The bytes the HTTP workloads' server sends: byte `i` of every body is `mix(i) & 255`. */
+export function pattern(n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = mix(i) & 255;
+  return out;
+}
+
+/**
+ * A body's share of an HTTP checksum: its length plus three of its bytes (first, middle, last), so that a
+ * short, empty or wrong body changes the sum while reading it stays cheap. Python's twin is in work.py.
+ */
+export function bodySum(body: Uint8Array): number {
+  const n = body.length;
+  return n === 0 ? 0 : n + (body[0] as number) + (body[n >> 1] as number) + (body[n - 1] as number);
+}
+
+/**
+ * The HTTP workloads' metrics for n requests of `size` bytes between two `clock()` readings: µs per request
+ * (the headline: lower is better, as everywhere in the tables), requests per second, and MB/s (10^6 bytes).
+ */
+export function httpMetrics(t0: number, t1: number, n: number, size: number): Record<string, number> {
+  const seconds = (t1 - t0) / 1000;
+  return { usPerRequest: ((t1 - t0) * 1000) / n, requestsPerS: n / seconds, mbPerS: (n * size) / 1e6 / seconds };
+}
+
 /** Monotonic milliseconds. */
 export function clock(): number {
   return performance.now();

@@ -3,6 +3,8 @@ import type { WorkloadDef } from "../lib/types.ts";
 import { bounded } from "./bounded/workload.ts";
 import { cancelAll } from "./cancel-all/workload.ts";
 import { contention } from "./contention/workload.ts";
+import { downloadLarge, downloadSmall } from "./downloader/workload.ts";
+import { httpLarge, httpSmall } from "./http/workload.ts";
 import { memory } from "./memory/workload.ts";
 import { queueOne, queueTen } from "./queue/workload.ts";
 import { spawnJoin } from "./spawn-join/workload.ts";
@@ -20,4 +22,8 @@ export const workloads: WorkloadDef[] = [
   queueTen,
   contention,
   memory,
+  httpSmall,
+  httpLarge,
+  downloadSmall,
+  downloadLarge,
 ];
