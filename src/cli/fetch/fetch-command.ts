@@ -6,7 +6,7 @@
 // every download at its current await.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { ClientSession } from "../../http.ts";
+import { ClientSession } from "../../http/client-session.ts";
 import { isCancelledError, mapUnordered, now, run } from "../../index.ts";
 import { FETCH_HELP, type FetchArgs, parseFetchArgs, UsageError } from "./args.ts";
 import { Downloader } from "./download.ts";
