@@ -28,7 +28,18 @@ export const timers: WorkloadDef = {
   warmup: true,
   impls: [
     impl(here, "raw.ts", { id: "raw", label: "raw timers/promises setTimeout", anchor: 256 }),
-    impl(here, "aio.ts", { id: "aio", label: "aio createTask + sleep", aio: true }),
+    impl(here, "aio-inline.ts", {
+      id: "aio-inline",
+      label: "aio sleep",
+      aio: true,
+      note: "the raw column's shape: an async function per sleep, joined with Promise.all, inside run()",
+    }),
+    impl(here, "aio.ts", {
+      id: "aio",
+      label: "aio createTask + sleep",
+      aio: true,
+      note: "a task per sleep: the sleeps plus 100k task spawns (workload 1's cost)",
+    }),
     impl(here, "effect.ts", {
       id: "effect",
       label: "Effect forEach + Effect.sleep",
@@ -37,8 +48,10 @@ export const timers: WorkloadDef = {
     impl(here, "py.py", { id: "py", label: "Python asyncio create_task + sleep" }),
   ],
   targets: [
-    ahead("aio: total wall time no worse than raw timers/promises", "aio", "raw", "wallMs", 1, 1),
-    ahead("aio: p99 lateness no worse than raw's", "aio", "raw", "p99LateMs", 1, 1),
-    worstAtMost("aio: deadline order kept (0 inversions)", "aio", "inversions", 0, "inversions"),
+    ahead("aio sleep: total wall time no worse than raw timers/promises", "aio-inline", "raw", "wallMs", 1, 1),
+    ahead("aio sleep: p99 lateness no worse than raw's", "aio-inline", "raw", "p99LateMs", 1, 1),
+    worstAtMost("aio sleep: deadline order kept (0 inversions)", "aio-inline", "inversions", 0, "inversions"),
+    ahead("aio createTask + sleep: total wall time no worse than raw timers/promises", "aio", "raw", "wallMs", 1, 1),
+    worstAtMost("aio createTask + sleep: deadline order kept (0 inversions)", "aio", "inversions", 0, "inversions"),
   ],
 };
