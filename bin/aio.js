@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `aio` command. It runs aio's TypeScript sources directly, which needs a
-// Node.js that strips types (22.18+, 23.6+, 24+). On an older Node it re-runs
+// Node.js that strips types (22.18+, 23.6+, 24+; undici needs 22.19). On an older Node it re-runs
 // itself with the Node pinned in the repo's devDependencies, if installed.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -25,7 +25,7 @@ if (!stripsTypes) {
     });
   } else {
     process.stderr.write(
-      `aio needs Node.js 22.18 or newer (this is ${process.version}); run it with npx inside the repo.\n`,
+      `aio needs Node.js 22.19 or newer (this is ${process.version}); run it with npx inside the repo.\n`,
     );
     process.exit(2);
   }
