@@ -1,7 +1,8 @@
-// The seed lesson's programs, run as a user runs them (`node examples/x.ts`),
-// with their output compared line for line. Real clock, so the only timing
-// checks are generous guards that catch sequential running or a process kept
-// alive by timed-out work; the exact timing is tested on VirtualClock elsewhere.
+// The seed lesson's programs, and examples/workers.ts, run as a user runs
+// them (`node examples/x.ts`), with their output compared line for line.
+// Real clock, so the only timing checks are generous guards that catch
+// sequential running or a process kept alive by timed-out work; the exact
+// timing is tested on VirtualClock elsewhere.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -90,6 +91,21 @@ describe("the lesson's programs", { concurrency: true }, () => {
     assertSucceeded(outcome);
     assert.deepEqual(outcome.lines, ["Downloaded 4 pages concurrently"]);
     assert.ok(server.statistics().requests >= 4);
+  });
+
+  test("workers: jobs run on a WorkerPool, and waitFor stops a job that would run for days", async () => {
+    const outcome = await runFile("examples/workers.ts");
+    assertSucceeded(outcome);
+    assert.deepEqual(outcome.lines, [
+      "9592 primes below 100000",
+      "17984 primes below 200000",
+      "25997 primes below 300000",
+      "33860 primes below 400000",
+      "Gave up on the primes below 10^12 after 1 second: its thread was stopped",
+      "4 jobs completed, 1 cancelled",
+    ]);
+    // The pool's `await using` waits for running jobs: exiting at all shows the long one was stopped.
+    assert.ok(outcome.ms < 15_000, `took ${Math.round(outcome.ms)} ms: the timed-out job kept the process alive`);
   });
 
   test("npm start runs every program in order, each under its heading", async () => {
