@@ -332,7 +332,11 @@ test("cancelling during a retry's backoff stops at once: no slot held, nothing s
   });
   try {
     await run(async () => {
-      await using session = new ClientSession({ retry: { backoff: { base: 10_000, jitter: false } } });
+      // No total timeout: under virtual time, nothing may fire while a real reply is on its way.
+      await using session = new ClientSession({
+        retry: { backoff: { base: 10_000, jitter: false } },
+        timeout: { total: null },
+      });
       const task = createTask(() => session.get(busy.url()));
       await busy.received(1);
       await sleep(100); // now in the 10 s backoff
@@ -357,7 +361,7 @@ test("cancelling a request held back by its host's Retry-After stops at once, an
   });
   try {
     await run(async () => {
-      await using session = new ClientSession({ retry: false });
+      await using session = new ClientSession({ retry: false, timeout: { total: null } });
       (await session.get(limited.url())).release(); // the host asks for 30 s of quiet
       const task = createTask(() => session.get(limited.url()));
       await sleep(100);
