@@ -1,7 +1,8 @@
-// The seed lesson's programs, run as a user runs them (`node examples/x.ts`),
-// with their output compared line for line. Real clock, so the only timing
-// checks are generous guards that catch sequential running or a process kept
-// alive by timed-out work; the exact timing is tested on VirtualClock elsewhere.
+// The seed lesson's programs, and examples/workers.ts, run as a user runs
+// them (`node examples/x.ts`), with their output compared line for line.
+// Real clock, so the only timing checks are generous guards that catch
+// sequential running or a process kept alive by timed-out work; the exact
+// timing is tested on VirtualClock elsewhere.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -16,11 +17,17 @@ interface Outcome {
   ms: number;
 }
 
-/** Runs a repo file with this Node, as `node <file> [args]` would, and collects what it printed. */
-async function runFile(relative: string, args: readonly string[] = []): Promise<Outcome> {
+/**
+ * Runs a repo file with this Node, as `node <file> [args]` would, and collects what it printed. With `killAfter`
+ * (ms), a program still running then is killed (SIGTERM), which fails the test rather than hanging it.
+ */
+async function runFile(relative: string, args: readonly string[] = [], killAfter?: number): Promise<Outcome> {
   const file = fileURLToPath(new URL(`../../${relative}`, import.meta.url));
   const started = performance.now();
-  const child = spawn(process.execPath, [file, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [file, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(killAfter === undefined ? {} : { timeout: killAfter }),
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -90,6 +97,21 @@ describe("the lesson's programs", { concurrency: true }, () => {
     assertSucceeded(outcome);
     assert.deepEqual(outcome.lines, ["Downloaded 4 pages concurrently"]);
     assert.ok(server.statistics().requests >= 4);
+  });
+
+  test("workers: jobs run on a WorkerPool, and waitFor stops a job that would run for days", async () => {
+    // The pool's `await using` waits for the jobs under way: had the timed-out job not been stopped, the program
+    // would run for days. Killed after a minute, it would fail here with SIGTERM.
+    const outcome = await runFile("examples/workers.ts", [], 60_000);
+    assertSucceeded(outcome);
+    assert.deepEqual(outcome.lines, [
+      "9592 primes below 100000",
+      "17984 primes below 200000",
+      "25997 primes below 300000",
+      "33860 primes below 400000",
+      "Gave up on the primes below 10^12 after 1 second: its thread was stopped",
+      "4 jobs completed, 1 cancelled",
+    ]);
   });
 
   test("npm start runs every program in order, each under its heading", async () => {

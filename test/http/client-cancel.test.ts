@@ -11,6 +11,7 @@ import {
   currentTask,
   ExceptionGroup,
   isCancelledError,
+  now,
   run,
   sleep,
   TimeoutError,
@@ -322,4 +323,55 @@ test("cancelling the web stream of a body closes the connection", async () => {
     await srv.idle();
     assert.equal(session.statistics().inFlight, 0);
   }, opts);
+});
+
+test("cancelling during a retry's backoff stops at once: no slot held, nothing sent again", async () => {
+  const busy = await startServer((_req, res) => {
+    res.writeHead(503);
+    res.end("busy");
+  });
+  try {
+    await run(async () => {
+      // No total timeout: under virtual time, nothing may fire while a real reply is on its way.
+      await using session = new ClientSession({
+        retry: { backoff: { base: 10_000, jitter: false } },
+        timeout: { total: null },
+      });
+      const task = createTask(() => session.get(busy.url()));
+      await busy.received(1);
+      await sleep(100); // now in the 10 s backoff
+      const cancelledAt = now();
+      task.cancel();
+      assert.ok(isCancelledError(await rejection(task)));
+      assert.equal(now(), cancelledAt, "the backoff was not waited out");
+      const stats = session.statistics();
+      assert.deepEqual([stats.inFlight, stats.queued, stats.retries], [0, 0, 0]);
+      await sleep(20_000); // past the backoff: no second attempt comes
+      assert.equal(busy.requests, 1);
+    }, virtual());
+  } finally {
+    await busy.close();
+  }
+});
+
+test("cancelling a request held back by its host's Retry-After stops at once, and it is never sent", async () => {
+  const limited = await startServer((_req, res, n) => {
+    if (n === 1) res.writeHead(429, { "retry-after": "30" });
+    res.end(`request ${n}`);
+  });
+  try {
+    await run(async () => {
+      await using session = new ClientSession({ retry: false, timeout: { total: null } });
+      (await session.get(limited.url())).release(); // the host asks for 30 s of quiet
+      const task = createTask(() => session.get(limited.url()));
+      await sleep(100);
+      task.cancel();
+      assert.ok(isCancelledError(await rejection(task)));
+      assert.equal(now(), 100);
+      await sleep(60_000);
+      assert.equal(limited.requests, 1);
+    }, virtual());
+  } finally {
+    await limited.close();
+  }
 });

@@ -53,6 +53,34 @@ test("limit caps the connections across hosts, limitPerHost each host", async ()
   }
 });
 
+test("limit defaults to 100: the 101st request waits for a slot", async () => {
+  // Answers nothing until told: every request sent holds its slot meanwhile.
+  const answers: (() => void)[] = [];
+  const srv = await startServer((_req, res) => {
+    answers.push(() => res.end("done"));
+  });
+  try {
+    await run(async () => {
+      await using session = new ClientSession();
+      const tasks = Array.from({ length: 150 }, (_, i) =>
+        createTask(async () => (await session.get(srv.url(`/${i}`))).text()),
+      );
+      await srv.received(100);
+      await sleep(20); // were more slots free, more requests would go out now
+      const stats = session.statistics();
+      assert.deepEqual([stats.inFlight, stats.queued, srv.requests], [100, 50, 100]);
+      while (srv.requests < 150 || answers.length > 0) {
+        for (const answer of answers.splice(0)) answer();
+        await sleep(1);
+      }
+      assert.equal((await gather(...tasks)).length, 150);
+    }, opts);
+    assert.ok(srv.maxOpen <= 100, `the server saw ${srv.maxOpen} connections at once`);
+  } finally {
+    await srv.close();
+  }
+});
+
 test("limit holds across hosts: the servers together never see more requests at once", async () => {
   // One count shared by three servers: requests being answered right now, anywhere.
   let active = 0;

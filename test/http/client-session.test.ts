@@ -33,6 +33,17 @@ before(async () => {
       res.end();
       return;
     }
+    if (path.startsWith("/moved/")) {
+      res.writeHead(Number(path.slice("/moved/".length)), { location: "/echo?moved" });
+      res.end();
+      return;
+    }
+    if (path === "/bomb") {
+      // 1 KB as sent, 1 MB once decompressed.
+      res.writeHead(200, { "content-encoding": "gzip" });
+      res.end(gzipSync(Buffer.alloc(1_000_000)));
+      return;
+    }
     if (path === "/loop") {
       res.writeHead(302, { location: "/loop" });
       res.end();
@@ -280,6 +291,32 @@ describe("redirects", () => {
     }, opts);
   });
 
+  test("303 turns a POST into a GET without its body; 307 and 308 send the method and body again", async () => {
+    await run(async () => {
+      await using session = new ClientSession();
+      const seen = await (await session.post(srv.url("/moved/303"), { json: { a: 1 } })).json<Echo>();
+      assert.deepEqual([seen.method, seen.url, seen.body], ["GET", "/echo?moved", ""]);
+      for (const status of [307, 308]) {
+        const response = await session.post(srv.url(`/moved/${status}`), { json: { a: 1 } });
+        assert.equal(response.url, srv.url("/echo?moved"));
+        const echo = await response.json<Echo>();
+        assert.deepEqual([echo.method, echo.body], ["POST", '{"a":1}']);
+      }
+    }, opts);
+  });
+
+  test("a 307 to a request whose body is a stream is returned as is: the body cannot be sent again", async () => {
+    await run(async () => {
+      await using session = new ClientSession();
+      const response = await session.put(srv.url("/moved/307"), { body: Readable.from(["once"]) });
+      assert.equal(response.status, 307);
+      assert.equal(response.url, srv.url("/moved/307"));
+      assert.equal(response.headers.location, "/echo?moved");
+      response.release();
+      assert.equal(session.statistics().inFlight, 0);
+    }, opts);
+  });
+
   test("maxRedirects: 0 returns the redirect itself", async () => {
     await run(async () => {
       await using session = new ClientSession();
@@ -350,6 +387,20 @@ describe("maxResponseSize", () => {
       const small = await session.get(srv.url("/echo"));
       assert.equal(small.status, 200);
       await small.text();
+    }, opts);
+  });
+
+  test("a body small as sent but over the limit once decompressed fails its read", async () => {
+    await run(async () => {
+      await using session = new ClientSession({ maxResponseSize: 100_000 });
+      const response = await session.get(srv.url("/bomb"));
+      const error = await rejection(response.bytes());
+      assert.ok(error instanceof HttpResponseTooLargeError, String(error));
+      assert.equal(error.limit, 100_000);
+      assert.equal(session.statistics().inFlight, 0);
+      // Without decompression, the 1 KB as sent is under the limit.
+      const raw = await session.get(srv.url("/bomb"), { decompress: false });
+      assert.ok((await raw.bytes()).length < 100_000);
     }, opts);
   });
 });

@@ -101,6 +101,31 @@ test("a body received in full but never read also gives its slot back at the tot
   }, virtual());
 });
 
+test("total includes the backoff between retries: it ends the wait, with the attempts and last status", async () => {
+  const busy = await startServer((_req, res) => {
+    res.writeHead(503);
+    res.end("busy");
+  });
+  try {
+    await run(async () => {
+      await using session = new ClientSession({
+        timeout: { total: 1000 },
+        retry: { backoff: { base: 10_000, jitter: false } },
+      });
+      const error = await rejection(session.get(busy.url()));
+      assert.ok(error instanceof HttpTimeoutError, String(error));
+      assert.equal(error.kind, "total");
+      assert.equal(now(), 1000, "the 10 s backoff was cut short");
+      assert.equal(error.attempts, 1);
+      assert.equal(error.status, 503);
+      assert.equal(session.statistics().inFlight, 0);
+    }, virtual());
+    assert.equal(busy.requests, 1);
+  } finally {
+    await busy.close();
+  }
+});
+
 test("read bounds the wait for headers (undici's headersTimeout)", async () => {
   await run(async () => {
     await using session = new ClientSession({ timeout: { read: 100 }, retry: false });
