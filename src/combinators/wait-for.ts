@@ -5,6 +5,7 @@ import {
   current,
   ensureFuture,
   Future,
+  follow,
   isAwaitable,
   isCancelledError,
   type Loop,
@@ -157,7 +158,10 @@ function expire(deadline: ChildDeadline<unknown>): void {
  * cancelled, so several `waitFor`s in one task stay independent. A promise
  * (such as `waitFor(slowApi(), 3000)`) ran inline, in the calling task: on
  * expiry the calling task's pending awaits are cancelled, which stops the
- * inline work's aio sleeps and calls too; a foreign promise is abandoned.
+ * inline work's aio sleeps and calls too, and waitFor waits for the promise
+ * to settle (its `finally` blocks) before it throws. A promise with no aio
+ * await inside (a foreign one, which nothing can interrupt) is abandoned at
+ * the deadline.
  * A timeout of 0 or less gives the work no time at all, as asyncio's
  * `wait_for` does.
  *
@@ -190,9 +194,44 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
   return waitInline(aw, ms);
 }
 
+/**
+ * What `waitFor` awaits for a promise, whose work runs inline, in the calling
+ * task. A cancel of the task (the deadline, or one from outside) goes to the
+ * task's own aio awaits; while the work has some, this future declines it,
+ * and settles only when the promise does, after the work's `finally` blocks
+ * ran: asyncio's `wait_for` waits for its cancelled child the same way. With
+ * no other await to take it (a foreign promise, which nothing can interrupt),
+ * it takes the cancel itself and the promise is abandoned, as `ensureFuture`
+ * abandons one.
+ */
+class InlineWork<T> extends Future<T> {
+  private readonly task: Task<unknown>;
+
+  constructor(task: Task<unknown>) {
+    super(task._loop);
+    this.task = task;
+  }
+
+  override cancel(message?: unknown): boolean {
+    if (!this.done() && hasOtherWaits(this.task)) return false;
+    return super.cancel(message);
+  }
+}
+
+/** Whether `task` waits on something besides the `InlineWork`s of waitFors. */
+function hasOtherWaits(task: Task<unknown>): boolean {
+  if (task._waiter !== undefined && !(task._waiter instanceof InlineWork)) return true;
+  if (task._waiters !== undefined) for (const w of task._waiters) if (!(w instanceof InlineWork)) return true;
+  return false;
+}
+
 /** The rarer cases of `waitFor`: no time at all, no limit, or a promise whose work runs inline. */
 async function waitInline<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
-  const future = ensureFuture(aw);
+  const task = current() as Task<unknown>;
+  // A promise given time (or no limit) is followed by an InlineWork; with no
+  // time at all, its wrapper is cancelled at once, as any other future.
+  const inline = !(aw instanceof Future) && typeof aw !== "function" && (ms === null || ms > 0);
+  const future = inline ? follow(new InlineWork<T>(task), aw as PromiseLike<T>) : ensureFuture(aw);
   if (ms !== null && ms <= 0) {
     if (future.done()) return future.result();
     await cancelAndWait(future);
@@ -204,7 +243,6 @@ async function waitInline<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
     }
   }
   if (ms === null) return await future;
-  const task = current() as Task<unknown>;
   // A promise's work ran inline, in this task: only cancelling the task's
   // own awaits stops it (and its timers), as asyncio's inline wait_for.
   return runScope(new Timeout(task._loop.now() + ms, "waitFor", ms), () => future);

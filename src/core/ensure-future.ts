@@ -53,7 +53,11 @@ export function toFuture<T>(aw: Awaitable<T>, name: string): Future<T> {
   if (!isAwaitable(aw)) {
     throw argumentError(name, "an awaitable (a promise, task, future or function)", aw);
   }
-  const future = new Future<T>(loop);
+  return follow(new Future<T>(loop), aw);
+}
+
+/** @internal Settles `future` as `aw` settles (unless it is done by then), and returns it. */
+export function follow<T, F extends Future<T>>(future: F, aw: PromiseLike<T>): F {
   aw.then(
     (value) => {
       if (!future.done()) future.setResult(value);

@@ -4,7 +4,7 @@ export { RealClock } from "./clock/real-clock.ts";
 export type { Timer } from "./clock/timer-heap.ts";
 export { VirtualClock, type VirtualClockOptions } from "./clock/virtual-clock.ts";
 export { current, storage } from "./context.ts";
-export { type Awaitable, type AwaitedOf, ensureFuture, isAwaitable } from "./ensure-future.ts";
+export { type Awaitable, type AwaitedOf, ensureFuture, follow, isAwaitable } from "./ensure-future.ts";
 export {
   AioError,
   asCancelledError,

@@ -172,6 +172,54 @@ describe("waitFor", () => {
     });
   });
 
+  test("on an inline call, throws TimeoutError only after the call's cleanup, awaits included, has run", async () => {
+    const log: string[] = [];
+    async function slowApi(): Promise<string> {
+      try {
+        await sleep(10_000);
+        return "data";
+      } finally {
+        await sleep(500); // cleanup that takes time, as closing a connection may
+        log.push(`cleaned up at ${now()}`);
+      }
+    }
+    await runVirtual(async () => {
+      const e = await rejection(waitFor(slowApi(), 3000));
+      log.push(`${(e as Error).name} at ${now()}`);
+      assert.ok(isCancelledError((e as Error).cause));
+    });
+    assert.deepEqual(log, ["cleaned up at 3500", "TimeoutError at 3500"]);
+  });
+
+  test("on a foreign promise that nothing can interrupt, gives up at the deadline and abandons it", async () => {
+    await runVirtual(async () => {
+      const never = new Promise<string>(() => {});
+      const e = await rejection(waitFor(never, 3000));
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(now(), 3000);
+    });
+  });
+
+  test("a cancel from outside reaches an inline call's awaits and waits for its cleanup", async () => {
+    const log: string[] = [];
+    async function slowApi(): Promise<void> {
+      try {
+        await sleep(10_000);
+      } finally {
+        await sleep(200);
+        log.push(`cleaned up at ${now()}`);
+      }
+    }
+    await runVirtual(async () => {
+      const caller = createTask(() => waitFor(slowApi(), null));
+      await sleep(1000);
+      caller.cancel("stop");
+      const e = await rejection(caller);
+      log.push(`${(e as Error).name} "${(e as Error).message}" at ${now()}`);
+    });
+    assert.deepEqual(log, ["cleaned up at 1200", 'CancelledError "stop" at 1200']);
+  });
+
   test("a timeout of 0 or less gives the work no time (asyncio treats -1 as 0)", async () => {
     await runVirtual(async () => {
       let ran = false;
