@@ -164,6 +164,35 @@ export function timerMetrics(
 }
 
 /**
+ * The timers workload's probe, shared by the columns whose sleep returns a promise: `one(i)` sleeps task i's
+ * delay with `sleep`, recording its deadline bracket, wake time and wake order; `metrics(wallMs)` summarises
+ * them (`timerMetrics`). `checksum()` adds up each woken task's delay and `mix(i)`.
+ */
+export function timerProbe(n: number, seed: number, sleep: (ms: number) => Promise<unknown>) {
+  const ds = delays(n, seed);
+  const lo = new Float64Array(n);
+  const hi = new Float64Array(n);
+  const woke = new Float64Array(n);
+  const order = new Int32Array(n);
+  let k = 0;
+  let checksum = 0;
+  return {
+    async one(i: number): Promise<void> {
+      const d = ds[i] as number;
+      lo[i] = clock() + d;
+      const slept = sleep(d);
+      hi[i] = clock() + d;
+      await slept;
+      woke[i] = clock();
+      order[k++] = i;
+      checksum += d + mix(i);
+    },
+    checksum: (): number => checksum,
+    metrics: (wallMs: number): Record<string, number> => timerMetrics(lo, hi, woke, order, wallMs),
+  };
+}
+
+/**
  * Contention workloads: runs `round(size)` at N/4 and then at N in this process, timing each, and
  * reports ns per task at N (the headline), both times, and their ratio (4 when the cost is linear).
  * `round` returns its checksum; the outcome's is the sum of both.

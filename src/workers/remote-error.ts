@@ -32,7 +32,8 @@ export interface RemoteError {
   props?: Record<string, unknown>;
 }
 
-function cloneable(value: unknown): boolean {
+/** Whether structured clone (what carries values between threads) can copy `value`. */
+export function cloneable(value: unknown): boolean {
   try {
     structuredClone(value);
     return true;

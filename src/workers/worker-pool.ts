@@ -26,7 +26,7 @@ import {
 } from "../core/index.ts";
 import { Event, Semaphore } from "../sync/index.ts";
 import { WorkerError } from "./errors.ts";
-import { isRemoteError, unpackError } from "./remote-error.ts";
+import { cloneable, isRemoteError, unpackError } from "./remote-error.ts";
 import type { Job } from "./worker-entry.ts";
 import { type ResolvedOptions, resolveOptions, type WorkerPoolOptions } from "./worker-pool-options.ts";
 
@@ -79,15 +79,6 @@ function isDataCloneError(error: unknown): boolean {
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return error.message || (error.stack?.split("\n", 1)[0] ?? error.name);
-}
-
-function cloneable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
