@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { open, rename } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../http/retry.ts";
 import {
   type ClientResponse,
@@ -315,8 +315,8 @@ export class Downloader {
   /** A part holding nothing worth resuming is removed with its notes. */
   private dropEmptyPart(job: Job): void {
     if (job.name === undefined || job.offset > 0) return;
-    rmSync(this.partPath(job.name), { force: true });
-    rmSync(this.notesPath(job.name), { force: true });
+    removeFile(this.partPath(job.name));
+    removeFile(this.notesPath(job.name));
   }
 
   /**
@@ -404,7 +404,17 @@ export class Downloader {
   private ensureFolder(path: string): void {
     const folder = dirname(path);
     if (this.folders.has(folder)) return;
-    mkdirSync(folder, { recursive: true });
+    try {
+      mkdirSync(folder, { recursive: true });
+    } catch (error) {
+      // A file left by an earlier run (or by hand) where this run needs a folder: this URL fails, no other.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" && code !== "ENOTDIR") throw error;
+      throw new TryFailure(
+        `cannot create the folder for ${this.label(relative(this.settings.outDir, path))}: a file is in the way`,
+        false,
+      );
+    }
     this.folders.add(folder);
   }
 
@@ -481,16 +491,25 @@ export class Downloader {
     const expected = job.entry.sha256;
     if (expected !== undefined && sha256 !== expected) {
       // The bytes are wrong: nothing of them is worth keeping.
-      rmSync(part, { force: true });
-      rmSync(this.notesPath(name), { force: true });
+      removeFile(part);
+      removeFile(this.notesPath(name));
       job.restart();
       throw new TryFailure(`SHA-256 mismatch: expected ${expected}, got ${sha256}`, false);
     }
-    if (job.offset <= SMALL_BODY) renameSync(part, this.finalPath(name));
-    else await rename(part, this.finalPath(name));
+    try {
+      if (job.offset <= SMALL_BODY) renameSync(part, this.finalPath(name));
+      else await rename(part, this.finalPath(name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EISDIR") throw error;
+      // A folder left by an earlier run where this file goes: the part could never be renamed, so it goes too.
+      removeFile(part);
+      removeFile(this.notesPath(name));
+      job.restart();
+      throw new TryFailure(`cannot save ${this.label(name)}: a folder of that name is in the way`, false);
+    }
     const bytes = job.offset;
     job.offset = 0; // nothing left to resume
-    if (job.notesWritten) rmSync(this.notesPath(name), { force: true });
+    if (job.notesWritten) removeFile(this.notesPath(name));
     return (started) => this.outcome(job.entry, name, "ok", started, { job, bytes, sha256 });
   }
 
@@ -514,6 +533,19 @@ export class Downloader {
       error: extra.error ?? null,
       source: entry.source,
     };
+  }
+}
+
+/**
+ * Removes a file of ours if it is there. Never throws: it runs on the way out
+ * of a failed URL (where its folder may be a file, ENOTDIR), and a leftover
+ * part is only clutter, while a throw here would end the whole run.
+ */
+function removeFile(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Nothing to remove, or nothing we may remove.
   }
 }
 
