@@ -85,6 +85,8 @@ interface PartNotes {
   url: string;
   etag?: string | undefined;
   lastModified?: string | undefined;
+  /** The Content-Encoding of the part's bytes (absent: as stored, identity). */
+  encoding?: string | undefined;
 }
 
 /** The state of one URL across its tries. */
@@ -138,13 +140,30 @@ function parseContentRange(value: string | undefined): { start: number | undefin
   };
 }
 
-/** The validator of a response, for a later If-Range: only a strong ETag or a Last-Modified date will do. */
+/**
+ * The validator of a response, for a later If-Range: only a strong ETag or a
+ * strong Last-Modified date will do. A date is strong only if it is at least
+ * a second older than the response's Date (RFC 9110, 8.8.2.2): a file
+ * modified in the second it was sent may have changed under the bytes we got.
+ */
 function validatorOf(response: ClientResponse, url: URL): PartNotes | undefined {
   const etag = header(response, "etag");
-  const lastModified = header(response, "last-modified");
   const strong = etag !== undefined && !etag.startsWith("W/") ? etag : undefined;
+  let lastModified = header(response, "last-modified");
+  const date = header(response, "date");
+  if (lastModified !== undefined && date !== undefined) {
+    const modified = Date.parse(lastModified);
+    const sent = Date.parse(date);
+    if (Number.isNaN(modified) || Number.isNaN(sent) || sent - modified < 1000) lastModified = undefined;
+  }
   if (strong === undefined && lastModified === undefined) return undefined;
-  return { url: url.href, etag: strong, lastModified };
+  return { url: url.href, etag: strong, lastModified, encoding: contentEncoding(response) };
+}
+
+/** The response's Content-Encoding, `undefined` for none (identity). */
+function contentEncoding(response: ClientResponse): string | undefined {
+  const value = header(response, "content-encoding")?.trim().toLowerCase();
+  return value === undefined || value === "" || value === "identity" ? undefined : value;
 }
 
 /** Whether a failure of the network or of time may heal on another try. */
@@ -361,8 +380,9 @@ export class Downloader {
       const bodyLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
       if (status === 206) {
         const range = parseContentRange(header(response, "content-range"));
-        if (range.start !== job.offset) {
-          // Not the range asked for: take the file again from the start.
+        if (range.start !== job.offset || contentEncoding(response) !== job.validator?.encoding) {
+          // Not the range asked for, or the rest in another encoding than the part (a server that
+          // compresses whole responses but sends ranges plain): take the file again from the start.
           job.restart();
           return undefined;
         }
