@@ -60,6 +60,28 @@ class QuietDisplay implements Display {
   stop(): void {}
 }
 
+/**
+ * How long the rest of the run should take, in ms; `undefined` while it
+ * cannot be told (the list not read to its end, nothing done yet). When every
+ * URL left is under way and its size is known (a few large files), from the
+ * bytes left and the rate so far; otherwise from the files left and the time
+ * per file so far, which a few large files would make far too short.
+ */
+export function estimateRemaining(source: ProgressSource, elapsed: number): number | undefined {
+  const { tally, input, active } = source;
+  const done = tally.finished;
+  if (!input.exhausted || done >= input.seen || elapsed <= 0) return undefined;
+  const byFiles = done > 0 ? ((input.seen - done) * elapsed) / done : undefined;
+  const received = source.received();
+  if (input.seen - done !== active.size || received === 0) return byFiles;
+  let bytesLeft = 0;
+  for (const download of active) {
+    if (download.total === undefined) return byFiles;
+    bytesLeft += Math.max(0, download.total - download.received);
+  }
+  return (bytesLeft * elapsed) / received;
+}
+
 const SHOWN_ACTIVE = 6;
 const REDRAW_MS = 150;
 
@@ -101,10 +123,8 @@ class LiveDisplay implements Display {
     const rate = elapsed > 0 ? (received * 1000) / elapsed : 0;
     const done = tally.finished;
     const total = input.exhausted ? `${input.seen}` : `${input.seen}+`;
-    let eta = "ETA --";
-    if (input.exhausted && done > 0 && done < input.seen) {
-      eta = `ETA ${formatDuration(((input.seen - done) * elapsed) / done)}`;
-    }
+    const left = estimateRemaining(this.source, elapsed);
+    const eta = left === undefined ? "ETA --" : `ETA ${formatDuration(left)}`;
     const failed = tally.failed > 0 ? `  ${tally.failed} failed` : "";
     const lines = [
       `${done}/${total} files  ${formatBytes(received)}  ${formatBytes(Math.round(rate))}/s  ${eta}${failed}`,
