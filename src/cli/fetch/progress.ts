@@ -40,21 +40,42 @@ export function outcomeLine(outcome: Outcome): string {
   }
 }
 
+/**
+ * A writer to a stream that may be closed under us (`aio fetch ... | head`):
+ * from its first error (EPIPE) on, text is dropped. What is printed only
+ * reports the downloads, so they go on, and the exit code still tells.
+ * Without this, the stream's unhandled `error` event would end the process
+ * with parts half-written.
+ */
+function writerTo(stream: NodeJS.WritableStream): (text: string) => void {
+  let open = true;
+  stream.on("error", () => {
+    open = false;
+  });
+  return (text) => {
+    if (open) stream.write(text);
+  };
+}
+
 /** Not on a terminal: a line per URL on stdout, the summary last. */
 class PlainDisplay implements Display {
+  private readonly write = writerTo(process.stdout);
+
   finished(outcome: Outcome): void {
-    process.stdout.write(`${outcomeLine(outcome)}\n`);
+    this.write(`${outcomeLine(outcome)}\n`);
   }
 
   stop(summary: string): void {
-    process.stdout.write(`${summary}\n`);
+    this.write(`${summary}\n`);
   }
 }
 
 /** `--quiet`: failures on stderr, nothing else. */
 class QuietDisplay implements Display {
+  private readonly write = writerTo(process.stderr);
+
   finished(outcome: Outcome): void {
-    if (outcome.result === "failed") process.stderr.write(`${outcomeLine(outcome)}\n`);
+    if (outcome.result === "failed") this.write(`${outcomeLine(outcome)}\n`);
   }
 
   stop(): void {}
@@ -89,12 +110,14 @@ const REDRAW_MS = 150;
 class LiveDisplay implements Display {
   private readonly source: ProgressSource;
   private readonly out: NodeJS.WriteStream;
+  private readonly write: (text: string) => void;
   private lines = 0;
   private readonly ticker: Task<void>;
 
   constructor(source: ProgressSource, out: NodeJS.WriteStream) {
     this.source = source;
     this.out = out;
+    this.write = writerTo(out);
     this.ticker = createTask(
       async () => {
         for (;;) {
@@ -148,7 +171,7 @@ class LiveDisplay implements Display {
 
   private render(above = ""): void {
     const lines = this.block();
-    this.out.write(`${this.clear()}${above}${lines.join("\n")}\n`);
+    this.write(`${this.clear()}${above}${lines.join("\n")}\n`);
     this.lines = lines.length;
   }
 
@@ -158,7 +181,7 @@ class LiveDisplay implements Display {
 
   stop(summary: string): void {
     this.ticker.cancel();
-    this.out.write(`${this.clear()}${summary}\n`);
+    this.write(`${this.clear()}${summary}\n`);
     this.lines = 0;
   }
 }
