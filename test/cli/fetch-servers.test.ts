@@ -109,6 +109,20 @@ describe("aio fetch against python3 -m http.server", { concurrency: true, skip: 
     );
   });
 
+  test("a closed stdout (aio fetch | head) stops the lines, not the downloads", async () => {
+    using dir = tempFolder();
+    const lines = Array.from({ length: small }, (_, i) => py.url(`/small/f${i}.bin`));
+    writeFileSync(join(dir.path, "urls.txt"), lines.join("\n"));
+    const running = startFetch(["-i", "urls.txt", "-o", "out", "--report", "r.jsonl"], { cwd: dir.path });
+    await until(() => running.stdout.length > 0, "the first line");
+    running.child.stdout?.destroy(); // as head does after its lines: the next write is an EPIPE
+    const result = await running.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /EPIPE/);
+    assert.equal(listFiles(join(dir.path, "out")).length, small);
+    assert.equal(readReport(join(dir.path, "r.jsonl")).length, small);
+  });
+
   test("--mirror of /dir and /dir/a.txt: a name that must be a file and a folder gets both, the second suffixed", async () => {
     using dir = tempFolder();
     const host = new URL(py.url("/")).host.replace(":", "_");
