@@ -399,6 +399,12 @@ export class Downloader {
       if (job.name === undefined) {
         const named = this.nameFromResponse(job, response);
         if (named !== undefined) return named;
+        if (this.settings.resume) {
+          // Only now is the name known, and with it the part an earlier run left: ask for the rest of
+          // it with a Range request rather than take this whole body again.
+          this.loadPart(job);
+          if (job.offset > 0) return undefined;
+        }
       }
       job.active.total = total;
       await this.receive(job, response, total);
