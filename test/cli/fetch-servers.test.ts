@@ -265,6 +265,46 @@ describe("aio fetch against behaviours seen on nginx and others", { concurrency:
     }
   });
 
+  test("--resume with --content-disposition continues the part of the name the server gave", async () => {
+    using dir = tempFolder();
+    const body = rangeBody(1_500_000);
+    const ranges: (string | undefined)[] = [];
+    const s = await startServer(async (req, res) => {
+      ranges.push(req.headers.range);
+      const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
+      const headers = {
+        etag: '"v1"',
+        "content-disposition": 'attachment; filename="movie.bin"',
+        "content-length": body.length - start,
+      };
+      if (start > 0) {
+        res.writeHead(206, { ...headers, "content-range": `bytes ${start}-${body.length - 1}/${body.length}` });
+        return res.end(body.subarray(start));
+      }
+      res.writeHead(200, headers);
+      for (let at = 0; at < body.length && !res.destroyed; at += 16_384) {
+        res.write(body.subarray(at, at + 16_384));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      res.end();
+    });
+    try {
+      const args = [s.url("/download?id=7"), "--content-disposition", "-o", "o"];
+      const running = startFetch(args, { cwd: dir.path });
+      const part = join(dir.path, "o", "movie.bin.part");
+      await until(() => existsSync(part) && statSync(part).size > 100_000, "the download to be under way");
+      running.child.kill("SIGINT");
+      assert.equal((await running.exited).code, 130);
+      const resumed = await runFetch(["-c", ...args], { cwd: dir.path });
+      assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+      assert.deepEqual(readFileSync(join(dir.path, "o", "movie.bin")), body);
+      assert.match(String(ranges.at(-1)), /^bytes=[1-9]\d*-$/, "the rest was asked for with a Range");
+      assert.deepEqual(listFiles(join(dir.path, "o")), ["movie.bin"]);
+    } finally {
+      await s.close();
+    }
+  });
+
   test("SIGTERM stops a run as Ctrl-C does: exit 143, parts kept with notes, --resume finishes", async () => {
     using dir = tempFolder();
     const body = rangeBody(600_000);
