@@ -111,7 +111,7 @@ class Job {
     this.entry = entry;
     this.url = url;
     this.name = name;
-    this.active = { name: name ?? url.href, received: 0, total: undefined };
+    this.active = { name: name ?? shownUrl(url), received: 0, total: undefined };
   }
 
   /** Forgets the part's bytes: the next body is written from the start. */
@@ -164,6 +164,35 @@ function validatorOf(response: ClientResponse, url: URL): PartNotes | undefined 
 function contentEncoding(response: ClientResponse): string | undefined {
   const value = header(response, "content-encoding")?.trim().toLowerCase();
   return value === undefined || value === "" || value === "identity" ? undefined : value;
+}
+
+/**
+ * A URL's `user:password@`, as curl and wget use it: Basic credentials in an
+ * Authorization header (undici drops it on a redirect to another origin), and
+ * the URL to request without them.
+ */
+function credentialsOf(url: URL): { target: URL; authorization: string | undefined } {
+  if (url.username === "" && url.password === "") return { target: url, authorization: undefined };
+  const decode = (text: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const target = new URL(url.href);
+  target.username = "";
+  target.password = "";
+  const pair = `${decode(url.username)}:${decode(url.password)}`;
+  return { target, authorization: `Basic ${Buffer.from(pair).toString("base64")}` };
+}
+
+/** A URL as printed and reported: a password in it is masked (`user:***@host`), as wget masks it. */
+export function shownUrl(url: URL): string {
+  if (url.password === "") return url.href;
+  const shown = new URL(url.href);
+  shown.password = "***";
+  return shown.href;
 }
 
 /** Whether a failure of the network or of time may heal on another try. */
@@ -347,13 +376,22 @@ export class Downloader {
     const { entry, url } = job;
     this.active.add(job.active); // shown from its first request, not while it waits for its host
     const headers: (readonly [string, string])[] = [...this.settings.headers, ...entry.headers];
+    const { target, authorization } = credentialsOf(url);
+    if (authorization !== undefined && !headers.some(([key]) => key.toLowerCase() === "authorization")) {
+      headers.push(["authorization", authorization]);
+    }
     if (job.offset > 0 && job.validator !== undefined) {
       headers.push(["range", `bytes=${job.offset}-`]);
       headers.push(["if-range", job.validator.etag ?? (job.validator.lastModified as string)]);
     } else if (job.offset > 0) {
       job.restart();
     }
-    const response = await this.session.get(url, { headers, retry: false, decompress: false, raiseForStatus: false });
+    const response = await this.session.get(target, {
+      headers,
+      retry: false,
+      decompress: false,
+      raiseForStatus: false,
+    });
     try {
       const status = response.status;
       job.status = status;
@@ -548,7 +586,7 @@ export class Downloader {
   ): Outcome {
     const job = extra.job;
     return {
-      url: entry.url?.href ?? entry.text,
+      url: entry.url === undefined ? entry.text : shownUrl(entry.url),
       path: name === null || name === undefined ? null : this.label(name),
       result,
       status: job?.status ?? null,
