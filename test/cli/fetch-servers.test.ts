@@ -204,6 +204,35 @@ describe("aio fetch against behaviours seen on nginx and others", { concurrency:
     }
   });
 
+  test("user:password@ in a URL is sent as Basic auth, as curl and wget send it, and never printed", async () => {
+    using dir = tempFolder();
+    const seen: Record<string, string | undefined> = {};
+    const other = await startServer((req, res) => {
+      seen[`other${req.url}`] = req.headers.authorization;
+      res.end("elsewhere");
+    });
+    const s = await startServer((req, res) => {
+      seen[req.url ?? ""] = req.headers.authorization;
+      if (req.url === "/away") return res.writeHead(302, { location: other.url("/x") }).end();
+      res.end("secret stuff");
+    });
+    try {
+      const withAuth = (url: string) => url.replace("http://", "http://bob:p%40ss%3Aword@");
+      const urls = [withAuth(s.url("/private.txt")), withAuth(s.url("/away"))];
+      const result = await runFetch([...urls, "-o", "o", "--report", "r.jsonl"], { cwd: dir.path });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(seen["/private.txt"], `Basic ${Buffer.from("bob:p@ss:word").toString("base64")}`);
+      assert.equal(seen["other/x"], undefined, "not sent on to another origin");
+      assert.equal(readFileSync(join(dir.path, "o", "private.txt"), "utf8"), "secret stuff");
+      const printed = result.stdout + readFileSync(join(dir.path, "r.jsonl"), "utf8");
+      assert.doesNotMatch(printed, /p%40ss/);
+      assert.match(printed, /http:\/\/bob:\*\*\*@127\.0\.0\.1:\d+\/private\.txt/);
+    } finally {
+      await s.close();
+      await other.close();
+    }
+  });
+
   test("a part in one Content-Encoding is never continued with a range in another", async () => {
     // nginx with `gzip on` compresses whole responses but would not compress a 206; a server that
     // honours the Range and If-Range (on Last-Modified) with plain bytes would splice two encodings.
