@@ -105,6 +105,8 @@ class Job {
   status: number | null = null;
   attempts = 0;
   notesWritten = false;
+  /** Loop time of the first request: the report's `ms` counts from here, not from the wait for a turn. */
+  started: number | undefined = undefined;
   readonly active: ActiveDownload;
 
   constructor(entry: Entry, url: URL, name: string | undefined) {
@@ -266,14 +268,14 @@ export class Downloader {
           const settled = await this.hosts.run(origin, () =>
             this.settings.timeout === null ? this.try(job) : timeout(this.settings.timeout, () => this.try(job)),
           );
-          if (settled !== undefined) return settled(started);
+          if (settled !== undefined) return settled(job.started ?? started);
           continue; // the server's answer asks for a fresh try at once (a range it could not serve)
         } catch (error) {
           if (isCancelledError(error)) throw error;
           const failure = this.classify(error);
           if (!failure.retryable || job.attempts >= this.settings.attempts) {
             this.dropEmptyPart(job);
-            return this.outcome(entry, job.name, "failed", started, { job, error: failure.message });
+            return this.outcome(entry, job.name, "failed", job.started ?? started, { job, error: failure.message });
           }
           wait = failure.retryAfter ?? backoffDelay(DEFAULT_RETRY, job.attempts);
         }
@@ -375,6 +377,7 @@ export class Downloader {
   private async try(job: Job): Promise<((started: number) => Outcome) | undefined> {
     const { entry, url } = job;
     this.active.add(job.active); // shown from its first request, not while it waits for its host
+    job.started ??= now();
     const headers: (readonly [string, string])[] = [...this.settings.headers, ...entry.headers];
     const { target, authorization } = credentialsOf(url);
     if (authorization !== undefined && !headers.some(([key]) => key.toLowerCase() === "authorization")) {
