@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import module from "node:module";
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const stripsTypes = process.features.typescript !== undefined && process.features.typescript !== false;
@@ -21,7 +22,8 @@ if (!stripsTypes) {
       process.on(signal, () => child.kill(signal));
     }
     child.on("exit", (code, signal) => {
-      process.exit(code ?? (signal === "SIGINT" ? 130 : 1));
+      // A child killed by a signal exits as a shell reports it: 128 + the signal's number (130, 143).
+      process.exit(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 0)));
     });
   } else {
     process.stderr.write(

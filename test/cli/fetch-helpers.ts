@@ -1,6 +1,6 @@
 // Runs `aio fetch` as a user would: a child process of bin/aio.js, with
 // this Node, in a fresh temporary folder.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -93,4 +93,37 @@ export async function until(check: () => boolean, what: string, ms = 20_000): Pr
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Whether `python3` runs here (it is on every CI image we use; the tests that need it skip without it). */
+export const HAS_PYTHON = spawnSync("python3", ["--version"], { stdio: "ignore" }).status === 0;
+
+/** A third-party server: Python's `http.server` serving `root` on 127.0.0.1, on a free port. */
+export interface PythonServer {
+  url(path: string): string;
+  close(): Promise<void>;
+}
+
+/** Starts `python3 -m http.server` on 127.0.0.1 (port 0: the OS picks) and waits until it listens. */
+export async function startPythonServer(root: string): Promise<PythonServer> {
+  const child = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root], {
+    stdio: ["ignore", "pipe", "ignore"], // its access log (stderr) is not read, so it must not be a pipe that fills
+  });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let seen = "";
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      seen += d;
+      const m = / port (\d+)/.exec(seen);
+      if (m !== null) resolve(Number(m[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`python3 -m http.server exited (${code}): ${seen}`)));
+  });
+  return {
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    close: async () => {
+      child.kill();
+      await exited;
+    },
+  };
 }

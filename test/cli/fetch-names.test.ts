@@ -83,6 +83,21 @@ describe("file names", () => {
     assert.equal(claims.claim("dir/file"), "dir/file");
     assert.equal(claims.claim("dir/file"), "dir/file-1");
   });
+
+  test("a file and a folder never share a name: the one claimed second gets the suffix", () => {
+    const claims = new NameClaims();
+    // --mirror of /dir (a file: the server's listing) then of /dir/a.txt and /dir/sub/b.txt.
+    assert.equal(claims.claim("h/dir"), "h/dir");
+    assert.equal(claims.claim("h/dir/a.txt"), "h/dir-1/a.txt");
+    assert.equal(claims.claim("h/DIR/sub/b.txt"), "h/dir-1/sub/b.txt", "the whole folder moves, once");
+    assert.equal(claims.claim("h/dir-1"), "h/dir-1-1", "a file never takes a renamed folder's name");
+    // The other order: the folder first, then the file.
+    assert.equal(claims.claim("h/v1.2/x"), "h/v1.2/x");
+    assert.equal(claims.claim("h/v1.2"), "h/v1-1.2");
+    assert.equal(claims.claim("h/x/y/z"), "h/x/y/z");
+    assert.equal(claims.claim("h/x/y"), "h/x/y-1");
+    assert.equal(claims.claim("h/x"), "h/x-1");
+  });
 });
 
 describe("options", () => {

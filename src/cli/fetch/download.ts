@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { type FileHandle, open, rename } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 // The client's own modules, not the aio/http entry: that one also loads the
 // embedded server, whose `node:http` import makes Node load its bundled undici
 // too (about 10 ms of start-up the command does not need).
@@ -88,6 +88,8 @@ interface PartNotes {
   url: string;
   etag?: string | undefined;
   lastModified?: string | undefined;
+  /** The Content-Encoding of the part's bytes (absent: as stored, identity). */
+  encoding?: string | undefined;
 }
 
 /** The state of one URL across its tries. */
@@ -106,13 +108,15 @@ class Job {
   status: number | null = null;
   attempts = 0;
   notesWritten = false;
+  /** Loop time of the first request: the report's `ms` counts from here, not from the wait for a turn. */
+  started: number | undefined = undefined;
   readonly active: ActiveDownload;
 
   constructor(entry: Entry, url: URL, name: string | undefined) {
     this.entry = entry;
     this.url = url;
     this.name = name;
-    this.active = { name: name ?? url.href, received: 0, total: undefined };
+    this.active = { name: name ?? shownUrl(url), received: 0, total: undefined };
   }
 
   /** Forgets the part's bytes: the next body is written from the start. */
@@ -144,7 +148,6 @@ class PartWriter {
   /** The write loop, while one runs; it never rejects (see `failure`). */
   private writing: Promise<void> | undefined = undefined;
   private failure: { error: unknown } | undefined = undefined;
-  private stopped = false;
 
   constructor(handle: FileHandle, job: Job) {
     this.handle = handle;
@@ -161,16 +164,20 @@ class PartWriter {
     this.check();
   }
 
-  /** Waits until every queued chunk is on disk. */
+  /** Waits until every queued chunk is on disk. Throws the error of a failed write. */
   async flush(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
+    await this.settle();
     this.check();
   }
 
-  /** Stops writing (what is queued is dropped) and waits for the write under way. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.writing !== undefined) await this.writing;
+  /**
+   * Writes what is still queued and waits for it; never throws. After a
+   * failed try (a dropped connection, a cancel) the bytes received are a
+   * true prefix of the file: on disk, the next try or `--resume` need not
+   * fetch them again. A failed write stops it (its error was recorded).
+   */
+  async settle(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
   }
 
   private check(): void {
@@ -179,7 +186,7 @@ class PartWriter {
 
   private async drain(): Promise<void> {
     try {
-      while (this.queued.length > 0 && !this.stopped) {
+      while (this.queued.length > 0) {
         const chunks = this.queued;
         const bytes = this.queuedBytes;
         this.queued = [];
@@ -211,13 +218,59 @@ function parseContentRange(value: string | undefined): { start: number | undefin
   };
 }
 
-/** The validator of a response, for a later If-Range: only a strong ETag or a Last-Modified date will do. */
+/**
+ * The validator of a response, for a later If-Range: only a strong ETag or a
+ * strong Last-Modified date will do. A date is strong only if it is at least
+ * a second older than the response's Date (RFC 9110, 8.8.2.2): a file
+ * modified in the second it was sent may have changed under the bytes we got.
+ */
 function validatorOf(response: ClientResponse, url: URL): PartNotes | undefined {
   const etag = header(response, "etag");
-  const lastModified = header(response, "last-modified");
   const strong = etag !== undefined && !etag.startsWith("W/") ? etag : undefined;
+  let lastModified = header(response, "last-modified");
+  const date = header(response, "date");
+  if (lastModified !== undefined && date !== undefined) {
+    const modified = Date.parse(lastModified);
+    const sent = Date.parse(date);
+    if (Number.isNaN(modified) || Number.isNaN(sent) || sent - modified < 1000) lastModified = undefined;
+  }
   if (strong === undefined && lastModified === undefined) return undefined;
-  return { url: url.href, etag: strong, lastModified };
+  return { url: url.href, etag: strong, lastModified, encoding: contentEncoding(response) };
+}
+
+/** The response's Content-Encoding, `undefined` for none (identity). */
+function contentEncoding(response: ClientResponse): string | undefined {
+  const value = header(response, "content-encoding")?.trim().toLowerCase();
+  return value === undefined || value === "" || value === "identity" ? undefined : value;
+}
+
+/**
+ * A URL's `user:password@`, as curl and wget use it: Basic credentials in an
+ * Authorization header (undici drops it on a redirect to another origin), and
+ * the URL to request without them.
+ */
+function credentialsOf(url: URL): { target: URL; authorization: string | undefined } {
+  if (url.username === "" && url.password === "") return { target: url, authorization: undefined };
+  const decode = (text: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const target = new URL(url.href);
+  target.username = "";
+  target.password = "";
+  const pair = `${decode(url.username)}:${decode(url.password)}`;
+  return { target, authorization: `Basic ${Buffer.from(pair).toString("base64")}` };
+}
+
+/** A URL as printed and reported: a password in it is masked (`user:***@host`), as wget masks it. */
+export function shownUrl(url: URL): string {
+  if (url.password === "") return url.href;
+  const shown = new URL(url.href);
+  shown.password = "***";
+  return shown.href;
 }
 
 /** Whether a failure of the network or of time may heal on another try. */
@@ -291,14 +344,14 @@ export class Downloader {
           const settled = await this.hosts.run(origin, () =>
             this.settings.timeout === null ? this.try(job) : timeout(this.settings.timeout, () => this.try(job)),
           );
-          if (settled !== undefined) return settled(started);
+          if (settled !== undefined) return settled(job.started ?? started);
           continue; // the server's answer asks for a fresh try at once (a range it could not serve)
         } catch (error) {
           if (isCancelledError(error)) throw error;
           const failure = this.classify(error);
           if (!failure.retryable || job.attempts >= this.settings.attempts) {
             this.dropEmptyPart(job);
-            return this.outcome(entry, job.name, "failed", started, { job, error: failure.message });
+            return this.outcome(entry, job.name, "failed", job.started ?? started, { job, error: failure.message });
           }
           wait = failure.retryAfter ?? backoffDelay(DEFAULT_RETRY, job.attempts);
         }
@@ -388,8 +441,8 @@ export class Downloader {
   /** A part holding nothing worth resuming is removed with its notes. */
   private dropEmptyPart(job: Job): void {
     if (job.name === undefined || job.offset > 0) return;
-    rmSync(this.partPath(job.name), { force: true });
-    rmSync(this.notesPath(job.name), { force: true });
+    removeFile(this.partPath(job.name));
+    removeFile(this.notesPath(job.name));
   }
 
   /**
@@ -400,14 +453,24 @@ export class Downloader {
   private async try(job: Job): Promise<((started: number) => Outcome) | undefined> {
     const { entry, url } = job;
     this.active.add(job.active); // shown from its first request, not while it waits for its host
+    job.started ??= now();
     const headers: (readonly [string, string])[] = [...this.settings.headers, ...entry.headers];
+    const { target, authorization } = credentialsOf(url);
+    if (authorization !== undefined && !headers.some(([key]) => key.toLowerCase() === "authorization")) {
+      headers.push(["authorization", authorization]);
+    }
     if (job.offset > 0 && job.validator !== undefined) {
       headers.push(["range", `bytes=${job.offset}-`]);
       headers.push(["if-range", job.validator.etag ?? (job.validator.lastModified as string)]);
     } else if (job.offset > 0) {
       job.restart();
     }
-    const response = await this.session.get(url, { headers, retry: false, decompress: false, raiseForStatus: false });
+    const response = await this.session.get(target, {
+      headers,
+      retry: false,
+      decompress: false,
+      raiseForStatus: false,
+    });
     try {
       const status = response.status;
       job.status = status;
@@ -434,8 +497,9 @@ export class Downloader {
       const bodyLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
       if (status === 206) {
         const range = parseContentRange(header(response, "content-range"));
-        if (range.start !== job.offset) {
-          // Not the range asked for: take the file again from the start.
+        if (range.start !== job.offset || contentEncoding(response) !== job.validator?.encoding) {
+          // Not the range asked for, or the rest in another encoding than the part (a server that
+          // compresses whole responses but sends ranges plain): take the file again from the start.
           job.restart();
           return undefined;
         }
@@ -452,6 +516,12 @@ export class Downloader {
       if (job.name === undefined) {
         const named = this.nameFromResponse(job, response);
         if (named !== undefined) return named;
+        if (this.settings.resume) {
+          // Only now is the name known, and with it the part an earlier run left: ask for the rest of
+          // it with a Range request rather than take this whole body again.
+          this.loadPart(job);
+          if (job.offset > 0) return undefined;
+        }
       }
       job.active.total = total;
       await this.receive(job, response, total);
@@ -477,7 +547,17 @@ export class Downloader {
   private ensureFolder(path: string): void {
     const folder = dirname(path);
     if (this.folders.has(folder)) return;
-    mkdirSync(folder, { recursive: true });
+    try {
+      mkdirSync(folder, { recursive: true });
+    } catch (error) {
+      // A file left by an earlier run (or by hand) where this run needs a folder: this URL fails, no other.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" && code !== "ENOTDIR") throw error;
+      throw new TryFailure(
+        `cannot create the folder for ${this.label(relative(this.settings.outDir, path))}: a file is in the way`,
+        false,
+      );
+    }
     this.folders.add(folder);
   }
 
@@ -542,7 +622,7 @@ export class Downloader {
         await writer.flush();
       } finally {
         // Whatever happened, no write may be under way once the handle closes.
-        await writer.stop();
+        await writer.settle();
       }
       if (job.hash !== undefined) job.hashed = job.offset;
     } finally {
@@ -563,16 +643,25 @@ export class Downloader {
     const expected = job.entry.sha256;
     if (expected !== undefined && sha256 !== expected) {
       // The bytes are wrong: nothing of them is worth keeping.
-      rmSync(part, { force: true });
-      rmSync(this.notesPath(name), { force: true });
+      removeFile(part);
+      removeFile(this.notesPath(name));
       job.restart();
       throw new TryFailure(`SHA-256 mismatch: expected ${expected}, got ${sha256}`, false);
     }
-    if (job.offset <= SMALL_BODY) renameSync(part, this.finalPath(name));
-    else await rename(part, this.finalPath(name));
+    try {
+      if (job.offset <= SMALL_BODY) renameSync(part, this.finalPath(name));
+      else await rename(part, this.finalPath(name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EISDIR") throw error;
+      // A folder left by an earlier run where this file goes: the part could never be renamed, so it goes too.
+      removeFile(part);
+      removeFile(this.notesPath(name));
+      job.restart();
+      throw new TryFailure(`cannot save ${this.label(name)}: a folder of that name is in the way`, false);
+    }
     const bytes = job.offset;
     job.offset = 0; // nothing left to resume
-    if (job.notesWritten) rmSync(this.notesPath(name), { force: true });
+    if (job.notesWritten) removeFile(this.notesPath(name));
     return (started) => this.outcome(job.entry, name, "ok", started, { job, bytes, sha256 });
   }
 
@@ -585,7 +674,7 @@ export class Downloader {
   ): Outcome {
     const job = extra.job;
     return {
-      url: entry.url?.href ?? entry.text,
+      url: entry.url === undefined ? entry.text : shownUrl(entry.url),
       path: name === null || name === undefined ? null : this.label(name),
       result,
       status: job?.status ?? null,
@@ -596,6 +685,19 @@ export class Downloader {
       error: extra.error ?? null,
       source: entry.source,
     };
+  }
+}
+
+/**
+ * Removes a file of ours if it is there. Never throws: it runs on the way out
+ * of a failed URL (where its folder may be a file, ENOTDIR), and a leftover
+ * part is only clutter, while a throw here would end the whole run.
+ */
+function removeFile(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Nothing to remove, or nothing we may remove.
   }
 }
 

@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { ClientSession } from "../../http/client-session.ts";
-import { isCancelledError, mapUnordered, now, run } from "../../index.ts";
+import { currentTask, isCancelledError, mapUnordered, now, run } from "../../index.ts";
 import { FETCH_HELP, type FetchArgs, parseFetchArgs, UsageError } from "./args.ts";
 import { Downloader } from "./download.ts";
 import { HostLimits } from "./host-limits.ts";
@@ -112,14 +112,31 @@ async function fetchAll(args: FetchArgs): Promise<number> {
 
 /** `aio fetch [URL...] [-i FILE|-] [-o DIR] [options]`; returns the exit code. */
 export async function fetchCommand(argv: readonly string[], version: string): Promise<number> {
+  let terminated = false;
   try {
     const args = parseFetchArgs(argv, version);
     if (args.help) {
       process.stdout.write(FETCH_HELP);
       return 0;
     }
-    return await run(() => fetchAll(args));
+    return await run(async () => {
+      // SIGTERM (kill, a supervisor, `timeout`) stops a run as Ctrl-C does: parts kept with their
+      // notes, the report and summary written. run() handles SIGINT only, as asyncio.run does.
+      const root = currentTask();
+      const onSigterm = (): void => {
+        if (terminated) process.exit(143);
+        terminated = true;
+        root?.cancel("terminated (SIGTERM)");
+      };
+      process.on("SIGTERM", onSigterm);
+      try {
+        return await fetchAll(args);
+      } finally {
+        process.removeListener("SIGTERM", onSigterm);
+      }
+    });
   } catch (error) {
+    if (terminated && isCancelledError(error)) return 143;
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`aio fetch: ${error.message}\nRun "aio fetch --help" for the options.\n`);
     return 2;

@@ -137,29 +137,60 @@ export function staysInside(folder: string, path: string): boolean {
  * overwrites another URL's file. Claims are made in input order for names
  * known before the request, which makes them the same in every run (and so
  * `--resume` finds the files of an earlier run).
+ *
+ * Files and folders share one namespace: `--mirror` of `/dir` (a file) and
+ * `/dir/a.txt` (a file in a folder) would need `dir` to be both, so the one
+ * claimed second gets a suffix (`dir-1`). A folder renamed so is renamed for
+ * every later path under it, so the files of one folder stay together.
  */
 export class NameClaims {
+  /** Files claimed, by their path in lower case. */
   private readonly taken = new Set<string>();
+  /** Folders claimed: the lower-case folder a path asked for, to the folder it got (with a trailing separator). */
+  private readonly folders = new Map<string, string>();
+  /** The folders given out, in lower case, so that no file or other folder takes their name. */
+  private readonly folderNames = new Set<string>();
   /** Per name, the next suffix to try: without it, n URLs of one name would cost n² probes. */
   private readonly nextSuffix = new Map<string, number>();
 
   /** Claims `path` (relative), or the first free suffixed form of it; returns what was claimed. */
   claim(path: string): string {
-    const key = path.toLowerCase();
-    if (!this.taken.has(key)) {
-      this.taken.add(key);
-      return path;
+    const segments = path.split(sep);
+    const file = segments.pop() ?? "";
+    let dir = "";
+    let asked = "";
+    for (const segment of segments) {
+      asked += `${segment.toLowerCase()}${sep}`;
+      let got = this.folders.get(asked);
+      if (got === undefined) {
+        got = `${this.free(dir, segment, false)}${sep}`;
+        this.folders.set(asked, got);
+        this.folderNames.add(got.slice(0, -1).toLowerCase());
+      }
+      dir = got;
     }
-    const slash = path.lastIndexOf(sep);
-    const dir = path.slice(0, slash + 1);
-    const file = path.slice(slash + 1);
-    const dot = file.lastIndexOf(".");
-    const stem = dot > 0 ? file.slice(0, dot) : file;
-    const extension = dot > 0 ? file.slice(dot) : "";
+    const claimed = this.free(dir, file, true);
+    this.taken.add(claimed.toLowerCase());
+    return claimed;
+  }
+
+  private isTaken(path: string): boolean {
+    const key = path.toLowerCase();
+    return this.taken.has(key) || this.folderNames.has(key);
+  }
+
+  /** `dir + name`, or its first suffixed form that no file or folder has taken. */
+  private free(dir: string, name: string, isFile: boolean): string {
+    const path = dir + name;
+    if (!this.isTaken(path)) return path;
+    // A folder's name has no extension to keep: `v1.2` is `v1.2-1`.
+    const dot = isFile ? name.lastIndexOf(".") : -1;
+    const stem = dot > 0 ? name.slice(0, dot) : name;
+    const extension = dot > 0 ? name.slice(dot) : "";
+    const key = path.toLowerCase();
     for (let n = this.nextSuffix.get(key) ?? 1; ; n++) {
       const candidate = `${dir}${stem}-${n}${extension}`;
-      if (!this.taken.has(candidate.toLowerCase())) {
-        this.taken.add(candidate.toLowerCase());
+      if (!this.isTaken(candidate)) {
         this.nextSuffix.set(key, n + 1);
         return candidate;
       }

@@ -40,24 +40,67 @@ export function outcomeLine(outcome: Outcome): string {
   }
 }
 
+/**
+ * A writer to a stream that may be closed under us (`aio fetch ... | head`):
+ * from its first error (EPIPE) on, text is dropped. What is printed only
+ * reports the downloads, so they go on, and the exit code still tells.
+ * Without this, the stream's unhandled `error` event would end the process
+ * with parts half-written.
+ */
+function writerTo(stream: NodeJS.WritableStream): (text: string) => void {
+  let open = true;
+  stream.on("error", () => {
+    open = false;
+  });
+  return (text) => {
+    if (open) stream.write(text);
+  };
+}
+
 /** Not on a terminal: a line per URL on stdout, the summary last. */
 class PlainDisplay implements Display {
+  private readonly write = writerTo(process.stdout);
+
   finished(outcome: Outcome): void {
-    process.stdout.write(`${outcomeLine(outcome)}\n`);
+    this.write(`${outcomeLine(outcome)}\n`);
   }
 
   stop(summary: string): void {
-    process.stdout.write(`${summary}\n`);
+    this.write(`${summary}\n`);
   }
 }
 
 /** `--quiet`: failures on stderr, nothing else. */
 class QuietDisplay implements Display {
+  private readonly write = writerTo(process.stderr);
+
   finished(outcome: Outcome): void {
-    if (outcome.result === "failed") process.stderr.write(`${outcomeLine(outcome)}\n`);
+    if (outcome.result === "failed") this.write(`${outcomeLine(outcome)}\n`);
   }
 
   stop(): void {}
+}
+
+/**
+ * How long the rest of the run should take, in ms; `undefined` while it
+ * cannot be told (the list not read to its end, nothing done yet). When every
+ * URL left is under way and its size is known (a few large files), from the
+ * bytes left and the rate so far; otherwise from the files left and the time
+ * per file so far, which a few large files would make far too short.
+ */
+export function estimateRemaining(source: ProgressSource, elapsed: number): number | undefined {
+  const { tally, input, active } = source;
+  const done = tally.finished;
+  if (!input.exhausted || done >= input.seen || elapsed <= 0) return undefined;
+  const byFiles = done > 0 ? ((input.seen - done) * elapsed) / done : undefined;
+  const received = source.received();
+  if (input.seen - done !== active.size || received === 0) return byFiles;
+  let bytesLeft = 0;
+  for (const download of active) {
+    if (download.total === undefined) return byFiles;
+    bytesLeft += Math.max(0, download.total - download.received);
+  }
+  return (bytesLeft * elapsed) / received;
 }
 
 const SHOWN_ACTIVE = 6;
@@ -67,12 +110,14 @@ const REDRAW_MS = 150;
 class LiveDisplay implements Display {
   private readonly source: ProgressSource;
   private readonly out: NodeJS.WriteStream;
+  private readonly write: (text: string) => void;
   private lines = 0;
   private readonly ticker: Task<void>;
 
   constructor(source: ProgressSource, out: NodeJS.WriteStream) {
     this.source = source;
     this.out = out;
+    this.write = writerTo(out);
     this.ticker = createTask(
       async () => {
         for (;;) {
@@ -101,10 +146,8 @@ class LiveDisplay implements Display {
     const rate = elapsed > 0 ? (received * 1000) / elapsed : 0;
     const done = tally.finished;
     const total = input.exhausted ? `${input.seen}` : `${input.seen}+`;
-    let eta = "ETA --";
-    if (input.exhausted && done > 0 && done < input.seen) {
-      eta = `ETA ${formatDuration(((input.seen - done) * elapsed) / done)}`;
-    }
+    const left = estimateRemaining(this.source, elapsed);
+    const eta = left === undefined ? "ETA --" : `ETA ${formatDuration(left)}`;
     const failed = tally.failed > 0 ? `  ${tally.failed} failed` : "";
     const lines = [
       `${done}/${total} files  ${formatBytes(received)}  ${formatBytes(Math.round(rate))}/s  ${eta}${failed}`,
@@ -128,7 +171,7 @@ class LiveDisplay implements Display {
 
   private render(above = ""): void {
     const lines = this.block();
-    this.out.write(`${this.clear()}${above}${lines.join("\n")}\n`);
+    this.write(`${this.clear()}${above}${lines.join("\n")}\n`);
     this.lines = lines.length;
   }
 
@@ -138,7 +181,7 @@ class LiveDisplay implements Display {
 
   stop(summary: string): void {
     this.ticker.cancel();
-    this.out.write(`${this.clear()}${summary}\n`);
+    this.write(`${this.clear()}${summary}\n`);
     this.lines = 0;
   }
 }
