@@ -1,7 +1,9 @@
+import { inspect } from "node:util";
 import { current, storage } from "./context.ts";
 import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
-import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
+import { defaultLoop, Loop, type Runnable } from "./loop.ts";
 import type { Task } from "./task.ts";
+import { argumentError } from "./validate.ts";
 
 /** The states of a future: small integers, to keep the hot paths monomorphic. */
 export type State = 0 | 1 | 2 | 3;
@@ -124,6 +126,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _callbacks: Runnable | Runnable[] | undefined = undefined;
 
   constructor(loop?: Loop) {
+    // As asyncio's Future(42): a stray positional argument is a mistake, not a loop.
+    if (loop !== undefined && !(loop instanceof Loop)) throw argumentError("loop", "an event loop", loop);
     this._loop = loop ?? current()?._loop ?? defaultLoop();
   }
 
@@ -335,14 +339,40 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return "Future";
   }
 
+  /** As asyncio's repr: `<Future pending>`, `<Future finished result=4>`, `<Future cancelled>`. */
   toString(): string {
-    return `<Future ${stateName(this._state)}>`;
+    return `<Future ${outcomeName(this as Future<unknown>)}>`;
   }
 }
 
 /** @internal */
 export function stateName(state: State): string {
   return ["pending", "finished", "finished", "cancelled"][state] as string;
+}
+
+/**
+ * @internal The state as asyncio's repr gives it, with the result or the
+ * exception of a finished future (`finished result=4`). Reads them without
+ * marking an error as retrieved.
+ */
+export function outcomeName(future: Future<unknown>): string {
+  switch (future._state) {
+    case RESULT:
+      return `finished result=${shortRepr(future._value)}`;
+    case EXCEPTION:
+      return `finished exception=${shortRepr(future._value)}`;
+    default:
+      return stateName(future._state);
+  }
+}
+
+/** A one-line, bounded rendering of a value for a repr, as Python's reprlib does. */
+function shortRepr(value: unknown): string {
+  let text: string;
+  if (value instanceof Error) text = `${value.name}(${value.message === "" ? "" : JSON.stringify(value.message)})`;
+  else
+    text = inspect(value, { depth: 0, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 6, maxStringLength: 60 });
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Tells whether a value is a `Future` or a `Task` of aio. */

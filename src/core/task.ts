@@ -1,7 +1,7 @@
 import { AsyncResource } from "node:async_hooks";
 import { current, storage } from "./context.ts";
 import { asCancelledError, type CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
-import { CANCELLED, EXCEPTION, Future, PENDING, RESULT, type State, stateName } from "./future.ts";
+import { CANCELLED, EXCEPTION, Future, outcomeName, PENDING, RESULT, type State } from "./future.ts";
 import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
 import { checkFunction } from "./validate.ts";
 
@@ -267,8 +267,15 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     return "Task";
   }
 
+  /**
+   * As asyncio's repr: the name and the state, `cancelling` while a cancel
+   * request is pending, and the result or exception once finished
+   * (`<Task "answer" finished result=42>`).
+   */
   override toString(): string {
-    return `<Task ${JSON.stringify(this.name)} ${stateName(this._state)}>`;
+    const state =
+      this._state === PENDING && this._numCancelsRequested > 0 ? "cancelling" : outcomeName(this as Task<unknown>);
+    return `<Task ${JSON.stringify(this.name)} ${state}>`;
   }
 }
 
