@@ -29,5 +29,5 @@ export {
   TimerHandle,
 } from "./loop.ts";
 export { now, sleep } from "./sleep.ts";
-export { allTasks, createTask, currentTask, loopOf, Task, type TaskOptions, type Waiter } from "./task.ts";
+export { allTasks, createTask, currentTask, loopOf, Task, type TaskOptions, taskName, type Waiter } from "./task.ts";
 export { argumentError, checkDelay, checkFunction, checkOptionalDelay } from "./validate.ts";

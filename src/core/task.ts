@@ -13,7 +13,7 @@ export interface Waiter {
 
 /** Options of `createTask`. */
 export interface TaskOptions {
-  /** A name for reports and `task.name`; default `Task-<n>`. */
+  /** A name for reports and `task.name`; default `Task-<n>`. A number or bigint is converted to a string, as asyncio does. */
   name?: string | undefined;
 }
 
@@ -380,11 +380,17 @@ export function createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task
     );
   }
   // No `options = {}` default: that is an object per task for the usual call.
-  const name = options === undefined ? undefined : options.name;
-  if (name !== undefined && typeof name !== "string") {
-    throw new TypeError(`Expected \`name\` to be a string, got \`${String(name)}\` (${typeof name})`);
-  }
-  return new Task<T>(parent._loop, fn, name);
+  return new Task<T>(parent._loop, fn, options === undefined ? undefined : taskName(options.name));
+}
+
+/**
+ * @internal A task name as `createTask` takes it: a string, or a number or
+ * bigint converted to one (asyncio's `str(name)`); `undefined` for the default.
+ */
+export function taskName(name: unknown): string | undefined {
+  if (name === undefined || typeof name === "string") return name;
+  if (typeof name === "number" || typeof name === "bigint") return String(name);
+  throw new TypeError(`Expected \`name\` to be a string, got \`${String(name)}\` (${typeof name})`);
 }
 
 /**

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  allTasks,
   asCompleted,
   CancelledError,
   createTask,
@@ -1168,6 +1169,145 @@ test("gather with a non-awaitable throws TypeError and reports nothing", async (
     async () => {
       assert.throws(() => gather(async () => "abc", {} as never), TypeError);
       await sleep(0);
+    },
+    { reports },
+  );
+  assert.deepEqual(reports, []);
+});
+
+// ── More task cases ──
+
+// test_tasks.py: test_task_set_name_pylong
+test("a task created with a numeric name gets it as a string", async () => {
+  await runVirtual(async () => {
+    const t = createTask(async () => {}, { name: 0xffffffffffffffffn as never });
+    assert.equal(t.name, "18446744073709551615");
+    const u = createTask(async () => {}, { name: 42 as never });
+    assert.equal(u.name, "42");
+    assert.throws(() => createTask(async () => {}, { name: {} as never }), TypeError);
+    await t;
+    await u;
+  });
+});
+
+// test_tasks.py: test_current_task (allTasks counts the live tasks of the running loop)
+test("allTasks holds the running tasks, the current one included, and drops them as they finish", async () => {
+  await runVirtual(async () => {
+    const main = currentTask();
+    const a = createTask(() => sleep(10));
+    const b = createTask(() => sleep(20));
+    assert.deepEqual(allTasks(), new Set([main, a, b]));
+    await a;
+    assert.deepEqual(allTasks(), new Set([main, b]));
+    await b;
+    assert.deepEqual(allTasks(), new Set([main]));
+  });
+});
+
+// test_tasks.py: test_cancel_yield (cancelled between two sleep(0)s, the code after never runs)
+test("a task cancelled after its first step never runs the code after its next await", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const t = createTask(async () => {
+      log.push("start");
+      await sleep(0);
+      log.push("after first");
+      await sleep(0);
+      log.push("after second");
+      return 12;
+    });
+    await sleep(0);
+    t.cancel();
+    await expectCancelled(t);
+    assert.deepEqual(log, ["start"]);
+  });
+});
+
+// test_tasks.py: test_cancel_task_catching (a task that catches the cancel and returns is not cancelled)
+test("a task that catches the cancel of a future it awaits returns normally and counts one cancel request", async () => {
+  await runVirtual(async () => {
+    const fut1 = new Future<void>();
+    const fut2 = new Future<void>();
+    const t = createTask(async () => {
+      await fut1;
+      try {
+        await fut2;
+      } catch (e) {
+        if (e instanceof CancelledError) return 42;
+        throw e;
+      }
+      return 0;
+    });
+    await sleep(0);
+    fut1.setResult(undefined);
+    await sleep(0);
+    t.cancel();
+    assert.equal(fut2.cancelled(), true);
+    assert.equal(t.cancelling(), 1);
+    assert.equal(await t, 42);
+    assert.equal(t.cancelled(), false);
+  });
+});
+
+// test_tasks.py: test_cancel_both_task_and_inner_future (the order reversed: task first, then the future)
+test("cancelling the task and then its already-cancelled future ends the task cancelled once", async () => {
+  await runVirtual(async () => {
+    const f = new Future<number>();
+    const t = createTask(async () => {
+      await f;
+      return 12;
+    });
+    await sleep(0);
+    assert.equal(t.cancel(), true);
+    assert.equal(f.cancel(), false);
+    await expectCancelled(t);
+    assert.equal(f.cancelled(), true);
+    assert.equal(t.cancelled(), true);
+  });
+});
+
+// test_tasks.py: test_cancelling (cancel() twice counts twice)
+test("cancel() on a pending task returns true each time and counts each request", async () => {
+  await runVirtual(async () => {
+    const t = createTask(() => sleep(10_000));
+    assert.equal(t.cancelling(), 0);
+    assert.equal(t.cancel(), true);
+    assert.equal(t.cancel(), true);
+    assert.equal(t.cancelling(), 2);
+    await expectCancelled(t);
+    assert.equal(t.cancel(), false);
+  });
+});
+
+// test_tasks.py: test_step_result_future (a task resumes with the very object the future resolves to)
+test("a task awaiting a future gets the very object set on it", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<object>();
+    let result: object | undefined;
+    const t = createTask(async () => {
+      result = await fut;
+    });
+    await sleep(0);
+    const res = { unique: true };
+    fut.setResult(res);
+    await t;
+    assert.equal(result, res);
+    assert.equal(t.result(), undefined);
+  });
+});
+
+// test_tasks.py: test_exception_traceback (a task's error keeps its stack)
+test("a failed task's error is available from exception() once done, without awaiting the task", async () => {
+  const reports: LoopReport[] = [];
+  await runVirtual(
+    async () => {
+      const t = createTask(async () => {
+        throw new RangeError("1 / 0");
+      });
+      await sleep(0);
+      const e = t.exception();
+      assert.ok(e instanceof RangeError);
+      assert.ok((e as Error).stack?.includes("RangeError"));
     },
     { reports },
   );
