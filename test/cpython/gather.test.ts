@@ -608,3 +608,114 @@ test("many tasks each keep their own value across sleeps", async () => {
   });
   assert.equal(cvar.getStore(), undefined);
 });
+
+// ── asCompleted, iterated plainly (asyncio 3.13's `for f in as_completed(aws)`) ──
+
+// test_tasks.py: test_as_completed (plain iteration: each step resolves to a result)
+test("asCompleted iterated plainly hands out one awaitable per task, resolving to results in finishing order", async () => {
+  await runVirtual(async () => {
+    const values: string[] = [];
+    for (const f of asCompleted([() => sleep(10, "b"), () => sleep(150, "c"), () => sleep(10, "a")])) {
+      values.push(await f);
+    }
+    assert.equal(now(), 150);
+    assert.deepEqual(new Set(values.slice(0, 2)), new Set(["a", "b"]));
+    assert.equal(values[2], "c");
+  });
+});
+
+// test_tasks.py: test_as_completed_with_timeout (plain iteration)
+test("asCompleted iterated plainly with a timeout: the steps after the deadline throw TimeoutError", async () => {
+  await runVirtual(async () => {
+    const a = createTask(() => sleep(100, "a"));
+    const b = createTask(() => sleep(150, "b"));
+    const values: [number, unknown][] = [];
+    for (const f of asCompleted([a, b], { timeout: 120 })) {
+      try {
+        values.push([1, await f]);
+      } catch (e) {
+        values.push([2, e]);
+      }
+    }
+    assert.equal(values.length, 2);
+    assert.deepEqual(values[0], [1, "a"]);
+    assert.equal(values[1]?.[0], 2);
+    assert.ok(values[1]?.[1] instanceof TimeoutError);
+    assert.equal(now(), 120);
+    await b;
+  });
+});
+
+// test_tasks.py: test_as_completed_with_unused_timeout (plain iteration)
+test("asCompleted iterated plainly with a timeout that never falls gives every result", async () => {
+  await runVirtual(async () => {
+    for (const f of asCompleted([() => sleep(10, "a")], { timeout: 1000 })) assert.equal(await f, "a");
+    assert.equal(now(), 10);
+  });
+});
+
+// test_tasks.py: test_as_completed_reverse_wait
+test("the step of asCompleted awaited first gets the first result, whatever its position", async () => {
+  await runVirtual(async () => {
+    const futs = [...asCompleted([() => sleep(50, "a"), () => sleep(100, "b")])];
+    assert.equal(futs.length, 2);
+    const x = await (futs[1] as PromiseLike<string>);
+    assert.equal(x, "a");
+    assert.equal(now(), 50);
+    const y = await (futs[0] as PromiseLike<string>);
+    assert.equal(y, "b");
+    assert.equal(now(), 100);
+  });
+});
+
+// test_tasks.py: test_as_completed_concurrent
+test("steps of asCompleted awaited concurrently each get one of the results", async () => {
+  await runVirtual(async () => {
+    const futs = [...asCompleted([() => sleep(50, "a"), () => sleep(50, "b")])];
+    assert.equal(futs.length, 2);
+    const { done } = await wait(futs.map((f) => () => Promise.resolve(f)));
+    assert.deepEqual(new Set([...done].map((f) => f.result())), new Set(["a", "b"]));
+    assert.equal(now(), 50);
+  });
+});
+
+// test_tasks.py: test_as_completed_duplicate_coroutines (plain iteration)
+test("asCompleted iterated plainly counts an awaitable passed twice once", async () => {
+  await runVirtual(async () => {
+    const c = createTask(async () => "ham");
+    const result: string[] = [];
+    for (const f of asCompleted([c, c, () => Promise.resolve("spam")])) result.push(await f);
+    assert.deepEqual(new Set(result), new Set(["ham", "spam"]));
+    assert.equal(result.length, 2);
+  });
+});
+
+// test_tasks.py: test_as_completed_coroutine_use_running_loop (a failing awaitable: the step throws)
+test("a step of plain iteration throws the error of the awaitable that failed", async () => {
+  await runVirtual(async () => {
+    const [first] = [
+      ...asCompleted([
+        async () => {
+          throw new ZeroDivision("boom");
+        },
+      ]),
+    ];
+    const e = await rejection(first as PromiseLike<unknown>);
+    assert.ok(e instanceof ZeroDivision);
+  });
+});
+
+// asyncio 3.13 as_completed (async iteration keeps throwing TimeoutError for each step left)
+test("after a timeout, each further step of the async iteration throws TimeoutError, then it ends", async () => {
+  await runVirtual(async () => {
+    const it = asCompleted([() => sleep(100, 1), () => sleep(200, 2), () => sleep(300, 3)], { timeout: 150 });
+    const first = await it.next();
+    assert.equal(first.done, false);
+    assert.equal(await (first.value as unknown as Task<number>), 1);
+    assert.ok((await rejection(it.next())) instanceof TimeoutError);
+    assert.ok((await rejection(it.next())) instanceof TimeoutError);
+    assert.deepEqual(await it.next(), { value: undefined, done: true });
+    assert.equal(now(), 150);
+    await it.return?.();
+  });
+});

@@ -1657,11 +1657,7 @@ describe("EventSemantics", () => {
   test("cancelling one of several event waiters leaves the others to be woken by set()", async () => {
     await runVirtual(async () => {
       const ev = new Event();
-      const [w1, w2, w3] = [0, 1, 2].map(() => createTask(() => ev.wait())) as [
-        Task<true>,
-        Task<true>,
-        Task<true>,
-      ];
+      const [w1, w2, w3] = [0, 1, 2].map(() => createTask(() => ev.wait())) as [Task<true>, Task<true>, Task<true>];
       await sleep(0);
       w2.cancel();
       await expectCancelled(w2);
