@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  allTasks,
   CancelledError,
   createTask,
   currentTask,
@@ -12,6 +13,7 @@ import {
   type LoopReport,
   sleep,
   Task,
+  waitFor,
 } from "aio";
 import { rejection, runVirtual } from "../helpers.ts";
 
@@ -508,4 +510,53 @@ test("a future takes no value in its constructor", () => {
   assert.throws(() => new Future(42 as never), TypeError);
   assert.throws(() => new Future("loop" as never), TypeError);
   assert.equal(new Future().done(), false);
+});
+
+// ── test_futures2.py ──
+
+// test_futures2.py: FutureTests.test_future_traceback
+test("awaiting a failed task again and again throws the same error each time", async () => {
+  await runVirtual(async () => {
+    const exc = new TypeError("42");
+    const future = createTask(async () => {
+      throw exc;
+    });
+    for (let i = 0; i < 5; i++) assert.equal(await rejection(future), exc);
+  });
+});
+
+// test_futures2.py: test_handle_exc_handler_correct_context (a failing callback is reported, the loop goes on)
+test("a done callback that throws is reported, and the callbacks after it still run", async () => {
+  const reports: LoopReport[] = [];
+  const bag: string[] = [];
+  await runVirtual(
+    async () => {
+      const f = new Future<number>();
+      f.addDoneCallback(() => {
+        throw new RangeError("1 / 0");
+      });
+      f.addDoneCallback(() => bag.push("second"));
+      f.setResult(1);
+      await sleep(0);
+      await sleep(0);
+      bag.push("main goes on");
+    },
+    { reports },
+  );
+  assert.deepEqual(bag, ["second", "main goes on"]);
+  assert.equal(reports.length, 1);
+  assert.ok(reports[0]?.error instanceof RangeError);
+});
+
+// test_futures2.py: CallbackTests.test_recursive_repr_for_pending_tasks
+test("toString of a task whose result holds the task itself does not recurse", async () => {
+  await runVirtual(async () => {
+    const waiter = await waitFor(
+      createTask(async () => allTasks()),
+      10_000,
+    );
+    const self = [...waiter].find((t) => t.done());
+    assert.ok(self !== undefined);
+    assert.match(String(self), /^<Task "Task-\d+" finished result=/);
+  });
 });
