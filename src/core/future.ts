@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { current, storage } from "./context.ts";
+import { current, runCallback, runningLoop } from "./context.ts";
 import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import { defaultLoop, Loop, type Runnable } from "./loop.ts";
 import type { Task } from "./task.ts";
@@ -27,7 +27,7 @@ class CallbackHandle implements Runnable {
 
   run(): void {
     // A user's callback runs outside any task, as asyncio's do.
-    storage.exit(this.fn as DoneCallback<Future<unknown>>, this.future);
+    runCallback(this.future._loop, this.fn as DoneCallback<Future<unknown>>, this.future);
   }
 }
 
@@ -128,7 +128,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   constructor(loop?: Loop) {
     // As asyncio's Future(42): a stray positional argument is a mistake, not a loop.
     if (loop !== undefined && !(loop instanceof Loop)) throw argumentError("loop", "an event loop", loop);
-    this._loop = loop ?? current()?._loop ?? defaultLoop();
+    this._loop = loop ?? runningLoop() ?? defaultLoop();
   }
 
   /** Whether the future is finished: it has a result, an exception, or was cancelled. */

@@ -3,7 +3,7 @@ export { Clock } from "./clock/clock.ts";
 export { RealClock } from "./clock/real-clock.ts";
 export type { Timer } from "./clock/timer-heap.ts";
 export { VirtualClock, type VirtualClockOptions } from "./clock/virtual-clock.ts";
-export { current, storage } from "./context.ts";
+export { current, runningLoop, storage } from "./context.ts";
 export { type Awaitable, type AwaitedOf, ensureFuture, isAwaitable } from "./ensure-future.ts";
 export {
   AioError,

@@ -1,5 +1,5 @@
 import { AsyncResource } from "node:async_hooks";
-import { current, storage } from "./context.ts";
+import { current, runningLoop, storage } from "./context.ts";
 import { asCancelledError, type CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import { CANCELLED, EXCEPTION, Future, outcomeName, PENDING, RESULT, type State } from "./future.ts";
 import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
@@ -359,7 +359,7 @@ function captureStack(): string {
  * and is never awaited is reported when `run()` ends.
  *
  * @throws TypeError if `fn` is not a function.
- * @throws InvalidStateError if no task is running (outside `run()`).
+ * @throws InvalidStateError if no loop is running: outside any task and any callback of a loop.
  *
  * @example
  * ```ts
@@ -372,15 +372,17 @@ function captureStack(): string {
  */
 export function createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task<T> {
   checkFunction("fn", fn);
-  const parent = current();
-  if (parent === undefined) {
+  // In a task, or in a callback of a running loop (a done callback), as
+  // asyncio's create_task works wherever a loop is running.
+  const loop = runningLoop();
+  if (loop === undefined) {
     throw new InvalidStateError(
-      "createTask() needs a running task: call it inside run(), or from code a task runs (no running event loop)",
+      "createTask() needs a running task: call it inside run(), from code a task runs, or from a callback of the loop (no running event loop)",
       { code: "ERR_AIO_NO_RUNNING_LOOP" },
     );
   }
   // No `options = {}` default: that is an object per task for the usual call.
-  return new Task<T>(parent._loop, fn, options === undefined ? undefined : taskName(options.name));
+  return new Task<T>(loop, fn, options === undefined ? undefined : taskName(options.name));
 }
 
 /**
@@ -414,7 +416,7 @@ export function allTasks(): Set<Task<unknown>> {
   return new Set(loopOf().liveTasks());
 }
 
-/** @internal The current task's loop, or the default one. */
+/** @internal The running loop (the current task's, or the one whose callback runs), or the default one. */
 export function loopOf(): Loop {
-  return current()?._loop ?? defaultLoop();
+  return runningLoop() ?? defaultLoop();
 }

@@ -18,6 +18,7 @@ import {
   sleep,
   Task,
   TimeoutError,
+  timeout,
   wait,
 } from "aio";
 import { rejection, runVirtual } from "../helpers.ts";
@@ -1312,4 +1313,87 @@ test("a failed task's error is available from exception() once done, without awa
     { reports },
   );
   assert.deepEqual(reports, []);
+});
+
+// ── Callbacks run in a running loop (asyncio: create_task from a done callback) ──
+
+// test_tasks.py: test_context_2 / base_events call_soon: a callback runs outside any task, but the loop is running
+test("a done callback can start a task on the running loop; it runs on the loop's clock", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    let started: Task<number> | undefined;
+    let inCallback: unknown = "unset";
+    fut.addDoneCallback(() => {
+      inCallback = currentTask();
+      started = createTask(async () => {
+        await sleep(100);
+        return now();
+      });
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+    assert.equal(inCallback, undefined);
+    assert.ok(started !== undefined);
+    assert.equal(allTasks().has(started as Task<unknown>), true);
+    assert.equal(await started, 100);
+  });
+});
+
+// runners.py: _cancel_all_tasks (a task started from a callback is cancelled at the end like any other)
+test("a task started from a done callback and left running is cancelled when run ends", async () => {
+  let started: Task<void> | undefined;
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    fut.addDoneCallback(() => {
+      started = createTask(() => sleep(60_000));
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+  });
+  assert.equal(started?.cancelled(), true);
+});
+
+// base_events.py: all_tasks() and futures made inside a callback belong to the running loop
+test("in a done callback, allTasks lists the running loop's tasks and new futures belong to that loop", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    const sleeper = createTask(() => sleep(1000));
+    let seen: Set<Task<unknown>> | undefined;
+    let made: Future<string> | undefined;
+    let seenLater: Set<Task<unknown>> | undefined;
+    fut.addDoneCallback(() => {
+      seen = allTasks();
+      made = new Future<string>();
+      made.addDoneCallback(() => {
+        seenLater = allTasks();
+      });
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+    assert.ok(seen?.has(sleeper));
+    assert.ok(seen?.has(currentTask() as Task<unknown>));
+    const waiter = createTask(async () => await (made as Future<string>));
+    await sleep(10);
+    made?.setResult("from the callback's future");
+    assert.equal(await waiter, "from the callback's future");
+    await sleep(0);
+    assert.ok(seenLater?.has(sleeper), "the future's own callbacks run on the same loop");
+    sleeper.cancel();
+  });
+});
+
+// timeouts.py: a timeout started from a callback of the loop runs on that loop's clock
+test("a timeout started from a done callback runs on the running loop and its clock", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    let scoped: Promise<void> | undefined;
+    fut.addDoneCallback(() => {
+      scoped = timeout(100, () => sleep(1000));
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+    const e = await rejection(scoped as Promise<void>);
+    assert.ok(e instanceof TimeoutError);
+    assert.equal(now(), 100);
+  });
 });
