@@ -7,6 +7,7 @@ import {
   currentTask,
   ExceptionGroup,
   Future,
+  gather,
   InvalidStateError,
   now,
   sleep,
@@ -15,6 +16,7 @@ import {
   TimeoutError,
   taskGroup,
   timeout,
+  waitFor,
 } from "aio";
 import { rejection, runVirtual } from "../helpers.ts";
 
@@ -973,5 +975,123 @@ test("an outside cancel that arrives while a group handles a child error is deli
     t.cancel();
     expectCancelled(await rejection(t));
     assert.equal(t.cancelled(), true);
+  });
+});
+
+// ── Task groups meeting timeouts and awaits ──
+
+// taskgroups.py: _aexit (a timeout expires while the group waits for its children at the end)
+test("a timeout expiring while the group waits for its children at the end cancels them and throws TimeoutError", async () => {
+  await runVirtual(async () => {
+    let child: Task<void> | undefined;
+    const e = await rejection(
+      timeout(100, () =>
+        taskGroup(async (tg) => {
+          child = tg.createTask(() => sleep(1000));
+        }),
+      ),
+    );
+    assert.ok(e instanceof TimeoutError, `expected TimeoutError, got ${String(e)}`);
+    assert.equal(child?.cancelled(), true);
+    assert.equal(now(), 100);
+    assert.equal(currentTask()?.cancelling(), 0);
+  });
+});
+
+// test_taskgroups.py + test_waitfor.py: a group run by waitFor in a task of its own
+test("waitFor around a task group cancels the group's task, its children with it, and throws TimeoutError", async () => {
+  await runVirtual(async () => {
+    const children: Task<void>[] = [];
+    const e = await rejection(
+      waitFor(
+        () =>
+          taskGroup(async (tg) => {
+            for (let i = 0; i < 3; i++) children.push(tg.createTask(() => sleep(1000)));
+          }),
+        50,
+      ),
+    );
+    assert.ok(e instanceof TimeoutError);
+    assert.ok(children.every((c) => c.cancelled()));
+    assert.equal(now(), 50);
+  });
+});
+
+// taskgroups.py: _on_task_done (the body awaiting a child that fails gets the group's cancel, not the error)
+test("the body awaiting a child that fails sees CancelledError; the child's error comes out in the group", async () => {
+  await runVirtual(async () => {
+    let bodySaw: unknown;
+    const e = await rejection(
+      taskGroup(async (tg) => {
+        const t = tg.createTask(crashAfter(10, () => new ZeroDivision()));
+        try {
+          await t;
+        } catch (err) {
+          bodySaw = err;
+          throw err;
+        }
+      }),
+    );
+    assert.ok(bodySaw instanceof CancelledError, `expected CancelledError, got ${String(bodySaw)}`);
+    const eg = expectGroup(e, "ZeroDivision");
+    assert.equal(eg.errors.length, 1);
+  });
+});
+
+// test_taskgroups.py: a child's own timeout is its own business
+test("a child whose own timeout expires and who handles it leaves the group and its siblings alone", async () => {
+  await runVirtual(async () => {
+    const results = await taskGroup(async (tg) => {
+      const a = tg.createTask(async () => {
+        try {
+          await timeout(10, () => sleep(1000));
+        } catch (err) {
+          if (err instanceof TimeoutError) return "timed out";
+          throw err;
+        }
+        return "finished";
+      });
+      const b = tg.createTask(() => sleep(50, "b"));
+      return [await a, await b];
+    });
+    assert.deepEqual(results, ["timed out", "b"]);
+    assert.equal(now(), 50);
+  });
+});
+
+// test_taskgroups.py: a child that fails with a TimeoutError of its own is an error like any other
+test("a child's unhandled TimeoutError is an error of the group and cancels its siblings", async () => {
+  await runVirtual(async () => {
+    let sibling: Task<void> | undefined;
+    const e = await rejection(
+      taskGroup(async (tg) => {
+        tg.createTask(() => timeout(10, () => sleep(1000)));
+        sibling = tg.createTask(() => sleep(1000));
+      }),
+    );
+    expectGroup(e, "TimeoutError");
+    assert.equal(sibling?.cancelled(), true);
+    assert.equal(now(), 10);
+  });
+});
+
+// test_taskgroups.py: gather inside a child is cancelled with the child
+test("a child awaiting a gather is cancelled with the group, and so are the gathered tasks", async () => {
+  await runVirtual(async () => {
+    const gathered: Task<void>[] = [];
+    const e = await rejection(
+      taskGroup(async (tg) => {
+        tg.createTask(async () => {
+          gathered.push(
+            createTask(() => sleep(1000)),
+            createTask(() => sleep(2000)),
+          );
+          await gather(...gathered);
+        });
+        tg.createTask(crashAfter(10, () => new ValueErr()));
+      }),
+    );
+    expectGroup(e, "ValueErr");
+    assert.ok(gathered.every((t) => t.cancelled()));
   });
 });
