@@ -7,11 +7,13 @@ import {
   CancelledError,
   createTask,
   currentTask,
+  Event,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
   gather,
   InvalidStateError,
+  Lock,
   type LoopReport,
   now,
   shield,
@@ -1395,5 +1397,69 @@ test("a timeout started from a done callback runs on the running loop and its cl
     const e = await rejection(scoped as Promise<void>);
     assert.ok(e instanceof TimeoutError);
     assert.equal(now(), 100);
+  });
+});
+
+// ── Scheduling order (asyncio's FIFO ready queue) ──
+
+// test_tasks.py: test_task_basics / base_events.call_soon (tasks and callbacks start in the order they were scheduled)
+test("new tasks and done callbacks run in the order they were scheduled", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const done = new Future<void>();
+    done.setResult(undefined);
+    createTask(async () => {
+      log.push("A");
+    });
+    done.addDoneCallback(() => log.push("cb"));
+    createTask(async () => {
+      log.push("B");
+    });
+    await sleep(0);
+    log.push("main");
+    assert.deepEqual(log, ["A", "cb", "B", "main"]);
+  });
+});
+
+// test_locks.py: EventTests.test_wait (woken waiters run before a task created after set())
+test("waiters woken by set() run before a task created after it", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const ev = new Event();
+    createTask(async () => {
+      await ev.wait();
+      log.push("w1");
+    });
+    createTask(async () => {
+      await ev.wait();
+      log.push("w2");
+    });
+    await sleep(0);
+    ev.set();
+    createTask(async () => {
+      log.push("late");
+    });
+    await sleep(0);
+    log.push("main");
+    assert.deepEqual(log, ["w1", "w2", "late", "main"]);
+  });
+});
+
+// test_locks.py: LockTests.test_acquire (each release hands the lock to the longest waiter)
+test("tasks that take a lock in a loop take turns in FIFO order", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const lock = new Lock();
+    const worker = (n: string) => async () => {
+      for (let i = 0; i < 2; i++) {
+        await lock.acquire();
+        log.push(`${n}${i}`);
+        await sleep(0);
+        lock.release();
+      }
+    };
+    const ts = ["a", "b", "c"].map((n) => createTask(worker(n)));
+    for (const t of ts) await t;
+    assert.deepEqual(log, ["a0", "b0", "c0", "a1", "b1", "c1"]);
   });
 });
