@@ -4,8 +4,9 @@ import { type Awaitable, argumentError, current, defaultLoop, isAwaitable, runni
  * Runs `fn` inside a task. In a task, it just calls `fn`; outside any task (a
  * server handler, a test, a callback), it starts a fresh root task to run it,
  * on the loop whose callback is running or else on the default loop, so the
- * task-scoped primitives (timeouts, task groups) have a task to cancel. Cancelling that implicit task is possible
- * only through the primitives themselves.
+ * task-scoped primitives (timeouts, task groups) have a task to cancel.
+ * Cancelling that implicit task is possible only through the primitives
+ * themselves.
  */
 export function inTask<T>(fn: () => Promise<T>): Promise<T> {
   if (current() !== undefined) return fn();
