@@ -36,7 +36,9 @@ class CallbackHandle implements Runnable {
  * returned, through the reaction handlers. When the `then` came from an
  * await inside a task, the task is resumed here, and a cancellation requested
  * since the future finished replaces the outcome with `CancelledError`, as
- * asyncio's `Task.__step` does.
+ * asyncio's `Task.__step` does. Awaiting a future that is already done is no
+ * such point: asyncio's `Future.__await__` does not suspend then, so a
+ * pending cancel waits for the task's next real wait.
  */
 class Reaction implements Runnable {
   readonly future: Future<unknown>;
@@ -45,10 +47,13 @@ class Reaction implements Runnable {
   readonly onRejected: ((reason: unknown) => unknown) | undefined | null;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
+  /** Whether the future was pending when awaited: only then is this a point where a cancel is delivered. */
+  readonly suspended: boolean;
 
   constructor(
     future: Future<unknown>,
     task: Task<unknown> | undefined,
+    suspended: boolean,
     onFulfilled: ((value: unknown) => unknown) | undefined | null,
     onRejected: ((reason: unknown) => unknown) | undefined | null,
     resolve: (value: unknown) => void,
@@ -56,6 +61,7 @@ class Reaction implements Runnable {
   ) {
     this.future = future;
     this.task = task;
+    this.suspended = suspended;
     this.onFulfilled = onFulfilled;
     this.onRejected = onRejected;
     this.resolve = resolve;
@@ -73,7 +79,7 @@ class Reaction implements Runnable {
     else value = future._error();
     if (task !== undefined) {
       task._removeWaiter(future);
-      if (task._mustCancel) {
+      if (task._mustCancel && this.suspended) {
         task._mustCancel = false;
         if (ok || !(value instanceof CancelledError)) value = task._makeCancelledError();
         ok = false;
@@ -311,17 +317,21 @@ export class Future<T = unknown> implements PromiseLike<T> {
       });
       return promise;
     }
+    const suspended = this._state === PENDING;
     this._addCallback(
       new Reaction(
         this as Future<unknown>,
         task,
+        suspended,
         onFulfilled as ((value: unknown) => unknown) | undefined,
         onRejected,
         resolve as (value: unknown) => void,
         reject,
       ),
     );
-    if (task !== undefined) task._addWaiter(this);
+    // A done future is nothing to wait on, nor to cancel: a cancel requested
+    // meanwhile stays pending for the task's next real wait.
+    if (task !== undefined && suspended) task._addWaiter(this);
     return promise;
   }
 

@@ -1463,3 +1463,76 @@ test("tasks that take a lock in a loop take turns in FIFO order", async () => {
     assert.deepEqual(log, ["a0", "b0", "c0", "a1", "b1", "c1"]);
   });
 });
+
+// ── Awaiting what is already done is not a point where a cancel is delivered ──
+
+// futures.py: Future.__await__ (a done future does not suspend); test_tasks.py: test_cancel_current_task
+test("a task that cancelled itself gets the result of a done future, and the cancel at its next real wait", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const done = new Future<number>();
+    done.setResult(5);
+    const t = createTask(async () => {
+      currentTask()?.cancel("self");
+      const v = await done;
+      log.push(`after done future ${v}`);
+      await sleep(100);
+      log.push("not reached");
+    });
+    await expectCancelled(t, "self");
+    assert.deepEqual(log, ["after done future 5"]);
+    assert.equal(now(), 0);
+  });
+});
+
+// futures.py: Future.__await__ on a finished task; test_tasks.py: test_cancel_at_end
+test("a task that cancelled itself and then awaits a finished task gets its result, and ends cancelled", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const other = createTask(async () => 7);
+    await other;
+    const t = createTask(async () => {
+      currentTask()?.cancel();
+      const v = await other;
+      log.push(`after finished task ${v}`);
+      return v;
+    });
+    await expectCancelled(t);
+    assert.equal(t.cancelled(), true);
+    assert.deepEqual(log, ["after finished task 7"]);
+  });
+});
+
+// futures.py: Future.__await__ (a failed, done future throws its own error, not the pending cancel)
+test("a task with a pending cancel awaiting a failed, done future gets that future's error", async () => {
+  await runVirtual(async () => {
+    const failed = new Future<number>();
+    const boom = new RangeError("boom");
+    failed.setException(boom);
+    let saw: unknown;
+    const t = createTask(async () => {
+      currentTask()?.cancel();
+      try {
+        await failed;
+      } catch (e) {
+        saw = e;
+      }
+      await sleep(10);
+    });
+    await expectCancelled(t);
+    assert.equal(saw, boom);
+  });
+});
+
+// test_tasks.py: test_cancel_awaited_task (a pending task awaited after a self-cancel is still cancelled)
+test("a pending future awaited after a self-cancel is cancelled with the task, as before", async () => {
+  await runVirtual(async () => {
+    const pending = new Future<number>();
+    const t = createTask(async () => {
+      currentTask()?.cancel();
+      await pending;
+    });
+    await expectCancelled(t);
+    assert.equal(pending.cancelled(), true);
+  });
+});
