@@ -4,7 +4,9 @@ import { test } from "node:test";
 import {
   allTasks,
   asCompleted,
+  Barrier,
   CancelledError,
+  Condition,
   createTask,
   currentTask,
   Event,
@@ -16,12 +18,16 @@ import {
   Lock,
   type LoopReport,
   now,
+  Queue,
+  Semaphore,
   shield,
   sleep,
   Task,
   TimeoutError,
+  taskGroup,
   timeout,
   wait,
+  waitFor,
 } from "aio";
 import { rejection, runVirtual } from "../helpers.ts";
 
@@ -1536,3 +1542,71 @@ test("a pending future awaited after a self-cancel is cancelled with the task, a
     assert.equal(pending.cancelled(), true);
   });
 });
+
+// ── Which awaits deliver a pending cancel (asyncio: only those that suspend) ──
+
+const doneFuture = (): Future<number> => {
+  const f = new Future<number>();
+  f.setResult(1);
+  return f;
+};
+
+/** Runs `op` in a task that cancelled itself first; returns whether the cancel came out of `op`. */
+async function cancelComesOutOf(op: () => Promise<unknown>): Promise<boolean> {
+  let atOp = false;
+  const t = createTask(async () => {
+    currentTask()?.cancel();
+    try {
+      await op();
+    } catch (e) {
+      atOp = e instanceof CancelledError;
+      throw e;
+    }
+    await sleep(10);
+  });
+  await expectCancelled(t);
+  return atOp;
+}
+
+// locks.py, queues.py, futures.py, taskgroups.py, timeouts.py: the fast paths that return without suspending
+for (const [name, op] of [
+  ["Queue.join() with nothing unfinished", () => new Queue().join()],
+  ["Queue.put() with room", () => new Queue(1).put(1)],
+  ["Barrier.wait() by the last party", () => new Barrier(1).wait()],
+  ["Semaphore.acquire() with a permit", () => new Semaphore(1).acquire()],
+  ["Condition.waitFor() of a true predicate", () => new Condition().waitFor(() => true)],
+  [
+    "Barrier.reset() and abort() of a free barrier",
+    async () => {
+      await new Barrier(2).reset();
+      await new Barrier(2).abort();
+    },
+  ],
+  ["gather() of nothing", () => gather()],
+  ["shield() of a done future", () => shield(doneFuture())],
+  ["waitFor() of a done future", () => waitFor(doneFuture(), 100)],
+  ["timeout() around a body that never waits", () => timeout(100, async () => 1)],
+  ["taskGroup() with no children", () => taskGroup(async () => 1)],
+] as [string, () => Promise<unknown>][]) {
+  test(`a pending cancel is not delivered by ${name}, which does not suspend`, async () => {
+    await runVirtual(async () => {
+      assert.equal(await cancelComesOutOf(op), false);
+    });
+  });
+}
+
+// tasks.py (gather, wait, sleep(0)), queues.py (get on an empty queue): awaits that suspend
+for (const [name, op] of [
+  ["gather() of a done future", () => gather(doneFuture())],
+  ["wait() on a done future", () => wait([doneFuture()])],
+  ["sleep(0)", () => sleep(0)],
+  ["waitFor() of a function", () => waitFor(async () => 1, 100)],
+  ["shield() of a function", () => shield(async () => 1)],
+  ["Queue.get() on an empty queue", () => new Queue<number>().get()],
+] as [string, () => Promise<unknown>][]) {
+  test(`a pending cancel is delivered by ${name}, which suspends`, async () => {
+    await runVirtual(async () => {
+      assert.equal(await cancelComesOutOf(op), true);
+    });
+  });
+}
