@@ -1610,3 +1610,71 @@ for (const [name, op] of [
     });
   });
 }
+
+// ── A cancel passed on to an awaited task that ignores it ──
+
+// tasks.py: Task.cancel ("Leave self._fut_waiter; it may be a Task that catches and ignores the cancellation")
+test("a task awaiting a task that swallows the cancel gets its value, and is not cancelled itself", async () => {
+  await runVirtual(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(1000);
+      } catch {
+        return 42;
+      }
+      return 0;
+    });
+    const outer = createTask(async () => await inner);
+    await sleep(0);
+    assert.equal(outer.cancel(), true);
+    assert.equal(await outer, 42);
+    assert.equal(outer.cancelled(), false);
+    assert.equal(outer.cancelling(), 1);
+  });
+});
+
+// tasks.py: Task.cancel (a second cancel reaches the awaited task again)
+test("a second cancel reaches the awaited task again after it ignored the first", async () => {
+  await runVirtual(async () => {
+    let caught = 0;
+    const inner = createTask(async () => {
+      for (;;) {
+        try {
+          await sleep(1000);
+          return "slept";
+        } catch {
+          caught++;
+          if (caught === 2) throw new CancelledError("gave up");
+        }
+      }
+    });
+    const outer = createTask(async () => await inner);
+    await sleep(0);
+    outer.cancel();
+    await sleep(0);
+    assert.equal(outer.done(), false);
+    outer.cancel();
+    await expectCancelled(outer, "gave up");
+    assert.equal(caught, 2);
+  });
+});
+
+// tasks.py: _GatheringFuture.cancel (the gather fails with CancelledError even if its child swallowed the cancel)
+test("a cancelled gather fails with CancelledError even when its child swallowed the cancel and returned", async () => {
+  await runVirtual(async () => {
+    const child = createTask(async () => {
+      try {
+        await sleep(1000);
+      } catch {
+        return 1;
+      }
+      return 2;
+    });
+    const g = gather(child);
+    await sleep(0);
+    assert.equal(g.cancel(), true);
+    await expectCancelled(g);
+    assert.equal(child.result(), 1);
+    assert.equal(g.cancelled(), false);
+  });
+});
