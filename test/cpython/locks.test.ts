@@ -1668,3 +1668,36 @@ describe("EventSemantics", () => {
     });
   });
 });
+
+describe("CancelAfterWakeup", () => {
+  // locks.py: Event.wait (woken by set(), cancelled before it resumed: the cancel wins)
+  test("an event waiter cancelled after set() but before it resumed ends cancelled and leaves no waiter", async () => {
+    await runVirtual(async () => {
+      const ev = new Event();
+      const w = createTask(() => ev.wait());
+      await sleep(0);
+      ev.set();
+      w.cancel();
+      await expectCancelled(w);
+      assert.equal(ev.statistics().waiters, 0);
+      assert.equal(ev.isSet(), true);
+    });
+  });
+
+  // locks.py: Barrier.wait (a waiter released by the last party but cancelled before it resumed)
+  test("a barrier waiter cancelled as the last party releases it ends cancelled; the last party passes and the barrier refills", async () => {
+    await runVirtual(async () => {
+      const barrier = new Barrier(2);
+      const w = createTask(() => barrier.wait());
+      await sleep(0);
+      const last = createTask(() => barrier.wait());
+      await sleep(0);
+      w.cancel();
+      await expectCancelled(w);
+      assert.equal(await last, 1);
+      assert.equal(barrier.nWaiting, 0);
+      assert.equal(barrier.broken, false);
+      assert.ok(String(barrier).includes("filling"));
+    });
+  });
+});
