@@ -73,7 +73,13 @@ class Sleep implements Timer, Runnable, Waiter {
     const task = this.task;
     if (this.state === CANCELLED) {
       this.state = DONE;
-      task?._removeWaiter(this);
+      if (task !== undefined) {
+        task._removeWaiter(this);
+        // This CancelledError is the one the task gets now: a second cancel()
+        // made meanwhile is consumed with it, as asyncio's __step clears
+        // _must_cancel when it throws the cancellation in.
+        task._mustCancel = false;
+      }
       // A sleep started and not yet awaited (`const later = sleep(ms)`) must
       // not crash the process as an unhandled rejection when its task is
       // cancelled; whoever awaits it still gets the CancelledError.

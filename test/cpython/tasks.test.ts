@@ -1678,3 +1678,59 @@ test("a cancelled gather fails with CancelledError even when its child swallowed
     assert.equal(g.cancelled(), false);
   });
 });
+
+// ── Two cancels before the task resumes deliver one CancelledError ──
+
+for (const kind of ["sleep", "future", "task"] as const) {
+  // tasks.py: Task.__step (clears _must_cancel as it throws the cancellation in); test_tasks.py: test_cancelling
+  test(`two cancels of a task waiting on a ${kind} deliver one CancelledError; its cleanup may wait`, async () => {
+    await runVirtual(async () => {
+      const log: string[] = [];
+      const t = createTask(async () => {
+        try {
+          if (kind === "sleep") await sleep(1000);
+          else if (kind === "future") await new Future<void>();
+          else await createTask(() => sleep(1000));
+        } catch (e) {
+          log.push(`caught ${(e as Error).message}`);
+          await sleep(10);
+          log.push("cleanup done");
+          throw e;
+        }
+      });
+      // Two turns: the task, then the task it may await, are started and waiting.
+      await sleep(0);
+      await sleep(0);
+      t.cancel("A");
+      t.cancel("B");
+      assert.equal(t.cancelling(), 2);
+      await expectCancelled(t, "A");
+      assert.deepEqual(log, ["caught A", "cleanup done"]);
+      assert.equal(now(), 10);
+    });
+  });
+}
+
+// timeouts.py: __aexit__ (the expiry and a cancel from outside at once: one CancelledError, which stays a cancel)
+test("an expiry and an outside cancel before the task resumes give one CancelledError that stays a cancel", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const t = createTask(() =>
+      timeout(100, async () => {
+        try {
+          await sleep(1000);
+        } finally {
+          await sleep(5);
+          log.push("cleanup done");
+        }
+      }),
+    );
+    createTask(async () => {
+      await sleep(100);
+      t.cancel("outside");
+    });
+    await expectCancelled(t);
+    assert.deepEqual(log, ["cleanup done"]);
+    assert.equal(now(), 105);
+  });
+});
