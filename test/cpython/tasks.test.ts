@@ -1734,3 +1734,22 @@ test("an expiry and an outside cancel before the task resumes give one Cancelled
     assert.equal(now(), 105);
   });
 });
+
+// base_events.py: loop.time() in a callback is the running loop's time
+test("now() in a done callback is the running loop's time, and a sleep started there runs on its clock", async () => {
+  await runVirtual(async () => {
+    await sleep(500);
+    const fut = new Future<void>();
+    let seen: number | undefined;
+    let later: Promise<string> | undefined;
+    fut.addDoneCallback(() => {
+      seen = now();
+      later = sleep(100, "later");
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+    assert.equal(seen, 500);
+    assert.equal(await later, "later");
+    assert.equal(now(), 600);
+  });
+});
