@@ -35,15 +35,22 @@ class Arrival implements Runnable {
  * The iterator `asCompleted` returns. Hand-written rather than an async
  * generator: a generator's `yield task` would await the (thenable) task and
  * yield its result, and we must yield the task itself.
+ *
+ * As asyncio 3.13's `_AsCompletedIterator`, it can also be iterated plainly
+ * (`for (const next of asCompleted(aws)) await next`): each step hands out
+ * one awaitable that resolves to the result (or throws the error) of the
+ * next one to finish, whichever step is awaited first.
  */
-class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
+class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>>, Iterable<PromiseLike<T>> {
   private readonly todo = new Set<Arrival>();
-  private readonly arrived: Future<T>[] = [];
+  /** Finished futures, in order; `null` is a timeout's mark, one per future that did not make it. */
+  private readonly arrived: (Future<T> | null)[] = [];
   /** Tasks we started from functions: ours to cancel if the loop is left early. */
   private readonly owned: Task<T>[] = [];
   private waiter: Future<void> | undefined;
   private timer: TimerHandle | undefined;
-  private timedOut = false;
+  /** Steps still to hand out: one per distinct awaitable. */
+  private left = 0;
 
   constructor(aws: readonly Awaitable<T>[], timeout: number | null) {
     const seen = new Set<Future<T>>();
@@ -56,9 +63,11 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
       this.todo.add(arrival);
       f._addCallback(arrival);
     }
+    this.left = this.todo.size;
     if (timeout !== null && this.todo.size > 0) {
       this.timer = loopOf().callLater(timeout, () => {
-        this.timedOut = true;
+        // As asyncio: every step still to come throws TimeoutError.
+        for (let i = 0; i < this.todo.size; i++) this.arrived.push(null);
         this.detach();
         this.wake();
       });
@@ -86,23 +95,38 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   }
 
   /**
+   * Waits for the next future to finish; throws `TimeoutError` past the
+   * deadline. Boxed: an async function returning the (thenable) future would
+   * await it instead.
+   */
+  private async take(): Promise<{ future: Future<T> }> {
+    for (;;) {
+      if (this.arrived.length > 0) {
+        const future = this.arrived.shift() as Future<T> | null;
+        if (future === null) throw new TimeoutError("asCompleted() timed out");
+        return { future };
+      }
+      // A waiter cancelled with an earlier caller is spent: take a fresh one.
+      if (this.waiter === undefined || this.waiter.done()) this.waiter = new Future<void>();
+      await this.waiter;
+    }
+  }
+
+  /**
    * The next task or future to finish, as soon as it does.
    *
    * **Cancel safety:** if the caller is cancelled while waiting, nothing is
    * lost: the futures keep arriving and the next call yields them.
    */
   async next(): Promise<IteratorResult<Future<T>>> {
-    for (;;) {
-      const f = this.arrived.shift();
-      if (f !== undefined) return { value: f, done: false };
-      if (this.timedOut) {
-        this.timedOut = false;
-        throw new TimeoutError("asCompleted() timed out");
-      }
-      if (this.todo.size === 0) return { value: undefined, done: true };
-      // A waiter cancelled with an earlier caller is spent: take a fresh one.
-      if (this.waiter === undefined || this.waiter.done()) this.waiter = new Future<void>();
-      await this.waiter;
+    if (this.left === 0) return { value: undefined, done: true };
+    this.left--;
+    try {
+      return { value: (await this.take()).future, done: false };
+    } catch (error) {
+      // A cancelled wait took nothing; a timeout did use up its step.
+      if (!(error instanceof TimeoutError)) this.left++;
+      throw error;
     }
   }
 
@@ -110,12 +134,56 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   async return(): Promise<IteratorResult<Future<T>>> {
     this.detach();
     this.arrived.length = 0;
+    this.left = 0;
     for (const task of this.owned) task.cancel();
     return { value: undefined, done: true };
   }
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /**
+   * Plain iteration, as asyncio's `for f in as_completed(aws)`: one awaitable
+   * per awaitable given, each resolving to the result of the next to finish.
+   * Leaving this loop early cancels nothing.
+   */
+  [Symbol.iterator](): Iterator<PromiseLike<T>> {
+    return {
+      next: (): IteratorResult<PromiseLike<T>> => {
+        if (this.left === 0) return { value: undefined, done: true };
+        this.left--;
+        return { value: new NextResult(this as AsCompletedIterator<unknown>) as PromiseLike<T>, done: false };
+      },
+    };
+  }
+
+  /** @internal One step of plain iteration: the outcome of the next future to finish. */
+  async _nextResult(): Promise<T> {
+    return (await this.take()).future.result();
+  }
+}
+
+/**
+ * A step of plain iteration. Lazy, like the coroutine asyncio hands out: it
+ * starts waiting when first awaited, so whichever step is awaited first gets
+ * the first future to finish.
+ */
+class NextResult implements PromiseLike<unknown> {
+  private readonly owner: AsCompletedIterator<unknown>;
+  private promise: Promise<unknown> | undefined;
+
+  constructor(owner: AsCompletedIterator<unknown>) {
+    this.owner = owner;
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: an awaitable step, as asyncio's coroutine.
+  then<R1 = unknown, R2 = never>(
+    onFulfilled?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.promise ??= this.owner._nextResult();
+    return this.promise.then(onFulfilled, onRejected);
   }
 }
 
@@ -124,10 +192,15 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
  * futures (functions become tasks, promises futures): `await` each one to get
  * its result or its error.
  *
- * A `timeout` makes the iteration throw `TimeoutError` when it passes; it
- * cancels nothing. Leaving the loop early (`break`, `return`, a throw)
- * cancels the tasks that `asCompleted` started from functions; tasks you
- * passed in are yours and keep running.
+ * A `timeout` makes the iteration throw `TimeoutError` when it passes, once
+ * for each awaitable not finished by then; it cancels nothing. Leaving the
+ * loop early (`break`, `return`, a throw) cancels the tasks that
+ * `asCompleted` started from functions; tasks you passed in are yours and
+ * keep running.
+ *
+ * It can also be iterated plainly, as asyncio's `for f in as_completed(aws)`:
+ * `for (const next of asCompleted(aws)) console.log(await next)` awaits the
+ * results (or errors) themselves, in the order they come.
  *
  * **Cancel safety:** a cancelled `next()` loses nothing; see `next()`.
  *
@@ -146,7 +219,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
 export function asCompleted<T>(
   aws: Iterable<Awaitable<T>>,
   options: AsCompletedOptions = {},
-): AsyncIterableIterator<Future<T>> {
+): AsyncIterableIterator<Future<T>> & Iterable<PromiseLike<T>> {
   const list = awaitableList(aws);
   const { timeout = null } = options;
   if (timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) {

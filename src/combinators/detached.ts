@@ -1,15 +1,17 @@
-import { type Awaitable, argumentError, current, defaultLoop, isAwaitable, Task } from "../core/index.ts";
+import { type Awaitable, argumentError, current, defaultLoop, isAwaitable, runningLoop, Task } from "../core/index.ts";
 
 /**
  * Runs `fn` inside a task. In a task, it just calls `fn`; outside any task (a
- * server handler, a test, a callback), it starts a fresh root task on the
- * default loop to run it, so the task-scoped primitives (timeouts, task
- * groups) have a task to cancel. Cancelling that implicit task is possible
- * only through the primitives themselves.
+ * server handler, a test, a callback), it starts a fresh root task to run it,
+ * on the loop whose callback is running or else on the default loop, so the
+ * task-scoped primitives (timeouts, task groups) have a task to cancel.
+ * Cancelling that implicit task is possible only through the primitives
+ * themselves.
  */
 export function inTask<T>(fn: () => Promise<T>): Promise<T> {
   if (current() !== undefined) return fn();
-  return new Task<T>(defaultLoop(), fn) as unknown as Promise<T>;
+  // In a callback of a running loop, on that loop (and its clock).
+  return new Task<T>(runningLoop() ?? defaultLoop(), fn) as unknown as Promise<T>;
 }
 
 /** Checks an iterable of awaitables (as `wait` and `asCompleted` take) and returns it as an array. */

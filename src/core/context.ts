@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Loop } from "./loop.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -18,4 +19,28 @@ export const storage: AsyncLocalStorage<Task<unknown>> = new AsyncLocalStorage()
 export function current(): Task<unknown> | undefined {
   const task = storage.getStore();
   return task === undefined || task._state === 0 ? task : undefined;
+}
+
+/** The loop whose callback (a done callback, a timer) is running, outside any task. */
+let callbackLoop: Loop | undefined;
+
+/**
+ * @internal Runs a user's callback of `loop` outside any task, as asyncio
+ * does. The loop still counts as running there, as asyncio's does, so the
+ * callback can start tasks (`createTask`) and make futures on it.
+ */
+export function runCallback<A>(loop: Loop, fn: (arg: A) => void, arg: A): void {
+  const previous = callbackLoop;
+  callbackLoop = loop;
+  try {
+    storage.exit(fn, arg);
+  } finally {
+    callbackLoop = previous;
+  }
+}
+
+/** @internal The running loop: the current task's, or the one whose callback runs now. */
+export function runningLoop(): Loop | undefined {
+  const task = current();
+  return task === undefined ? callbackLoop : task._loop;
 }

@@ -1,4 +1,4 @@
-import { current } from "./context.ts";
+import { runningLoop } from "./context.ts";
 import { isCancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { defaultLoop, type Loop } from "./loop.ts";
@@ -48,7 +48,7 @@ export function ensureFuture<T>(aw: Awaitable<T>): Future<T> {
 /** @internal `ensureFuture`, naming the argument in its error message. */
 export function toFuture<T>(aw: Awaitable<T>, name: string): Future<T> {
   if (aw instanceof Future) return aw as Future<T>;
-  const loop: Loop = current()?._loop ?? defaultLoop();
+  const loop: Loop = runningLoop() ?? defaultLoop();
   if (typeof aw === "function") return new Task<T>(loop, aw as () => unknown);
   if (!isAwaitable(aw)) {
     throw argumentError(name, "an awaitable (a promise, task, future or function)", aw);

@@ -1,7 +1,9 @@
-import { current, storage } from "./context.ts";
+import { inspect } from "node:util";
+import { current, runCallback, runningLoop } from "./context.ts";
 import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
-import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
+import { defaultLoop, Loop, type Runnable } from "./loop.ts";
 import type { Task } from "./task.ts";
+import { argumentError } from "./validate.ts";
 
 /** The states of a future: small integers, to keep the hot paths monomorphic. */
 export type State = 0 | 1 | 2 | 3;
@@ -25,7 +27,7 @@ class CallbackHandle implements Runnable {
 
   run(): void {
     // A user's callback runs outside any task, as asyncio's do.
-    storage.exit(this.fn as DoneCallback<Future<unknown>>, this.future);
+    runCallback(this.future._loop, this.fn as DoneCallback<Future<unknown>>, this.future);
   }
 }
 
@@ -34,7 +36,9 @@ class CallbackHandle implements Runnable {
  * returned, through the reaction handlers. When the `then` came from an
  * await inside a task, the task is resumed here, and a cancellation requested
  * since the future finished replaces the outcome with `CancelledError`, as
- * asyncio's `Task.__step` does.
+ * asyncio's `Task.__step` does. Awaiting a future that is already done is no
+ * such point: asyncio's `Future.__await__` does not suspend then, so a
+ * pending cancel waits for the task's next real wait.
  */
 class Reaction implements Runnable {
   readonly future: Future<unknown>;
@@ -43,10 +47,13 @@ class Reaction implements Runnable {
   readonly onRejected: ((reason: unknown) => unknown) | undefined | null;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
+  /** Whether the future was pending when awaited: only then is this a point where a cancel is delivered. */
+  readonly suspended: boolean;
 
   constructor(
     future: Future<unknown>,
     task: Task<unknown> | undefined,
+    suspended: boolean,
     onFulfilled: ((value: unknown) => unknown) | undefined | null,
     onRejected: ((reason: unknown) => unknown) | undefined | null,
     resolve: (value: unknown) => void,
@@ -54,6 +61,7 @@ class Reaction implements Runnable {
   ) {
     this.future = future;
     this.task = task;
+    this.suspended = suspended;
     this.onFulfilled = onFulfilled;
     this.onRejected = onRejected;
     this.resolve = resolve;
@@ -71,7 +79,7 @@ class Reaction implements Runnable {
     else value = future._error();
     if (task !== undefined) {
       task._removeWaiter(future);
-      if (task._mustCancel) {
+      if (task._mustCancel && this.suspended) {
         task._mustCancel = false;
         if (ok || !(value instanceof CancelledError)) value = task._makeCancelledError();
         ok = false;
@@ -124,7 +132,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _callbacks: Runnable | Runnable[] | undefined = undefined;
 
   constructor(loop?: Loop) {
-    this._loop = loop ?? current()?._loop ?? defaultLoop();
+    // As asyncio's Future(42): a stray positional argument is a mistake, not a loop.
+    if (loop !== undefined && !(loop instanceof Loop)) throw argumentError("loop", "an event loop", loop);
+    this._loop = loop ?? runningLoop() ?? defaultLoop();
   }
 
   /** Whether the future is finished: it has a result, an exception, or was cancelled. */
@@ -307,17 +317,21 @@ export class Future<T = unknown> implements PromiseLike<T> {
       });
       return promise;
     }
+    const suspended = this._state === PENDING;
     this._addCallback(
       new Reaction(
         this as Future<unknown>,
         task,
+        suspended,
         onFulfilled as ((value: unknown) => unknown) | undefined,
         onRejected,
         resolve as (value: unknown) => void,
         reject,
       ),
     );
-    if (task !== undefined) task._addWaiter(this);
+    // A done future is nothing to wait on, nor to cancel: a cancel requested
+    // meanwhile stays pending for the task's next real wait.
+    if (task !== undefined && suspended) task._addWaiter(this);
     return promise;
   }
 
@@ -335,14 +349,40 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return "Future";
   }
 
+  /** As asyncio's repr: `<Future pending>`, `<Future finished result=4>`, `<Future cancelled>`. */
   toString(): string {
-    return `<Future ${stateName(this._state)}>`;
+    return `<Future ${outcomeName(this as Future<unknown>)}>`;
   }
 }
 
 /** @internal */
 export function stateName(state: State): string {
   return ["pending", "finished", "finished", "cancelled"][state] as string;
+}
+
+/**
+ * @internal The state as asyncio's repr gives it, with the result or the
+ * exception of a finished future (`finished result=4`). Reads them without
+ * marking an error as retrieved.
+ */
+export function outcomeName(future: Future<unknown>): string {
+  switch (future._state) {
+    case RESULT:
+      return `finished result=${shortRepr(future._value)}`;
+    case EXCEPTION:
+      return `finished exception=${shortRepr(future._value)}`;
+    default:
+      return stateName(future._state);
+  }
+}
+
+/** A one-line, bounded rendering of a value for a repr, as Python's reprlib does. */
+function shortRepr(value: unknown): string {
+  let text: string;
+  if (value instanceof Error) text = `${value.name}(${value.message === "" ? "" : JSON.stringify(value.message)})`;
+  else
+    text = inspect(value, { depth: 0, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 6, maxStringLength: 60 });
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Tells whether a value is a `Future` or a `Task` of aio. */

@@ -3,7 +3,7 @@ export { Clock } from "./clock/clock.ts";
 export { RealClock } from "./clock/real-clock.ts";
 export type { Timer } from "./clock/timer-heap.ts";
 export { VirtualClock, type VirtualClockOptions } from "./clock/virtual-clock.ts";
-export { current, storage } from "./context.ts";
+export { current, runningLoop, storage } from "./context.ts";
 export { type Awaitable, type AwaitedOf, ensureFuture, follow, isAwaitable } from "./ensure-future.ts";
 export {
   AioError,
@@ -29,5 +29,5 @@ export {
   TimerHandle,
 } from "./loop.ts";
 export { now, sleep } from "./sleep.ts";
-export { allTasks, createTask, currentTask, loopOf, Task, type TaskOptions, type Waiter } from "./task.ts";
+export { allTasks, createTask, currentTask, loopOf, Task, type TaskOptions, taskName, type Waiter } from "./task.ts";
 export { argumentError, checkDelay, checkFunction, checkOptionalDelay } from "./validate.ts";

@@ -1,7 +1,7 @@
 import type { Clock } from "./clock/clock.ts";
 import { RealClock } from "./clock/real-clock.ts";
 import type { Timer } from "./clock/timer-heap.ts";
-import { storage } from "./context.ts";
+import { runCallback } from "./context.ts";
 import type { Future } from "./future.ts";
 import type { Task } from "./task.ts";
 
@@ -361,7 +361,7 @@ export class TimerHandle implements Timer, Runnable {
     const fn = this.fn;
     this.fn = undefined;
     // A user's callback runs outside any task, as asyncio's do.
-    if (fn !== undefined) storage.exit(fn);
+    if (fn !== undefined) runCallback(this.loop, fn, undefined);
   }
 }
 

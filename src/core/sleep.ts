@@ -1,5 +1,5 @@
 import type { Timer } from "./clock/timer-heap.ts";
-import { current } from "./context.ts";
+import { current, runningLoop } from "./context.ts";
 import { makeCancelledError } from "./errors.ts";
 import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
 import type { Task, Waiter } from "./task.ts";
@@ -73,7 +73,13 @@ class Sleep implements Timer, Runnable, Waiter {
     const task = this.task;
     if (this.state === CANCELLED) {
       this.state = DONE;
-      task?._removeWaiter(this);
+      if (task !== undefined) {
+        task._removeWaiter(this);
+        // This CancelledError is the one the task gets now: a second cancel()
+        // made meanwhile is consumed with it, as asyncio's __step clears
+        // _must_cancel when it throws the cancellation in.
+        task._mustCancel = false;
+      }
       // A sleep started and not yet awaited (`const later = sleep(ms)`) must
       // not crash the process as an unhandled rejection when its task is
       // cancelled; whoever awaits it still gets the CancelledError.
@@ -131,7 +137,8 @@ Object.defineProperty(Sleep.prototype, "resumes", { value: true });
 export function sleep<T = void>(ms: number, value?: T): Promise<T> {
   checkDelay("ms", ms);
   const task = current();
-  const loop = task !== undefined ? task._loop : defaultLoop();
+  // Outside any task, the loop whose callback runs (its clock), else the default one.
+  const loop = task !== undefined ? task._loop : (runningLoop() ?? defaultLoop());
   const s = new Sleep(loop, task, value);
   const promise = new Promise<T>((resolve) => {
     s.resolve = resolve as (value: unknown) => void;
@@ -154,5 +161,5 @@ export function sleep<T = void>(ms: number, value?: T): Promise<T> {
  */
 export function now(): number {
   const task = current();
-  return (task !== undefined ? task._loop : defaultLoop()).now();
+  return (task !== undefined ? task._loop : (runningLoop() ?? defaultLoop())).now();
 }

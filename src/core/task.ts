@@ -1,7 +1,7 @@
 import { AsyncResource } from "node:async_hooks";
-import { current, storage } from "./context.ts";
+import { current, runningLoop, storage } from "./context.ts";
 import { asCancelledError, type CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
-import { CANCELLED, EXCEPTION, Future, PENDING, RESULT, type State, stateName } from "./future.ts";
+import { CANCELLED, EXCEPTION, Future, outcomeName, PENDING, RESULT, type State } from "./future.ts";
 import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
 import { checkFunction } from "./validate.ts";
 
@@ -13,7 +13,7 @@ export interface Waiter {
 
 /** Options of `createTask`. */
 export interface TaskOptions {
-  /** A name for reports and `task.name`; default `Task-<n>`. */
+  /** A name for reports and `task.name`; default `Task-<n>`. A number or bigint is converted to a string, as asyncio does. */
   name?: string | undefined;
 }
 
@@ -267,8 +267,15 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     return "Task";
   }
 
+  /**
+   * As asyncio's repr: the name and the state, `cancelling` while a cancel
+   * request is pending, and the result or exception once finished
+   * (`<Task "answer" finished result=42>`).
+   */
   override toString(): string {
-    return `<Task ${JSON.stringify(this.name)} ${stateName(this._state)}>`;
+    const state =
+      this._state === PENDING && this._numCancelsRequested > 0 ? "cancelling" : outcomeName(this as Task<unknown>);
+    return `<Task ${JSON.stringify(this.name)} ${state}>`;
   }
 }
 
@@ -352,7 +359,7 @@ function captureStack(): string {
  * and is never awaited is reported when `run()` ends.
  *
  * @throws TypeError if `fn` is not a function.
- * @throws InvalidStateError if no task is running (outside `run()`).
+ * @throws InvalidStateError if no loop is running: outside any task and any callback of a loop.
  *
  * @example
  * ```ts
@@ -365,19 +372,27 @@ function captureStack(): string {
  */
 export function createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task<T> {
   checkFunction("fn", fn);
-  const parent = current();
-  if (parent === undefined) {
+  // In a task, or in a callback of a running loop (a done callback), as
+  // asyncio's create_task works wherever a loop is running.
+  const loop = runningLoop();
+  if (loop === undefined) {
     throw new InvalidStateError(
-      "createTask() needs a running task: call it inside run(), or from code a task runs (no running event loop)",
+      "createTask() needs a running task: call it inside run(), from code a task runs, or from a callback of the loop (no running event loop)",
       { code: "ERR_AIO_NO_RUNNING_LOOP" },
     );
   }
   // No `options = {}` default: that is an object per task for the usual call.
-  const name = options === undefined ? undefined : options.name;
-  if (name !== undefined && typeof name !== "string") {
-    throw new TypeError(`Expected \`name\` to be a string, got \`${String(name)}\` (${typeof name})`);
-  }
-  return new Task<T>(parent._loop, fn, name);
+  return new Task<T>(loop, fn, options === undefined ? undefined : taskName(options.name));
+}
+
+/**
+ * @internal A task name as `createTask` takes it: a string, or a number or
+ * bigint converted to one (asyncio's `str(name)`); `undefined` for the default.
+ */
+export function taskName(name: unknown): string | undefined {
+  if (name === undefined || typeof name === "string") return name;
+  if (typeof name === "number" || typeof name === "bigint") return String(name);
+  throw new TypeError(`Expected \`name\` to be a string, got \`${String(name)}\` (${typeof name})`);
 }
 
 /**
@@ -401,7 +416,7 @@ export function allTasks(): Set<Task<unknown>> {
   return new Set(loopOf().liveTasks());
 }
 
-/** @internal The current task's loop, or the default one. */
+/** @internal The running loop (the current task's, or the one whose callback runs), or the default one. */
 export function loopOf(): Loop {
-  return current()?._loop ?? defaultLoop();
+  return runningLoop() ?? defaultLoop();
 }

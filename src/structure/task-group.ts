@@ -9,6 +9,7 @@ import {
   type Runnable,
   Task,
   type TaskOptions,
+  taskName,
 } from "../core/index.ts";
 
 class ChildDone implements Runnable {
@@ -57,7 +58,7 @@ export class TaskGroup {
     if (this.exiting && this.tasks.size === 0) throw new InvalidStateError(`${this} is finished`);
     if (this.aborting) throw new InvalidStateError(`${this} is shutting down`);
     const parent = this.parent as Task<unknown>;
-    const task = new Task<T>(parent._loop, fn, options === undefined ? undefined : options.name);
+    const task = new Task<T>(parent._loop, fn, options === undefined ? undefined : taskName(options.name));
     this.tasks.add(task as Task<unknown>);
     task._addCallback(new ChildDone(this, task as Task<unknown>));
     return task;

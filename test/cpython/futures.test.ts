@@ -2,8 +2,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  allTasks,
   CancelledError,
   createTask,
+  currentTask,
   ensureFuture,
   Future,
   InvalidStateError,
@@ -11,8 +13,9 @@ import {
   type LoopReport,
   sleep,
   Task,
+  waitFor,
 } from "aio";
-import { runVirtual } from "../helpers.ts";
+import { rejection, runVirtual } from "../helpers.ts";
 
 const isCancel =
   (message: string) =>
@@ -284,4 +287,276 @@ test("a retrieved error, an unread result and an abandoned pending future are ne
     { reports },
   );
   assert.deepEqual(reports, []);
+});
+
+// ── More cases from test_futures.py ──
+
+// test_futures.py: test_future_repr
+test("toString follows asyncio's repr: pending, cancelled, finished with the result or the exception", async () => {
+  await runVirtual(async () => {
+    const pending = new Future<number>();
+    assert.equal(String(pending), "<Future pending>");
+    const cancelled = new Future<number>();
+    cancelled.cancel();
+    assert.equal(String(cancelled), "<Future cancelled>");
+    const withResult = new Future<number>();
+    withResult.setResult(4);
+    assert.equal(String(withResult), "<Future finished result=4>");
+    assert.equal(withResult.result(), 4);
+    const exc = new RangeError();
+    const withException = new Future<number>();
+    withException.setException(exc);
+    assert.equal(String(withException), "<Future finished exception=RangeError()>");
+    assert.equal(withException.exception(), exc);
+    const withText = new Future<string>();
+    withText.setResult("abc");
+    assert.equal(String(withText), "<Future finished result='abc'>");
+  });
+});
+
+// test_futures.py: test_future_repr (the repr does not count as retrieving the error)
+test("toString of a failed future does not count as retrieving its error", async () => {
+  const reports: LoopReport[] = [];
+  await runVirtual(
+    async () => {
+      const f = new Future<void>();
+      f.setException(new RangeError("boom"));
+      assert.equal(String(f), '<Future finished exception=RangeError("boom")>');
+    },
+    { reports },
+  );
+  assert.equal(reports.length, 1);
+  assert.match(reports[0]?.message ?? "", /^Future exception was never retrieved/);
+});
+
+// test_tasks.py: test_task_repr, test_cancelling (a task's repr shows cancelling, then the outcome)
+test("a task's toString says cancelling while a cancel is pending, and shows its result once finished", async () => {
+  await runVirtual(async () => {
+    const t = createTask(
+      async () => {
+        try {
+          await sleep(10_000);
+        } catch {
+          currentTask()?.uncancel();
+          await sleep(10);
+        }
+        return "abc";
+      },
+      { name: "TestTask" },
+    );
+    assert.equal(String(t), '<Task "TestTask" pending>');
+    await sleep(0);
+    t.cancel();
+    assert.equal(String(t), '<Task "TestTask" cancelling>');
+    await sleep(0);
+    assert.equal(String(t), '<Task "TestTask" pending>');
+    assert.equal(await t, "abc");
+    assert.equal(String(t), "<Task \"TestTask\" finished result='abc'>");
+    const c = createTask(() => sleep(10), { name: "c" });
+    c.cancel();
+    await rejection(c);
+    assert.equal(String(c), '<Task "c" cancelled>');
+  });
+});
+
+// test_futures.py: test_yield_from_twice
+test("awaiting a finished future again gives the same result at once", async () => {
+  await runVirtual(async () => {
+    const f = new Future<number>();
+    const log: unknown[] = ["A"];
+    const t = createTask(async () => {
+      const x = await f;
+      log.push(["B", x]);
+      const y = await f;
+      log.push(["C", y]);
+    });
+    await sleep(0);
+    assert.deepEqual(log, ["A"]);
+    f.setResult(42);
+    await t;
+    assert.deepEqual(log, ["A", ["B", 42], ["C", 42]]);
+  });
+});
+
+// test_futures.py: test_yield_from_twice (several tasks waiting on one future)
+test("every task awaiting one future resumes with its result, in the order they started waiting", async () => {
+  await runVirtual(async () => {
+    const f = new Future<string>();
+    const order: string[] = [];
+    const tasks = ["a", "b", "c"].map((name) =>
+      createTask(async () => {
+        order.push(`${name}:${await f}`);
+      }),
+    );
+    await sleep(0);
+    f.setResult("go");
+    for (const t of tasks) await t;
+    assert.deepEqual(order, ["a:go", "b:go", "c:go"]);
+  });
+});
+
+// test_futures.py: test_tb_logger_not_called_after_cancel
+test("cancel() on a failed future returns false and silences its never-retrieved report", async () => {
+  const reports: LoopReport[] = [];
+  await runVirtual(
+    async () => {
+      const f = new Future<void>();
+      f.setException(new Error("boom"));
+      assert.equal(f.cancel(), false);
+      assert.equal(f.cancelled(), false);
+    },
+    { reports },
+  );
+  assert.deepEqual(reports, []);
+});
+
+// test_futures.py: test_cancel, test_result, test_exception (cancel after an outcome)
+test("cancel() of a future that has a result returns false and keeps the result", async () => {
+  await runVirtual(async () => {
+    const f = new Future<number>();
+    f.setResult(1);
+    assert.equal(f.cancel(), false);
+    assert.equal(f.cancelled(), false);
+    assert.equal(f.result(), 1);
+    assert.equal(f.exception(), undefined);
+  });
+});
+
+// test_futures.py: test_schedule_callbacks_list_mutation_1
+test("a callback that removes later callbacks once the future is done does not stop them", async () => {
+  await runVirtual(async () => {
+    const bag: string[] = [];
+    const f = new Future<number>();
+    const later = () => bag.push("later");
+    f.addDoneCallback((fut) => {
+      bag.push("mut");
+      fut.removeDoneCallback(later);
+    });
+    f.addDoneCallback(later);
+    f.addDoneCallback(later);
+    f.setResult(1);
+    await sleep(0);
+    assert.deepEqual(bag, ["mut", "later", "later"]);
+  });
+});
+
+// test_futures.py: test_callbacks_invoked_on_set_result (a callback added from a callback)
+test("a callback added to a done future from inside a callback runs after the ones already queued", async () => {
+  await runVirtual(async () => {
+    const bag: string[] = [];
+    const f = new Future<number>();
+    f.addDoneCallback((fut) => {
+      bag.push("first");
+      fut.addDoneCallback(() => bag.push("added late"));
+    });
+    f.addDoneCallback(() => bag.push("second"));
+    f.setResult(1);
+    await sleep(0);
+    await sleep(0);
+    assert.deepEqual(bag, ["first", "second", "added late"]);
+  });
+});
+
+// test_futures.py: test_exception (the error thrown by result() is the very one set)
+test("result() of a failed future throws the very error, every time", async () => {
+  await runVirtual(async () => {
+    const exc = new RangeError("x");
+    const f = new Future<number>();
+    f.setException(exc);
+    for (let i = 0; i < 2; i++) {
+      try {
+        f.result();
+        assert.fail("result() should throw");
+      } catch (e) {
+        assert.equal(e, exc);
+      }
+    }
+    assert.equal(await rejection(f), exc);
+  });
+});
+
+// test_futures.py: test_future_cancel_message_getter (a task awaiting a future cancelled with a message)
+test("a task awaiting a future that is cancelled with a message ends cancelled with that message", async () => {
+  await runVirtual(async () => {
+    const f = new Future<void>();
+    const t = createTask(async () => {
+      await f;
+    });
+    await sleep(0);
+    f.cancel("my message");
+    const e = await rejection(t);
+    assert.ok(e instanceof CancelledError);
+    assert.equal(e.message, "my message");
+    assert.equal(t.cancelled(), true);
+  });
+});
+
+// test_futures.py: test_exception_class, test_result (a future's result may be a falsy value)
+test("undefined, null, 0 and false are results like any other", async () => {
+  await runVirtual(async () => {
+    for (const value of [undefined, null, 0, false, ""]) {
+      const f = new Future<unknown>();
+      f.setResult(value);
+      assert.equal(f.done(), true);
+      assert.equal(f.result(), value);
+      assert.equal(f.exception(), undefined);
+      assert.equal(await f, value);
+    }
+  });
+});
+
+// test_futures.py: test_constructor_positional
+test("a future takes no value in its constructor", () => {
+  assert.throws(() => new Future(42 as never), TypeError);
+  assert.throws(() => new Future("loop" as never), TypeError);
+  assert.equal(new Future().done(), false);
+});
+
+// ── test_futures2.py ──
+
+// test_futures2.py: FutureTests.test_future_traceback
+test("awaiting a failed task again and again throws the same error each time", async () => {
+  await runVirtual(async () => {
+    const exc = new TypeError("42");
+    const future = createTask(async () => {
+      throw exc;
+    });
+    for (let i = 0; i < 5; i++) assert.equal(await rejection(future), exc);
+  });
+});
+
+// test_futures2.py: test_handle_exc_handler_correct_context (a failing callback is reported, the loop goes on)
+test("a done callback that throws is reported, and the callbacks after it still run", async () => {
+  const reports: LoopReport[] = [];
+  const bag: string[] = [];
+  await runVirtual(
+    async () => {
+      const f = new Future<number>();
+      f.addDoneCallback(() => {
+        throw new RangeError("1 / 0");
+      });
+      f.addDoneCallback(() => bag.push("second"));
+      f.setResult(1);
+      await sleep(0);
+      await sleep(0);
+      bag.push("main goes on");
+    },
+    { reports },
+  );
+  assert.deepEqual(bag, ["second", "main goes on"]);
+  assert.equal(reports.length, 1);
+  assert.ok(reports[0]?.error instanceof RangeError);
+});
+
+// test_futures2.py: CallbackTests.test_recursive_repr_for_pending_tasks
+test("toString of a task whose result holds the task itself does not recurse", async () => {
+  await runVirtual(async () => {
+    const waiter = await waitFor(
+      createTask(async () => allTasks()),
+      10_000,
+    );
+    const self = [...waiter].find((t) => t.done());
+    assert.ok(self !== undefined);
+    assert.match(String(self), /^<Task "Task-\d+" finished result=/);
+  });
 });

@@ -1516,3 +1516,188 @@ describe("BarrierTests", () => {
     });
   });
 });
+
+// ── Waits given up on by a timeout (asyncio's wait_for around each primitive) ──
+
+describe("TimedOutWaits", () => {
+  // test_locks.py: LockTests.test_acquire_cancel (through wait_for)
+  test("a lock acquire that times out leaves the lock to its holder and then to the next waiter", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      assert.ok((await rejection(waitFor(lock.acquire(), 10))) instanceof TimeoutError);
+      assert.equal(lock.locked(), true);
+      assert.equal(lock.statistics().waiters, 0);
+      const next = createTask(async () => {
+        await lock.acquire();
+        return "got it";
+      });
+      await sleep(0);
+      lock.release();
+      assert.equal(await next, "got it");
+      assert.equal(lock.locked(), true);
+    });
+  });
+
+  // test_locks.py: SemaphoreTests.test_acquire_cancel (through wait_for)
+  test("a semaphore acquire that times out takes no permit", async () => {
+    await runVirtual(async () => {
+      const sem = new Semaphore(1);
+      await sem.acquire();
+      assert.ok((await rejection(waitFor(sem.acquire(), 10))) instanceof TimeoutError);
+      assert.deepEqual(sem.statistics(), { value: 0, waiters: 0 });
+      sem.release();
+      assert.deepEqual(sem.statistics(), { value: 1, waiters: 0 });
+      assert.equal(sem.locked(), false);
+    });
+  });
+
+  // test_locks.py: EventTests.test_wait_cancel (through wait_for)
+  test("an event wait that times out leaves no waiter, and a later set wakes only the live ones", async () => {
+    await runVirtual(async () => {
+      const ev = new Event();
+      assert.ok((await rejection(waitFor(ev.wait(), 10))) instanceof TimeoutError);
+      assert.equal(ev.statistics().waiters, 0);
+      const live = createTask(() => ev.wait());
+      await sleep(0);
+      ev.set();
+      assert.equal(await live, true);
+    });
+  });
+
+  // test_locks.py: ConditionTests.test_timeout_in_block
+  test("a condition wait that times out holds the lock again when the TimeoutError comes out", async () => {
+    await runVirtual(async () => {
+      const cond = new Condition();
+      await cond.acquire();
+      const e = await rejection(waitFor(cond.wait(), 500));
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(cond.locked(), true);
+      assert.equal(cond.statistics().waiters, 0);
+      cond.release();
+      assert.equal(cond.locked(), false);
+    });
+  });
+
+  // test_locks.py: ConditionTests.test_wait_for (with a deadline that passes first)
+  test("a condition waitFor whose predicate never holds times out holding the lock", async () => {
+    await runVirtual(async () => {
+      const cond = new Condition();
+      let checks = 0;
+      await cond.acquire();
+      const notifier = createTask(async () => {
+        for (let i = 0; i < 3; i++) {
+          await sleep(10);
+          await cond.acquire();
+          cond.notifyAll();
+          cond.release();
+        }
+      });
+      const e = await rejection(
+        timeout(100, () =>
+          cond.waitFor(() => {
+            checks++;
+            return false;
+          }),
+        ),
+      );
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(checks, 4); // once at first, once per notification
+      assert.equal(cond.locked(), true);
+      cond.release();
+      await notifier;
+    });
+  });
+
+  // test_locks.py: BarrierTests.test_filling_tasks_cancel_one (through a timeout)
+  test("a barrier wait that times out leaves the barrier counting one task fewer, and unbroken", async () => {
+    await runVirtual(async () => {
+      const barrier = new Barrier(2);
+      assert.ok((await rejection(waitFor(barrier.wait(), 10))) instanceof TimeoutError);
+      assert.equal(barrier.nWaiting, 0);
+      assert.equal(barrier.broken, false);
+      const [a, b] = await gather(
+        () => barrier.wait(),
+        () => barrier.wait(),
+      );
+      assert.deepEqual(new Set([a, b]), new Set([0, 1]));
+    });
+  });
+
+  // test_locks.py: BarrierTests.test_abort_barrier (abort while a task waits under a timeout)
+  test("abort while a task waits under a timeout: the task gets BrokenBarrierError, not TimeoutError", async () => {
+    await runVirtual(async () => {
+      const barrier = new Barrier(3);
+      const waiter = createTask(() => timeout(1000, () => barrier.wait()));
+      await sleep(10);
+      await barrier.abort();
+      assert.ok((await rejection(waiter)) instanceof BrokenBarrierError);
+      assert.equal(barrier.broken, true);
+    });
+  });
+});
+
+describe("EventSemantics", () => {
+  // test_locks.py: EventTests.test_wait (set before anyone waits, then clear, then wait)
+  test("clear() after set() makes new waits block until the next set()", async () => {
+    await runVirtual(async () => {
+      const ev = new Event();
+      ev.set();
+      assert.equal(await ev.wait(), true);
+      ev.clear();
+      const w = createTask(() => ev.wait());
+      await sleep(100);
+      assert.equal(w.done(), false);
+      ev.set();
+      assert.equal(await w, true);
+    });
+  });
+
+  // test_locks.py: EventTests.test_wait_cancel (cancelling one waiter leaves the others waiting)
+  test("cancelling one of several event waiters leaves the others to be woken by set()", async () => {
+    await runVirtual(async () => {
+      const ev = new Event();
+      const [w1, w2, w3] = [0, 1, 2].map(() => createTask(() => ev.wait())) as [Task<true>, Task<true>, Task<true>];
+      await sleep(0);
+      w2.cancel();
+      await expectCancelled(w2);
+      assert.equal(ev.statistics().waiters, 2);
+      ev.set();
+      assert.equal(await w1, true);
+      assert.equal(await w3, true);
+    });
+  });
+});
+
+describe("CancelAfterWakeup", () => {
+  // locks.py: Event.wait (woken by set(), cancelled before it resumed: the cancel wins)
+  test("an event waiter cancelled after set() but before it resumed ends cancelled and leaves no waiter", async () => {
+    await runVirtual(async () => {
+      const ev = new Event();
+      const w = createTask(() => ev.wait());
+      await sleep(0);
+      ev.set();
+      w.cancel();
+      await expectCancelled(w);
+      assert.equal(ev.statistics().waiters, 0);
+      assert.equal(ev.isSet(), true);
+    });
+  });
+
+  // locks.py: Barrier.wait (a waiter released by the last party but cancelled before it resumed)
+  test("a barrier waiter cancelled as the last party releases it ends cancelled; the last party passes and the barrier refills", async () => {
+    await runVirtual(async () => {
+      const barrier = new Barrier(2);
+      const w = createTask(() => barrier.wait());
+      await sleep(0);
+      const last = createTask(() => barrier.wait());
+      await sleep(0);
+      w.cancel();
+      await expectCancelled(w);
+      assert.equal(await last, 1);
+      assert.equal(barrier.nWaiting, 0);
+      assert.equal(barrier.broken, false);
+      assert.ok(String(barrier).includes("filling"));
+    });
+  });
+});

@@ -7,6 +7,7 @@ import {
   currentTask,
   ExceptionGroup,
   Future,
+  gather,
   InvalidStateError,
   now,
   sleep,
@@ -15,6 +16,7 @@ import {
   TimeoutError,
   taskGroup,
   timeout,
+  waitFor,
 } from "aio";
 import { rejection, runVirtual } from "../helpers.ts";
 
@@ -713,5 +715,383 @@ test("an expired timeout around a group throws TimeoutError whose cause is the C
     assert.ok(e instanceof TimeoutError, String(e));
     assert.ok(e.cause instanceof CancelledError, String(e.cause));
     assert.equal(currentTask()!.cancelling(), 0);
+  });
+});
+
+// ── More cases from test_taskgroups.py and taskgroups.py's documented behaviour (3.13) ──
+
+// taskgroups.py: _on_task_done (a child that ends cancelled is not an error)
+test("a child that raises CancelledError on its own is not an error, and its siblings run on", async () => {
+  await runVirtual(async () => {
+    let t2: Task<number> | undefined;
+    let selfCancelled: Task<void> | undefined;
+    await taskGroup(async (g) => {
+      selfCancelled = g.createTask(async () => {
+        await sleep(10);
+        throw new CancelledError("on my own");
+      });
+      t2 = g.createTask(async () => {
+        await sleep(100);
+        return 11;
+      });
+    });
+    assert.equal(selfCancelled?.cancelled(), true);
+    assert.equal(t2?.result(), 11);
+    assert.equal(now(), 100);
+    assert.equal(currentTask()?.cancelling(), 0);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_24 (a child adds a sibling after the body has returned)
+test("a child may add a sibling while the group waits at its end; the group waits for it too", async () => {
+  await runVirtual(async () => {
+    let late: Task<string> | undefined;
+    await taskGroup(async (g) => {
+      g.createTask(async () => {
+        await sleep(100);
+        late = g.createTask(async () => {
+          await sleep(100);
+          return "late";
+        });
+      });
+    });
+    assert.equal(late?.result(), "late");
+    assert.equal(now(), 200);
+  });
+});
+
+// taskgroups.py: create_task ("is shutting down" while aborting)
+test("the body cannot add a child once a child failed and the group is shutting down", async () => {
+  await runVirtual(async () => {
+    let refused: unknown;
+    const e = await rejection(
+      taskGroup(async (g) => {
+        g.createTask(crashAfter(10, () => new ZeroDivision()));
+        try {
+          await sleep(1000);
+        } catch (err) {
+          try {
+            g.createTask(() => sleep(1));
+          } catch (createError) {
+            refused = createError;
+          }
+          throw err;
+        }
+      }),
+    );
+    expectGroup(e, "ZeroDivision");
+    assert.ok(refused instanceof InvalidStateError);
+    assert.match((refused as Error).message, /shutting down/);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_09 (the body fails after its children finished)
+test("an error in the body after every child finished comes out alone in an ExceptionGroup", async () => {
+  await runVirtual(async () => {
+    let t1: Task<number> | undefined;
+    const e = await rejection(
+      taskGroup(async (g) => {
+        t1 = g.createTask(async () => {
+          await sleep(10);
+          return 42;
+        });
+        await sleep(50);
+        throw new ValueErr("late");
+      }),
+    );
+    expectGroup(e, "ValueErr");
+    assert.equal(t1?.result(), 42);
+    assert.equal(now(), 50);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_19 (the error in the body comes after a child's error)
+test("a body that fails after a child failed, with an error of its own, gives both in the group", async () => {
+  await runVirtual(async () => {
+    const e = await rejection(
+      taskGroup(async (g) => {
+        g.createTask(crashAfter(10, () => new ZeroDivision()));
+        await sleep(1000).catch(() => {});
+        throw new MyExc();
+      }),
+    );
+    const eg = expectGroup(e, "ZeroDivision", "MyExc");
+    // The children's errors come first, then the body's.
+    assert.ok(eg.errors[0] instanceof ZeroDivision);
+    assert.ok(eg.errors[1] instanceof MyExc);
+    assert.equal(now(), 10);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_16 (the group runs in a task awaited by the cancelled one)
+test("a cancel reaching a group through an awaited task, with a child failing during cleanup, gives an ExceptionGroup", async () => {
+  await runVirtual(async () => {
+    const nestedRunner = () =>
+      taskGroup(async (g1) => {
+        g1.createTask(crashAfter(300, () => new ZeroDivision()));
+        try {
+          await sleep(10_000);
+        } catch (err) {
+          await sleep(500);
+          throw err;
+        }
+      });
+    const r = createTask(async () => {
+      const t = createTask(nestedRunner);
+      await t;
+    });
+    await sleep(100);
+    assert.equal(r.done(), false);
+    r.cancel();
+    expectGroup(await rejection(r), "ZeroDivision");
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_task_context
+test("children of a group start in the context of the body at the time they were created", async () => {
+  const { AsyncLocalStorage } = await import("node:async_hooks");
+  const cvar = new AsyncLocalStorage<number>();
+  await runVirtual(async () => {
+    const seen: (number | undefined)[] = [];
+    await taskGroup(async (g) => {
+      cvar.enterWith(1);
+      await g.createTask(async () => {
+        await sleep(0);
+        seen.push(cvar.getStore());
+        cvar.enterWith(100);
+      });
+      cvar.enterWith(2);
+      await g.createTask(async () => {
+        seen.push(cvar.getStore());
+      });
+      seen.push(cvar.getStore());
+    });
+    assert.deepEqual(seen, [1, 2, 2]);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_25 (tasks that keep spawning until a sibling fails)
+test("a child that keeps spawning siblings is stopped with all of them when another child fails", async () => {
+  await runVirtual(async () => {
+    let nhydras = 0;
+    const hydra = (g: TaskGroup) => async (): Promise<void> => {
+      nhydras++;
+      await sleep(10);
+      g.createTask(hydra(g));
+      g.createTask(hydra(g));
+    };
+    const e = await rejection(
+      taskGroup(async (g) => {
+        g.createTask(hydra(g));
+        g.createTask(async () => {
+          while (nhydras < 10) await sleep(15);
+          throw new ZeroDivision();
+        });
+      }),
+    );
+    expectGroup(e, "ZeroDivision");
+    assert.ok(nhydras >= 10);
+  });
+});
+
+// taskgroups.py: __aexit__ (the body returns a value; children's results do not change it)
+test("taskGroup returns what the body returns once the children are done", async () => {
+  await runVirtual(async () => {
+    const result = await taskGroup(async (g) => {
+      g.createTask(() => sleep(100, "child"));
+      return "body";
+    });
+    assert.equal(result, "body");
+    assert.equal(now(), 100);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_18 (the body turns the group's own cancel into an error)
+test("a body that turns the cancel caused by a failing child into an error of its own gets both errors", async () => {
+  await runVirtual(async () => {
+    const e = await rejection(
+      taskGroup(async (g) => {
+        g.createTask(crashAfter(10, () => new ZeroDivision()));
+        try {
+          await sleep(1000);
+        } catch {
+          throw new MyExc();
+        }
+      }),
+    );
+    expectGroup(e, "ZeroDivision", "MyExc");
+    assert.equal(currentTask()?.cancelling(), 0);
+  });
+});
+
+// test_taskgroups.py: test_taskgroup_07 (children that ignore the outside cancel finish first)
+test("on a cancel from outside, the group waits for children that finish their cleanup slowly", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const r = createTask(() =>
+      taskGroup(async (g) => {
+        for (const ms of [10, 30]) {
+          g.createTask(async () => {
+            try {
+              await sleep(10_000);
+            } finally {
+              await sleep(ms);
+              log.push(`child cleaned up at ${now()}`);
+            }
+          });
+        }
+        await sleep(10_000);
+      }),
+    );
+    await sleep(100);
+    r.cancel();
+    expectCancelled(await rejection(r));
+    assert.deepEqual(log, ["child cleaned up at 110", "child cleaned up at 130"]);
+    assert.equal(now(), 130);
+  });
+});
+
+// test_taskgroups.py: test_error_and_cancel (the group's errors come out, then the outside cancel reaches the next await)
+test("an outside cancel that arrives while a group handles a child error is delivered at the caller's next await", async () => {
+  await runVirtual(async () => {
+    const ev = new Future<void>();
+    const t = createTask(async () => {
+      const e = await rejection(
+        taskGroup(async (tg) => {
+          tg.createTask(async () => {
+            ev.setResult(undefined);
+            await sleep(0);
+            throw new ValueErr();
+          });
+          await sleep(1000);
+        }),
+      );
+      expectGroup(e, "ValueErr");
+      assert.equal(currentTask()?.cancelling(), 1);
+      await sleep(1000);
+      assert.fail("the sleep after the group should have been cancelled");
+    });
+    await ev;
+    t.cancel();
+    expectCancelled(await rejection(t));
+    assert.equal(t.cancelled(), true);
+  });
+});
+
+// ── Task groups meeting timeouts and awaits ──
+
+// taskgroups.py: _aexit (a timeout expires while the group waits for its children at the end)
+test("a timeout expiring while the group waits for its children at the end cancels them and throws TimeoutError", async () => {
+  await runVirtual(async () => {
+    let child: Task<void> | undefined;
+    const e = await rejection(
+      timeout(100, () =>
+        taskGroup(async (tg) => {
+          child = tg.createTask(() => sleep(1000));
+        }),
+      ),
+    );
+    assert.ok(e instanceof TimeoutError, `expected TimeoutError, got ${String(e)}`);
+    assert.equal(child?.cancelled(), true);
+    assert.equal(now(), 100);
+    assert.equal(currentTask()?.cancelling(), 0);
+  });
+});
+
+// test_taskgroups.py + test_waitfor.py: a group run by waitFor in a task of its own
+test("waitFor around a task group cancels the group's task, its children with it, and throws TimeoutError", async () => {
+  await runVirtual(async () => {
+    const children: Task<void>[] = [];
+    const e = await rejection(
+      waitFor(
+        () =>
+          taskGroup(async (tg) => {
+            for (let i = 0; i < 3; i++) children.push(tg.createTask(() => sleep(1000)));
+          }),
+        50,
+      ),
+    );
+    assert.ok(e instanceof TimeoutError);
+    assert.ok(children.every((c) => c.cancelled()));
+    assert.equal(now(), 50);
+  });
+});
+
+// taskgroups.py: _on_task_done (the body awaiting a child that fails gets the group's cancel, not the error)
+test("the body awaiting a child that fails sees CancelledError; the child's error comes out in the group", async () => {
+  await runVirtual(async () => {
+    let bodySaw: unknown;
+    const e = await rejection(
+      taskGroup(async (tg) => {
+        const t = tg.createTask(crashAfter(10, () => new ZeroDivision()));
+        try {
+          await t;
+        } catch (err) {
+          bodySaw = err;
+          throw err;
+        }
+      }),
+    );
+    assert.ok(bodySaw instanceof CancelledError, `expected CancelledError, got ${String(bodySaw)}`);
+    const eg = expectGroup(e, "ZeroDivision");
+    assert.equal(eg.errors.length, 1);
+  });
+});
+
+// test_taskgroups.py: a child's own timeout is its own business
+test("a child whose own timeout expires and who handles it leaves the group and its siblings alone", async () => {
+  await runVirtual(async () => {
+    const results = await taskGroup(async (tg) => {
+      const a = tg.createTask(async () => {
+        try {
+          await timeout(10, () => sleep(1000));
+        } catch (err) {
+          if (err instanceof TimeoutError) return "timed out";
+          throw err;
+        }
+        return "finished";
+      });
+      const b = tg.createTask(() => sleep(50, "b"));
+      return [await a, await b];
+    });
+    assert.deepEqual(results, ["timed out", "b"]);
+    assert.equal(now(), 50);
+  });
+});
+
+// test_taskgroups.py: a child that fails with a TimeoutError of its own is an error like any other
+test("a child's unhandled TimeoutError is an error of the group and cancels its siblings", async () => {
+  await runVirtual(async () => {
+    let sibling: Task<void> | undefined;
+    const e = await rejection(
+      taskGroup(async (tg) => {
+        tg.createTask(() => timeout(10, () => sleep(1000)));
+        sibling = tg.createTask(() => sleep(1000));
+      }),
+    );
+    expectGroup(e, "TimeoutError");
+    assert.equal(sibling?.cancelled(), true);
+    assert.equal(now(), 10);
+  });
+});
+
+// test_taskgroups.py: gather inside a child is cancelled with the child
+test("a child awaiting a gather is cancelled with the group, and so are the gathered tasks", async () => {
+  await runVirtual(async () => {
+    const gathered: Task<void>[] = [];
+    const e = await rejection(
+      taskGroup(async (tg) => {
+        tg.createTask(async () => {
+          gathered.push(
+            createTask(() => sleep(1000)),
+            createTask(() => sleep(2000)),
+          );
+          await gather(...gathered);
+        });
+        tg.createTask(crashAfter(10, () => new ValueErr()));
+      }),
+    );
+    expectGroup(e, "ValueErr");
+    assert.ok(gathered.every((t) => t.cancelled()));
   });
 });

@@ -2,22 +2,32 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  allTasks,
   asCompleted,
+  Barrier,
   CancelledError,
+  Condition,
   createTask,
   currentTask,
+  Event,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
   gather,
   InvalidStateError,
+  Lock,
   type LoopReport,
   now,
+  Queue,
+  Semaphore,
   shield,
   sleep,
   Task,
   TimeoutError,
+  taskGroup,
+  timeout,
   wait,
+  waitFor,
 } from "aio";
 import { rejection, runVirtual } from "../helpers.ts";
 
@@ -1172,4 +1182,574 @@ test("gather with a non-awaitable throws TypeError and reports nothing", async (
     { reports },
   );
   assert.deepEqual(reports, []);
+});
+
+// ── More task cases ──
+
+// test_tasks.py: test_task_set_name_pylong
+test("a task created with a numeric name gets it as a string", async () => {
+  await runVirtual(async () => {
+    const t = createTask(async () => {}, { name: 0xffffffffffffffffn as never });
+    assert.equal(t.name, "18446744073709551615");
+    const u = createTask(async () => {}, { name: 42 as never });
+    assert.equal(u.name, "42");
+    assert.throws(() => createTask(async () => {}, { name: {} as never }), TypeError);
+    await t;
+    await u;
+  });
+});
+
+// test_tasks.py: test_current_task (allTasks counts the live tasks of the running loop)
+test("allTasks holds the running tasks, the current one included, and drops them as they finish", async () => {
+  await runVirtual(async () => {
+    const main = currentTask();
+    const a = createTask(() => sleep(10));
+    const b = createTask(() => sleep(20));
+    assert.deepEqual(allTasks(), new Set([main, a, b]));
+    await a;
+    assert.deepEqual(allTasks(), new Set([main, b]));
+    await b;
+    assert.deepEqual(allTasks(), new Set([main]));
+  });
+});
+
+// test_tasks.py: test_cancel_yield (cancelled between two sleep(0)s, the code after never runs)
+test("a task cancelled after its first step never runs the code after its next await", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const t = createTask(async () => {
+      log.push("start");
+      await sleep(0);
+      log.push("after first");
+      await sleep(0);
+      log.push("after second");
+      return 12;
+    });
+    await sleep(0);
+    t.cancel();
+    await expectCancelled(t);
+    assert.deepEqual(log, ["start"]);
+  });
+});
+
+// test_tasks.py: test_cancel_task_catching (a task that catches the cancel and returns is not cancelled)
+test("a task that catches the cancel of a future it awaits returns normally and counts one cancel request", async () => {
+  await runVirtual(async () => {
+    const fut1 = new Future<void>();
+    const fut2 = new Future<void>();
+    const t = createTask(async () => {
+      await fut1;
+      try {
+        await fut2;
+      } catch (e) {
+        if (e instanceof CancelledError) return 42;
+        throw e;
+      }
+      return 0;
+    });
+    await sleep(0);
+    fut1.setResult(undefined);
+    await sleep(0);
+    t.cancel();
+    assert.equal(fut2.cancelled(), true);
+    assert.equal(t.cancelling(), 1);
+    assert.equal(await t, 42);
+    assert.equal(t.cancelled(), false);
+  });
+});
+
+// test_tasks.py: test_cancel_both_task_and_inner_future (the order reversed: task first, then the future)
+test("cancelling the task and then its already-cancelled future ends the task cancelled once", async () => {
+  await runVirtual(async () => {
+    const f = new Future<number>();
+    const t = createTask(async () => {
+      await f;
+      return 12;
+    });
+    await sleep(0);
+    assert.equal(t.cancel(), true);
+    assert.equal(f.cancel(), false);
+    await expectCancelled(t);
+    assert.equal(f.cancelled(), true);
+    assert.equal(t.cancelled(), true);
+  });
+});
+
+// test_tasks.py: test_cancelling (cancel() twice counts twice)
+test("cancel() on a pending task returns true each time and counts each request", async () => {
+  await runVirtual(async () => {
+    const t = createTask(() => sleep(10_000));
+    assert.equal(t.cancelling(), 0);
+    assert.equal(t.cancel(), true);
+    assert.equal(t.cancel(), true);
+    assert.equal(t.cancelling(), 2);
+    await expectCancelled(t);
+    assert.equal(t.cancel(), false);
+  });
+});
+
+// test_tasks.py: test_step_result_future (a task resumes with the very object the future resolves to)
+test("a task awaiting a future gets the very object set on it", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<object>();
+    let result: object | undefined;
+    const t = createTask(async () => {
+      result = await fut;
+    });
+    await sleep(0);
+    const res = { unique: true };
+    fut.setResult(res);
+    await t;
+    assert.equal(result, res);
+    assert.equal(t.result(), undefined);
+  });
+});
+
+// test_tasks.py: test_exception_traceback (a task's error keeps its stack)
+test("a failed task's error is available from exception() once done, without awaiting the task", async () => {
+  const reports: LoopReport[] = [];
+  await runVirtual(
+    async () => {
+      const t = createTask(async () => {
+        throw new RangeError("1 / 0");
+      });
+      await sleep(0);
+      const e = t.exception();
+      assert.ok(e instanceof RangeError);
+      assert.ok((e as Error).stack?.includes("RangeError"));
+    },
+    { reports },
+  );
+  assert.deepEqual(reports, []);
+});
+
+// ── Callbacks run in a running loop (asyncio: create_task from a done callback) ──
+
+// test_tasks.py: test_context_2 / base_events call_soon: a callback runs outside any task, but the loop is running
+test("a done callback can start a task on the running loop; it runs on the loop's clock", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    let started: Task<number> | undefined;
+    let inCallback: unknown = "unset";
+    fut.addDoneCallback(() => {
+      inCallback = currentTask();
+      started = createTask(async () => {
+        await sleep(100);
+        return now();
+      });
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+    assert.equal(inCallback, undefined);
+    assert.ok(started !== undefined);
+    assert.equal(allTasks().has(started as Task<unknown>), true);
+    assert.equal(await started, 100);
+  });
+});
+
+// runners.py: _cancel_all_tasks (a task started from a callback is cancelled at the end like any other)
+test("a task started from a done callback and left running is cancelled when run ends", async () => {
+  let started: Task<void> | undefined;
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    fut.addDoneCallback(() => {
+      started = createTask(() => sleep(60_000));
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+  });
+  assert.equal(started?.cancelled(), true);
+});
+
+// base_events.py: all_tasks() and futures made inside a callback belong to the running loop
+test("in a done callback, allTasks lists the running loop's tasks and new futures belong to that loop", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    const sleeper = createTask(() => sleep(1000));
+    let seen: Set<Task<unknown>> | undefined;
+    let made: Future<string> | undefined;
+    let seenLater: Set<Task<unknown>> | undefined;
+    fut.addDoneCallback(() => {
+      seen = allTasks();
+      made = new Future<string>();
+      made.addDoneCallback(() => {
+        seenLater = allTasks();
+      });
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+    assert.ok(seen?.has(sleeper));
+    assert.ok(seen?.has(currentTask() as Task<unknown>));
+    const waiter = createTask(async () => await (made as Future<string>));
+    await sleep(10);
+    made?.setResult("from the callback's future");
+    assert.equal(await waiter, "from the callback's future");
+    await sleep(0);
+    assert.ok(seenLater?.has(sleeper), "the future's own callbacks run on the same loop");
+    sleeper.cancel();
+  });
+});
+
+// timeouts.py: a timeout started from a callback of the loop runs on that loop's clock
+test("a timeout started from a done callback runs on the running loop and its clock", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<void>();
+    let scoped: Promise<void> | undefined;
+    fut.addDoneCallback(() => {
+      scoped = timeout(100, () => sleep(1000));
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+    const e = await rejection(scoped as Promise<void>);
+    assert.ok(e instanceof TimeoutError);
+    assert.equal(now(), 100);
+  });
+});
+
+// ── Scheduling order (asyncio's FIFO ready queue) ──
+
+// test_tasks.py: test_task_basics / base_events.call_soon (tasks and callbacks start in the order they were scheduled)
+test("new tasks and done callbacks run in the order they were scheduled", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const done = new Future<void>();
+    done.setResult(undefined);
+    createTask(async () => {
+      log.push("A");
+    });
+    done.addDoneCallback(() => log.push("cb"));
+    createTask(async () => {
+      log.push("B");
+    });
+    await sleep(0);
+    log.push("main");
+    assert.deepEqual(log, ["A", "cb", "B", "main"]);
+  });
+});
+
+// test_locks.py: EventTests.test_wait (woken waiters run before a task created after set())
+test("waiters woken by set() run before a task created after it", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const ev = new Event();
+    createTask(async () => {
+      await ev.wait();
+      log.push("w1");
+    });
+    createTask(async () => {
+      await ev.wait();
+      log.push("w2");
+    });
+    await sleep(0);
+    ev.set();
+    createTask(async () => {
+      log.push("late");
+    });
+    await sleep(0);
+    log.push("main");
+    assert.deepEqual(log, ["w1", "w2", "late", "main"]);
+  });
+});
+
+// test_locks.py: LockTests.test_acquire (each release hands the lock to the longest waiter)
+test("tasks that take a lock in a loop take turns in FIFO order", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const lock = new Lock();
+    const worker = (n: string) => async () => {
+      for (let i = 0; i < 2; i++) {
+        await lock.acquire();
+        log.push(`${n}${i}`);
+        await sleep(0);
+        lock.release();
+      }
+    };
+    const ts = ["a", "b", "c"].map((n) => createTask(worker(n)));
+    for (const t of ts) await t;
+    assert.deepEqual(log, ["a0", "b0", "c0", "a1", "b1", "c1"]);
+  });
+});
+
+// ── Awaiting what is already done is not a point where a cancel is delivered ──
+
+// futures.py: Future.__await__ (a done future does not suspend); test_tasks.py: test_cancel_current_task
+test("a task that cancelled itself gets the result of a done future, and the cancel at its next real wait", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const done = new Future<number>();
+    done.setResult(5);
+    const t = createTask(async () => {
+      currentTask()?.cancel("self");
+      const v = await done;
+      log.push(`after done future ${v}`);
+      await sleep(100);
+      log.push("not reached");
+    });
+    await expectCancelled(t, "self");
+    assert.deepEqual(log, ["after done future 5"]);
+    assert.equal(now(), 0);
+  });
+});
+
+// futures.py: Future.__await__ on a finished task; test_tasks.py: test_cancel_at_end
+test("a task that cancelled itself and then awaits a finished task gets its result, and ends cancelled", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const other = createTask(async () => 7);
+    await other;
+    const t = createTask(async () => {
+      currentTask()?.cancel();
+      const v = await other;
+      log.push(`after finished task ${v}`);
+      return v;
+    });
+    await expectCancelled(t);
+    assert.equal(t.cancelled(), true);
+    assert.deepEqual(log, ["after finished task 7"]);
+  });
+});
+
+// futures.py: Future.__await__ (a failed, done future throws its own error, not the pending cancel)
+test("a task with a pending cancel awaiting a failed, done future gets that future's error", async () => {
+  await runVirtual(async () => {
+    const failed = new Future<number>();
+    const boom = new RangeError("boom");
+    failed.setException(boom);
+    let saw: unknown;
+    const t = createTask(async () => {
+      currentTask()?.cancel();
+      try {
+        await failed;
+      } catch (e) {
+        saw = e;
+      }
+      await sleep(10);
+    });
+    await expectCancelled(t);
+    assert.equal(saw, boom);
+  });
+});
+
+// test_tasks.py: test_cancel_awaited_task (a pending task awaited after a self-cancel is still cancelled)
+test("a pending future awaited after a self-cancel is cancelled with the task, as before", async () => {
+  await runVirtual(async () => {
+    const pending = new Future<number>();
+    const t = createTask(async () => {
+      currentTask()?.cancel();
+      await pending;
+    });
+    await expectCancelled(t);
+    assert.equal(pending.cancelled(), true);
+  });
+});
+
+// ── Which awaits deliver a pending cancel (asyncio: only those that suspend) ──
+
+const doneFuture = (): Future<number> => {
+  const f = new Future<number>();
+  f.setResult(1);
+  return f;
+};
+
+/** Runs `op` in a task that cancelled itself first; returns whether the cancel came out of `op`. */
+async function cancelComesOutOf(op: () => Promise<unknown>): Promise<boolean> {
+  let atOp = false;
+  const t = createTask(async () => {
+    currentTask()?.cancel();
+    try {
+      await op();
+    } catch (e) {
+      atOp = e instanceof CancelledError;
+      throw e;
+    }
+    await sleep(10);
+  });
+  await expectCancelled(t);
+  return atOp;
+}
+
+// locks.py, queues.py, futures.py, taskgroups.py, timeouts.py: the fast paths that return without suspending
+for (const [name, op] of [
+  ["Queue.join() with nothing unfinished", () => new Queue().join()],
+  ["Queue.put() with room", () => new Queue(1).put(1)],
+  ["Barrier.wait() by the last party", () => new Barrier(1).wait()],
+  ["Semaphore.acquire() with a permit", () => new Semaphore(1).acquire()],
+  ["Condition.waitFor() of a true predicate", () => new Condition().waitFor(() => true)],
+  [
+    "Barrier.reset() and abort() of a free barrier",
+    async () => {
+      await new Barrier(2).reset();
+      await new Barrier(2).abort();
+    },
+  ],
+  ["gather() of nothing", () => gather()],
+  ["shield() of a done future", () => shield(doneFuture())],
+  ["waitFor() of a done future", () => waitFor(doneFuture(), 100)],
+  ["timeout() around a body that never waits", () => timeout(100, async () => 1)],
+  ["taskGroup() with no children", () => taskGroup(async () => 1)],
+] as [string, () => Promise<unknown>][]) {
+  test(`a pending cancel is not delivered by ${name}, which does not suspend`, async () => {
+    await runVirtual(async () => {
+      assert.equal(await cancelComesOutOf(op), false);
+    });
+  });
+}
+
+// tasks.py (gather, wait, sleep(0)), queues.py (get on an empty queue): awaits that suspend
+for (const [name, op] of [
+  ["gather() of a done future", () => gather(doneFuture())],
+  ["wait() on a done future", () => wait([doneFuture()])],
+  ["sleep(0)", () => sleep(0)],
+  ["waitFor() of a function", () => waitFor(async () => 1, 100)],
+  ["shield() of a function", () => shield(async () => 1)],
+  ["Queue.get() on an empty queue", () => new Queue<number>().get()],
+] as [string, () => Promise<unknown>][]) {
+  test(`a pending cancel is delivered by ${name}, which suspends`, async () => {
+    await runVirtual(async () => {
+      assert.equal(await cancelComesOutOf(op), true);
+    });
+  });
+}
+
+// ── A cancel passed on to an awaited task that ignores it ──
+
+// tasks.py: Task.cancel ("Leave self._fut_waiter; it may be a Task that catches and ignores the cancellation")
+test("a task awaiting a task that swallows the cancel gets its value, and is not cancelled itself", async () => {
+  await runVirtual(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(1000);
+      } catch {
+        return 42;
+      }
+      return 0;
+    });
+    const outer = createTask(async () => await inner);
+    await sleep(0);
+    assert.equal(outer.cancel(), true);
+    assert.equal(await outer, 42);
+    assert.equal(outer.cancelled(), false);
+    assert.equal(outer.cancelling(), 1);
+  });
+});
+
+// tasks.py: Task.cancel (a second cancel reaches the awaited task again)
+test("a second cancel reaches the awaited task again after it ignored the first", async () => {
+  await runVirtual(async () => {
+    let caught = 0;
+    const inner = createTask(async () => {
+      for (;;) {
+        try {
+          await sleep(1000);
+          return "slept";
+        } catch {
+          caught++;
+          if (caught === 2) throw new CancelledError("gave up");
+        }
+      }
+    });
+    const outer = createTask(async () => await inner);
+    await sleep(0);
+    outer.cancel();
+    await sleep(0);
+    assert.equal(outer.done(), false);
+    outer.cancel();
+    await expectCancelled(outer, "gave up");
+    assert.equal(caught, 2);
+  });
+});
+
+// tasks.py: _GatheringFuture.cancel (the gather fails with CancelledError even if its child swallowed the cancel)
+test("a cancelled gather fails with CancelledError even when its child swallowed the cancel and returned", async () => {
+  await runVirtual(async () => {
+    const child = createTask(async () => {
+      try {
+        await sleep(1000);
+      } catch {
+        return 1;
+      }
+      return 2;
+    });
+    const g = gather(child);
+    await sleep(0);
+    assert.equal(g.cancel(), true);
+    await expectCancelled(g);
+    assert.equal(child.result(), 1);
+    assert.equal(g.cancelled(), false);
+  });
+});
+
+// ── Two cancels before the task resumes deliver one CancelledError ──
+
+for (const kind of ["sleep", "future", "task"] as const) {
+  // tasks.py: Task.__step (clears _must_cancel as it throws the cancellation in); test_tasks.py: test_cancelling
+  test(`two cancels of a task waiting on a ${kind} deliver one CancelledError; its cleanup may wait`, async () => {
+    await runVirtual(async () => {
+      const log: string[] = [];
+      const t = createTask(async () => {
+        try {
+          if (kind === "sleep") await sleep(1000);
+          else if (kind === "future") await new Future<void>();
+          else await createTask(() => sleep(1000));
+        } catch (e) {
+          log.push(`caught ${(e as Error).message}`);
+          await sleep(10);
+          log.push("cleanup done");
+          throw e;
+        }
+      });
+      // Two turns: the task, then the task it may await, are started and waiting.
+      await sleep(0);
+      await sleep(0);
+      t.cancel("A");
+      t.cancel("B");
+      assert.equal(t.cancelling(), 2);
+      await expectCancelled(t, "A");
+      assert.deepEqual(log, ["caught A", "cleanup done"]);
+      assert.equal(now(), 10);
+    });
+  });
+}
+
+// timeouts.py: __aexit__ (the expiry and a cancel from outside at once: one CancelledError, which stays a cancel)
+test("an expiry and an outside cancel before the task resumes give one CancelledError that stays a cancel", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const t = createTask(() =>
+      timeout(100, async () => {
+        try {
+          await sleep(1000);
+        } finally {
+          await sleep(5);
+          log.push("cleanup done");
+        }
+      }),
+    );
+    createTask(async () => {
+      await sleep(100);
+      t.cancel("outside");
+    });
+    await expectCancelled(t);
+    assert.deepEqual(log, ["cleanup done"]);
+    assert.equal(now(), 105);
+  });
+});
+
+// base_events.py: loop.time() in a callback is the running loop's time
+test("now() in a done callback is the running loop's time, and a sleep started there runs on its clock", async () => {
+  await runVirtual(async () => {
+    await sleep(500);
+    const fut = new Future<void>();
+    let seen: number | undefined;
+    let later: Promise<string> | undefined;
+    fut.addDoneCallback(() => {
+      seen = now();
+      later = sleep(100, "later");
+    });
+    fut.setResult(undefined);
+    await sleep(0);
+    assert.equal(seen, 500);
+    assert.equal(await later, "later");
+    assert.equal(now(), 600);
+  });
 });

@@ -476,3 +476,199 @@ test("an error raised in the cleanup after an expiry replaces the TimeoutError",
     assert.equal(currentTask()!.cancelling(), 0);
   });
 });
+
+// ── More cases from test_timeouts.py and timeouts.py's documented behaviour ──
+
+// test_timeouts.py: test_timeout_basic (the deadline and the body's sleep fall at the same time)
+test("a body sleeping exactly as long as the timeout is cancelled: the deadline comes first", async () => {
+  await runVirtual(async () => {
+    let scope: Timeout | undefined;
+    const e = await rejection(
+      timeout(100, async (cm) => {
+        scope = cm;
+        await sleep(100);
+      }),
+    );
+    expectTimeout(e);
+    assert.equal(scope?.expired(), true);
+    assert.equal(now(), 100);
+  });
+});
+
+// test_timeouts.py: test_timeout_zero (a body that never awaits)
+test("a timeout of 0 around a body that never awaits returns its value, unexpired", async () => {
+  await runVirtual(async () => {
+    let scope: Timeout | undefined;
+    const result = await timeout(0, async (cm) => {
+      scope = cm;
+      return 5;
+    });
+    assert.equal(result, 5);
+    assert.equal(scope?.expired(), false);
+    assert.equal(currentTask()?.cancelling(), 0);
+    await sleep(10);
+    assert.equal(now(), 10);
+  });
+});
+
+// test_timeouts.py: test_reschedule (rescheduling into the past)
+test("reschedule() to a time already past expires the scope at the body's next await", async () => {
+  await runVirtual(async () => {
+    const log: string[] = [];
+    const e = await rejection(
+      timeout(10_000, async (cm) => {
+        await sleep(100);
+        cm.reschedule(now() - 1);
+        log.push("rescheduled");
+        await sleep(1000);
+        log.push("not reached");
+      }),
+    );
+    expectTimeout(e);
+    assert.deepEqual(log, ["rescheduled"]);
+    assert.equal(now(), 100);
+  });
+});
+
+// test_timeouts.py: test_reschedule (rescheduling later lets the body finish)
+test("reschedule() to a later deadline lets a body finish that would have timed out", async () => {
+  await runVirtual(async () => {
+    const result = await timeout(100, async (cm) => {
+      await sleep(50);
+      cm.reschedule(now() + 500);
+      await sleep(200);
+      return "finished";
+    });
+    assert.equal(result, "finished");
+    assert.equal(now(), 250);
+  });
+});
+
+// test_timeouts.py: test_reschedule (rescheduling earlier)
+test("reschedule() to an earlier deadline expires the body then", async () => {
+  await runVirtual(async () => {
+    let scope: Timeout | undefined;
+    const e = await rejection(
+      timeout(10_000, async (cm) => {
+        scope = cm;
+        cm.reschedule(now() + 30);
+        await sleep(1000);
+      }),
+    );
+    expectTimeout(e);
+    assert.equal(now(), 30);
+    assert.equal(scope?.when(), 30);
+    assert.equal(scope?.expired(), true);
+  });
+});
+
+// timeouts.py: __aexit__ (a cancel from outside during the cleanup of an expiry wins)
+test("a cancel from outside during the cleanup after an expiry comes out as CancelledError, not TimeoutError", async () => {
+  await runVirtual(async () => {
+    const task = createTask(() =>
+      timeout(100, async () => {
+        try {
+          await sleep(1000);
+        } finally {
+          await sleep(50);
+        }
+      }),
+    );
+    await sleep(120);
+    task.cancel("outside");
+    const e = await rejection(task);
+    assert.ok(e instanceof CancelledError, `expected CancelledError, got ${String(e)}`);
+    assert.equal(task.cancelled(), true);
+    assert.equal(now(), 120);
+  });
+});
+
+// timeouts.py: __aexit__ (a cancel from outside and the expiry at the same moment)
+test("a cancel from outside requested just before the expiry stays a CancelledError", async () => {
+  await runVirtual(async () => {
+    const task = createTask(() => timeout(100, () => sleep(1000)));
+    createTask(async () => {
+      await sleep(100);
+      task.cancel();
+    });
+    const e = await rejection(task);
+    assert.ok(e instanceof CancelledError, `expected CancelledError, got ${String(e)}`);
+    assert.equal(task.cancelled(), true);
+  });
+});
+
+// test_timeouts.py: test_nested_timeouts (inner shorter than outer)
+test("nested timeouts: the inner, shorter one expires, and the outer goes on to finish", async () => {
+  await runVirtual(async () => {
+    let inner: Timeout | undefined;
+    let outer: Timeout | undefined;
+    const result = await timeout(1000, async (cm1) => {
+      outer = cm1;
+      const e = await rejection(
+        timeout(10, async (cm2) => {
+          inner = cm2;
+          await sleep(500);
+        }),
+      );
+      expectTimeout(e);
+      await sleep(100);
+      return "outer done";
+    });
+    assert.equal(result, "outer done");
+    assert.equal(inner?.expired(), true);
+    assert.equal(outer?.expired(), false);
+    assert.equal(now(), 110);
+    assert.equal(currentTask()?.cancelling(), 0);
+  });
+});
+
+// test_timeouts.py: test_nested_timeouts (outer shorter than inner)
+test("nested timeouts: the outer, shorter one expires through the inner, which lets the cancel through", async () => {
+  await runVirtual(async () => {
+    let inner: Timeout | undefined;
+    let innerSaw: unknown;
+    const e = await rejection(
+      timeout(10, async () => {
+        innerSaw = await rejection(
+          timeout(1000, async (cm2) => {
+            inner = cm2;
+            await sleep(500);
+          }),
+        );
+        throw innerSaw;
+      }),
+    );
+    expectTimeout(e);
+    assert.ok(innerSaw instanceof CancelledError);
+    assert.equal(inner?.expired(), false);
+    assert.equal(now(), 10);
+  });
+});
+
+// test_timeouts.py: test_timeout_disabled, test_repr_disabled
+test("timeout(null) never expires; when() is null and the scope can be given a deadline later", async () => {
+  await runVirtual(async () => {
+    const e = await rejection(
+      timeout(null, async (cm) => {
+        assert.equal(cm.when(), null);
+        await sleep(10_000);
+        cm.reschedule(now() + 5);
+        await sleep(10_000);
+      }),
+    );
+    expectTimeout(e);
+    assert.equal(now(), 10_005);
+  });
+});
+
+// test_timeouts.py: test_outer_task_is_not_cancelled (twice in a row in one task)
+test("two expired timeouts one after the other in one task each throw TimeoutError and leave no cancel", async () => {
+  await runVirtual(async () => {
+    for (let i = 0; i < 2; i++) {
+      expectTimeout(await rejection(timeout(10, () => sleep(100))));
+      assert.equal(currentTask()?.cancelling(), 0);
+    }
+    await sleep(5);
+    assert.equal(now(), 25);
+  });
+});

@@ -315,3 +315,108 @@ test("a waitFor task cancelled before it starts ends cancelled, and leaves the t
     assert.equal(await innerTask, 42);
   });
 });
+
+// ── More cases from wait_for's documented behaviour (3.12+: a timeout around the await) ──
+
+// test_waitfor.py: test_wait_for_race_condition (the future is set by another task in time)
+test("waitFor on a future set by another task in time returns its value and cancels nothing", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<string>();
+    createTask(async () => {
+      await sleep(50);
+      fut.setResult("ok");
+    });
+    assert.equal(await waitFor(fut, 100), "ok");
+    assert.equal(now(), 50);
+    await sleep(100);
+    assert.equal(now(), 150);
+  });
+});
+
+// tasks.py: wait_for (the awaited task cancelled by someone else: CancelledError comes through, not TimeoutError)
+test("waitFor on a task cancelled by someone else throws CancelledError, not TimeoutError", async () => {
+  await runVirtual(async () => {
+    const inner = createTask(() => sleep(1000));
+    createTask(async () => {
+      await sleep(10);
+      inner.cancel("elsewhere");
+    });
+    const e = await rejection(waitFor(inner, 500));
+    expectCancelled(e);
+    assert.equal((e as Error).message, "elsewhere");
+    assert.equal(now(), 10);
+  });
+});
+
+// test_timeouts.py: test_nested_timeouts, with wait_for (the inner, shorter one fires)
+test("nested waitFors: the inner, shorter one times out and the outer returns what follows", async () => {
+  await runVirtual(async () => {
+    const result = await waitFor(async () => {
+      expectTimeout(await rejection(waitFor(() => sleep(1000), 10)));
+      await sleep(20);
+      return "outer finished";
+    }, 100);
+    assert.equal(result, "outer finished");
+    assert.equal(now(), 30);
+  });
+});
+
+// test_timeouts.py: test_nested_timeouts, with wait_for (the outer, shorter one fires)
+test("nested waitFors: the outer, shorter one times out; the inner sees a plain cancel", async () => {
+  await runVirtual(async () => {
+    let innerSaw: unknown;
+    const e = await rejection(
+      waitFor(async () => {
+        innerSaw = await rejection(waitFor(() => sleep(1000), 500));
+        throw innerSaw;
+      }, 10),
+    );
+    expectTimeout(e);
+    expectCancelled(innerSaw);
+    assert.equal(now(), 10);
+  });
+});
+
+// test_waitfor.py: test_wait_for (a result of undefined passes through)
+test("waitFor of work that returns nothing resolves to undefined in time", async () => {
+  await runVirtual(async () => {
+    assert.equal(
+      await waitFor(async () => {
+        await sleep(10);
+      }, 100),
+      undefined,
+    );
+  });
+});
+
+// test_waitfor.py: test_wait_for_timeout_less_then_0_or_0_future_done (a failed future, timeout 0)
+test("waitFor with timeout 0 on a future that already failed throws its error, not TimeoutError", async () => {
+  await runVirtual(async () => {
+    const fut = new Future<string>();
+    const boom = new RangeError("boom");
+    fut.setException(boom);
+    assert.equal(await rejection(waitFor(fut, 0)), boom);
+  });
+});
+
+// test_waitfor.py: test_wait_for (the caller's cancel count is untouched after a timeout)
+test("after a waitFor timed out, the caller is not cancelled and can await again", async () => {
+  await runVirtual(async () => {
+    expectTimeout(await rejection(waitFor(() => sleep(1000), 10)));
+    const me = createTask(async () => 1);
+    assert.equal(await me, 1);
+    await sleep(5);
+    assert.equal(now(), 15);
+  });
+});
+
+// test_waitfor.py: WaitForShieldTests.test_shielded_timeout, awaited again afterwards
+test("a shielded task that outlived a waitFor can be waited for again with a longer limit", async () => {
+  await runVirtual(async () => {
+    const task: Task<string> = createTask(() => sleep(100, "done"));
+    expectTimeout(await rejection(waitFor(shield(task), 10)));
+    assert.equal(await waitFor(shield(task), 1000), "done");
+    assert.equal(now(), 100);
+    assert.deepEqual((await wait([task])).done, new Set([task]));
+  });
+});

@@ -617,3 +617,139 @@ for (const [name, make] of flavours) {
     });
   });
 }
+
+// ── Further shutdown cases, from queues.py's documented behaviour (3.13) ──
+
+describe("QueueShutdownSemantics", () => {
+  // queues.py: Queue.shutdown (every blocked getter wakes and raises QueueShutDown)
+  test("shutdown wakes every blocked getter with QueueShutDown", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<number>();
+      const getters = [0, 1, 2].map(() => createTask(() => q.get()));
+      await sleep(0);
+      assert.equal(q.statistics().getters, 3);
+      q.shutdown();
+      for (const g of getters) assert.ok(isShutDown(await rejection(g)));
+      assert.equal(q.statistics().getters, 0);
+    });
+  });
+
+  // queues.py: Queue.shutdown(immediate=True) (blocked putters raise, and their items never enter)
+  test("shutdown immediate wakes blocked putters with QueueShutDown and empties the queue", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<string>(1);
+      q.putNowait("a");
+      const putters = ["b", "c"].map((x) => createTask(() => q.put(x)));
+      await sleep(0);
+      q.shutdown(true);
+      for (const p of putters) assert.ok(isShutDown(await rejection(p)));
+      assert.equal(q.qsize(), 0);
+      assert.throws(() => q.taskDone(), InvalidStateError);
+      await q.join();
+    });
+  });
+
+  // queues.py: Queue.get (items left after a plain shutdown can still be taken, then get raises)
+  test("after a plain shutdown the items left can be taken, in order, then get raises", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<number>();
+      for (const i of [1, 2, 3]) q.putNowait(i);
+      q.shutdown();
+      assert.equal(q.getNowait(), 1);
+      assert.equal(await q.get(), 2);
+      assert.equal(await q.get(), 3);
+      assert.ok(isShutDown(await rejection(q.get())));
+      assert.throws(() => q.getNowait(), QueueShutDown);
+    });
+  });
+
+  // queues.py: Queue.shutdown (a second, immediate shutdown drains what a plain one left)
+  test("shutdown immediate after a plain shutdown drains the rest and releases join", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<number>();
+      for (const i of [1, 2, 3]) q.putNowait(i);
+      const joinTask = createTask(() => q.join());
+      q.shutdown();
+      assert.equal(await q.get(), 1);
+      q.taskDone();
+      await sleep(0);
+      assert.equal(joinTask.done(), false);
+      q.shutdown(true);
+      assert.equal(q.qsize(), 0);
+      await sleep(0);
+      assert.equal(joinTask.done(), true);
+      await joinTask;
+    });
+  });
+
+  // queues.py: Queue.shutdown (shutdown twice is harmless)
+  test("shutdown twice is harmless and keeps the items of a plain shutdown", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<number>();
+      q.putNowait(1);
+      q.shutdown();
+      q.shutdown();
+      assert.equal(q.qsize(), 1);
+      assert.equal(q.getNowait(), 1);
+    });
+  });
+
+  // queues.py: Queue.put (a full queue shut down refuses puts at once, even a put_nowait when there is room later)
+  test("a shut-down queue refuses a put even when it has room", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<number>(5);
+      q.shutdown();
+      assert.equal(q.full(), false);
+      assert.throws(() => q.putNowait(1), QueueShutDown);
+      assert.ok(isShutDown(await rejection(q.put(1))));
+      assert.equal(q.qsize(), 0);
+    });
+  });
+
+  // queues.py: Queue.join (join on a shut-down queue with unfinished work still waits for taskDone)
+  test("join after a plain shutdown still waits for taskDone of every item", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<number>();
+      q.putNowait(1);
+      q.shutdown();
+      const joinTask = createTask(() => q.join());
+      await sleep(0);
+      assert.equal(joinTask.done(), false);
+      q.getNowait();
+      await sleep(0);
+      assert.equal(joinTask.done(), false);
+      q.taskDone();
+      await sleep(0);
+      assert.equal(joinTask.done(), true);
+    });
+  });
+
+  // queues.py: Queue.get (a cancelled getter does not eat a wakeup at shutdown)
+  test("a getter cancelled before the shutdown ends cancelled, the others with QueueShutDown", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<number>();
+      const g1 = createTask(() => q.get());
+      const g2 = createTask(() => q.get());
+      await sleep(0);
+      g1.cancel();
+      q.shutdown();
+      assert.ok((await rejection(g1)) instanceof CancelledError);
+      assert.ok(isShutDown(await rejection(g2)));
+    });
+  });
+
+  // test_queues.py: QueueGetTests.test_get_with_putters + shutdown: a putter that got in before shutdown keeps its item
+  test("an item put by a woken putter before a plain shutdown can still be taken", async () => {
+    await runVirtual(async () => {
+      const q = new Queue<string>(1);
+      q.putNowait("a");
+      const putter = createTask(() => q.put("b"));
+      await sleep(0);
+      assert.equal(q.getNowait(), "a"); // frees room and wakes the putter
+      await putter;
+      q.shutdown();
+      assert.equal(q.getNowait(), "b");
+      assert.throws(() => q.getNowait(), QueueShutDown);
+    });
+  });
+});
