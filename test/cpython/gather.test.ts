@@ -12,7 +12,6 @@ import {
   FIRST_EXCEPTION,
   Future,
   gather,
-  type LoopReport,
   now,
   shield,
   sleep,
@@ -83,64 +82,6 @@ test("gather with returnExceptions stays pending until the last child, then list
     assert.equal(res[2], exc);
     assert.equal(res[3], exc2);
   });
-});
-
-// test_tasks.py: CoroutineGatherTests.test_cancellation_broadcast
-test("cancelling the task awaiting a gather cancels the children and the future they await; the gather is then done", async () => {
-  await runVirtual(async () => {
-    let proof = 0;
-    const waiter = new Future<void>();
-    const inner = async () => {
-      await waiter;
-      proof += 1;
-    };
-    const child1 = createTask(inner);
-    const child2 = createTask(inner);
-    let gatherer: Future<unknown> | undefined;
-    const f = createTask(async () => {
-      gatherer = gather(child1, child2);
-      await gatherer;
-      proof += 100;
-    });
-    await sleep(0);
-    assert.equal(f.cancel(), true);
-    await rejection(f);
-    assert.equal(f.cancelled(), true);
-    assert.equal(gatherer?.cancel(), false);
-    assert.equal(waiter.cancelled(), true);
-    assert.equal(child1.cancelled(), true);
-    assert.equal(child2.cancelled(), true);
-    await sleep(0);
-    assert.equal(proof, 0);
-  });
-});
-
-// test_tasks.py: CoroutineGatherTests.test_exception_marking
-test("the task awaiting gather fails with the first child's error, though both children fail", async () => {
-  const reports: LoopReport[] = [];
-  await runVirtual(
-    async () => {
-      const a = new Future<void>();
-      const b = new Future<void>();
-      const inner = (f: Future<void>) => async () => {
-        await f;
-        throw new RangeError("should not be ignored");
-      };
-      const f = createTask(async () => {
-        await gather(inner(a), inner(b));
-      });
-      await sleep(0);
-      a.setResult(undefined);
-      await sleep(0);
-      await sleep(0);
-      b.setResult(undefined);
-      await sleep(0);
-      await sleep(0);
-      assert.ok(f.exception() instanceof RangeError);
-    },
-    { reports },
-  );
-  assert.deepEqual(reports, []);
 });
 
 // test_tasks.py: test_cancel_gather_2
