@@ -14,7 +14,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { type FileHandle, open, rename } from "node:fs/promises";
+import { open, rename } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 // The client's own modules, not the aio/http entry: that one also loads the
 // embedded server, whose `node:http` import makes Node load its bundled undici
@@ -33,6 +33,7 @@ import { isCancelledError, now, sleep, TimeoutError, timeout } from "../../index
 import type { HostLimits } from "./host-limits.ts";
 import type { Entry } from "./input.ts";
 import { type NameClaims, nameFromContentDisposition, nameFromUrl, PART, PART_META, staysInside } from "./names.ts";
+import { PartWriter } from "./part-writer.ts";
 import type { Outcome } from "./report.ts";
 
 /** The settings of a run that every download shares. */
@@ -126,79 +127,6 @@ class Job {
     this.hash = undefined;
     this.hashed = 0;
     this.active.received = 0;
-  }
-}
-
-/** Bytes of a body allowed to wait for the disk before the reader waits too. */
-const WRITE_BEHIND = 4 * 1024 * 1024;
-
-/**
- * Writes a body into its part behind the reader. One write to the thread
- * pool per chunk, with the reader waiting for each, halved the large-file
- * rate: here the chunks that arrive while a write is under way are written
- * together by the next one (`writev`), and the reader waits only when
- * `WRITE_BEHIND` bytes are queued. `job.offset` counts the bytes on disk, so
- * a retry or a resume continues from what was really written.
- */
-class PartWriter {
-  private readonly handle: FileHandle;
-  private readonly job: Job;
-  private queued: Uint8Array[] = [];
-  private queuedBytes = 0;
-  /** The write loop, while one runs; it never rejects (see `failure`). */
-  private writing: Promise<void> | undefined = undefined;
-  private failure: { error: unknown } | undefined = undefined;
-
-  constructor(handle: FileHandle, job: Job) {
-    this.handle = handle;
-    this.job = job;
-  }
-
-  /** Queues a chunk; waits only while too much is queued. Throws the error of an earlier write. */
-  async write(chunk: Uint8Array): Promise<void> {
-    this.check();
-    this.queued.push(chunk);
-    this.queuedBytes += chunk.length;
-    this.writing ??= this.drain();
-    if (this.queuedBytes >= WRITE_BEHIND) await this.writing;
-    this.check();
-  }
-
-  /** Waits until every queued chunk is on disk. Throws the error of a failed write. */
-  async flush(): Promise<void> {
-    await this.settle();
-    this.check();
-  }
-
-  /**
-   * Writes what is still queued and waits for it; never throws. After a
-   * failed try (a dropped connection, a cancel) the bytes received are a
-   * true prefix of the file: on disk, the next try or `--resume` need not
-   * fetch them again. A failed write stops it (its error was recorded).
-   */
-  async settle(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure.error;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queued.length > 0) {
-        const chunks = this.queued;
-        const bytes = this.queuedBytes;
-        this.queued = [];
-        this.queuedBytes = 0;
-        await this.handle.writev(chunks, this.job.offset);
-        this.job.offset += bytes;
-      }
-    } catch (error) {
-      this.failure = { error };
-    } finally {
-      this.writing = undefined;
-    }
   }
 }
 
@@ -603,7 +531,7 @@ export class Downloader {
       if (job.validator !== undefined && !job.notesWritten && (total === undefined || total >= NOTES_AT_START)) {
         this.writeNotes(job);
       }
-      const writer = new PartWriter(handle, job);
+      const writer = new PartWriter(handle, job.offset);
       // The digest runs ahead of the disk: until the body is all written, it
       // matches no offset, so a failed try re-reads the part (see above).
       if (job.hash !== undefined) job.hashed = -1;
@@ -623,6 +551,7 @@ export class Downloader {
       } finally {
         // Whatever happened, no write may be under way once the handle closes.
         await writer.settle();
+        job.offset = writer.offset;
       }
       if (job.hash !== undefined) job.hashed = job.offset;
     } finally {
