@@ -180,23 +180,6 @@ test("gather fails with CancelledError when a child task is cancelled, and the g
 
 // ── shield ──
 
-// test_tasks.py: test_shield_cancel_outer
-test("cancelling a shield drops its link to the inner future, which finishes on its own later", async () => {
-  await runVirtual(async () => {
-    const inner = new Future<number>();
-    const outer = shield(inner);
-    await sleep(0);
-    assert.equal(outer.cancel(), true);
-    await sleep(0);
-    assert.equal(outer.cancelled(), true);
-    assert.equal(inner.cancelled(), false);
-    inner.setResult(1);
-    await sleep(0);
-    assert.equal(outer.cancelled(), true);
-    assert.equal(await inner, 1);
-  });
-});
-
 // test_tasks.py: test_shield_coroutine_use_running_loop
 test("shield of a function starts it as a task and resolves to its result", async () => {
   await runVirtual(async () => {

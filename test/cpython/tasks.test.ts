@@ -523,13 +523,15 @@ test("cancelling the shield leaves the inner future alone, and its later result 
       const inner = new Future<number>();
       const outer = shield(inner);
       await sleep(0);
-      outer.cancel();
+      assert.equal(outer.cancel(), true);
       await sleep(0);
       assert.equal(outer.cancelled(), true);
       assert.equal(inner.cancelled(), false);
       assert.equal(inner.done(), false);
       inner.setResult(1);
       await sleep(0);
+      assert.equal(outer.cancelled(), true);
+      assert.equal(await inner, 1);
     },
     { reports },
   );
