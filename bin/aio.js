@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// The `aio` command. It runs aio's TypeScript sources directly, which needs a
-// Node.js that strips types (22.18+, 23.6+, 24+; undici needs 22.19). On an older Node it re-runs
-// itself with the Node pinned in the repo's devDependencies, if installed.
+// The `aio` command. Installed, it runs the compiled JavaScript in dist/; inside
+// the repo, under the `aio-ts-source` condition that the npm scripts set, the
+// `#cli` import resolves to the TypeScript sources instead. Either way it needs
+// Node.js 22.19 or newer (undici 8). On an older Node, inside the repo, it re-runs
+// itself with the Node pinned in the repo's devDependencies.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import module from "node:module";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 
-const stripsTypes = process.features.typescript !== undefined && process.features.typescript !== false;
-if (!stripsTypes) {
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+const recentEnough = major > 22 || (major === 22 && minor >= 19);
+if (!recentEnough) {
   const pinned = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url));
   if (process.env.AIO_REEXEC !== "1" && existsSync(pinned)) {
     const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
@@ -26,9 +29,7 @@ if (!stripsTypes) {
       process.exit(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 0)));
     });
   } else {
-    process.stderr.write(
-      `aio needs Node.js 22.19 or newer (this is ${process.version}); run it with npx inside the repo.\n`,
-    );
+    process.stderr.write(`aio needs Node.js 22.19 or newer (this is ${process.version}).\n`);
     process.exit(2);
   }
 } else {
@@ -38,6 +39,6 @@ if (!stripsTypes) {
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off; a cache that cannot be written is
   // skipped silently.
   module.enableCompileCache?.();
-  const { main } = await import("../src/cli/main.ts");
+  const { main } = await import("#cli");
   process.exitCode = await main(process.argv.slice(2));
 }

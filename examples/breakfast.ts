@@ -7,7 +7,7 @@
 //   asyncio.run(make_breakfast())
 //
 // Run it: node examples/breakfast.ts
-import { gather, run, sleep } from "aio";
+import { gather, run, sleep } from "aio-ts";
 
 async function brewTea(): Promise<string> {
   console.log("Boiling water...");

@@ -16,8 +16,8 @@
 // downloads its /get, /ip and /uuid. Given URLs, it downloads those.
 //
 // Run it: node examples/download.ts [URL...]
-import { gather, run } from "aio";
-import { ClientSession, serve } from "aio/http";
+import { gather, run } from "aio-ts";
+import { ClientSession, serve } from "aio-ts/http";
 
 async function fetch(session: ClientSession, url: string): Promise<string> {
   await using resp = await session.get(url);

@@ -12,7 +12,7 @@
 //   asyncio.run(main())
 //
 // Run it: node examples/emails.ts
-import { createTask, run, sleep } from "aio";
+import { createTask, run, sleep } from "aio-ts";
 
 async function sendEmail(to: string): Promise<void> {
   console.log(`Sending email to ${to}...`);

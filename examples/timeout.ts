@@ -10,7 +10,7 @@
 //   asyncio.run(main())
 //
 // Run it: node examples/timeout.ts
-import { run, sleep, TimeoutError, waitFor } from "aio";
+import { run, sleep, TimeoutError, waitFor } from "aio-ts";
 
 async function slowApi(): Promise<string> {
   await sleep(10_000); // pretend this takes forever

@@ -16,8 +16,8 @@
 // and the program exits then.
 //
 // Run it: node examples/workers.ts
-import { gather, run, TimeoutError, waitFor } from "aio";
-import { WorkerPool } from "aio/workers";
+import { gather, run, TimeoutError, waitFor } from "aio-ts";
+import { WorkerPool } from "aio-ts/workers";
 
 const LIMITS = [100_000, 200_000, 300_000, 400_000];
 

@@ -1,4 +1,6 @@
-// aio/http: the HTTP client session and the embedded test server. Re-exports only.
+// aio-ts/http: the HTTP client session and the embedded test server. Re-exports only, after the runtime check.
+// First, so that an unsupported Node.js fails with one clear line (see the module).
+import "./core/runtime-check.ts";
 
 export {
   ClientResponse,

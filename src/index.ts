@@ -1,4 +1,6 @@
-// aio: asyncio's model of concurrency for TypeScript. Re-exports only.
+// aio-ts: asyncio's model of concurrency for TypeScript. Re-exports only, after the runtime check.
+// First, so that an unsupported Node.js fails with one clear line (see the module).
+import "./core/runtime-check.ts";
 
 export { type AsCompletedOptions, asCompleted } from "./combinators/as-completed.ts";
 export { type GatherOptions, gather } from "./combinators/gather.ts";

@@ -1,2 +1,5 @@
-// aio/testing: deterministic time for tests. Re-exports only.
+// aio-ts/testing: deterministic time for tests. Re-exports only, after the runtime check.
+// First, so that an unsupported Node.js fails with one clear line (see the module).
+import "./core/runtime-check.ts";
+
 export { VirtualClock, type VirtualClockOptions } from "./core/index.ts";

@@ -1,4 +1,7 @@
-// aio/workers: CPU-bound functions on worker threads, cancellable. Re-exports only.
+// aio-ts/workers: CPU-bound functions on worker threads, cancellable. Re-exports only, after the runtime check.
+// First, so that an unsupported Node.js fails with one clear line (see the module).
+import "./core/runtime-check.ts";
+
 export { WorkerError } from "./workers/errors.ts";
 export {
   type UntypedWorkerModule,

@@ -1,6 +1,6 @@
 // Shared helpers for the tests: deterministic runs on a VirtualClock.
-import { type LoopReport, run } from "aio";
-import { VirtualClock } from "aio/testing";
+import { type LoopReport, run } from "aio-ts";
+import { VirtualClock } from "aio-ts/testing";
 
 /**
  * Runs `main` under `run()` on a fresh VirtualClock, collecting the loop's

@@ -1,10 +1,10 @@
 // Pins the public surface: a change to it must be deliberate (update the list).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import * as aio from "aio";
-import * as http from "aio/http";
-import * as testing from "aio/testing";
-import * as workers from "aio/workers";
+import * as aio from "aio-ts";
+import * as http from "aio-ts/http";
+import * as testing from "aio-ts/testing";
+import * as workers from "aio-ts/workers";
 
 test("aio exports exactly these names", () => {
   assert.deepEqual(Object.keys(aio).sort(), [
@@ -85,5 +85,7 @@ test("aio/workers exports exactly these names", () => {
 });
 
 test("internals are not importable", async () => {
-  await assert.rejects(() => import("aio/internal/core/task.ts" as string), { code: "ERR_PACKAGE_PATH_NOT_EXPORTED" });
+  await assert.rejects(() => import("aio-ts/internal/core/task.ts" as string), {
+    code: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+  });
 });

@@ -208,7 +208,7 @@ class NextResult implements PromiseLike<unknown> {
  *
  * @example
  * ```ts
- * import { asCompleted, run } from "aio";
+ * import { asCompleted, run } from "aio-ts";
  * await run(async () => {
  *   for await (const task of asCompleted([fetchA, fetchB, fetchC], { timeout: 5000 })) {
  *     console.log(await task); // fastest first

@@ -120,7 +120,7 @@ class GatherState {
  *
  * @example
  * ```ts
- * import { gather, run, sleep } from "aio";
+ * import { gather, run, sleep } from "aio-ts";
  * await run(async () => {
  *   const [tea, toast] = await gather(
  *     async () => { await sleep(3000); return "chai"; },

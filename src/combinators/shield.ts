@@ -52,7 +52,7 @@ class OuterDone implements Runnable {
  *
  * @example
  * ```ts
- * import { createTask, shield } from "aio";
+ * import { createTask, shield } from "aio-ts";
  * const save = createTask(writeToDisk);
  * try { await shield(save); } catch (e) { await save; throw e; } // the write always completes
  * ```

@@ -149,7 +149,7 @@ function checkBody(body: unknown): void {
  *
  * @example
  * ```ts
- * import { now, run, timeoutAt } from "aio";
+ * import { now, run, timeoutAt } from "aio-ts";
  * await run(() => timeoutAt(now() + 5000, async () => { ... }));
  * ```
  */
@@ -181,7 +181,7 @@ export function timeoutAt<T>(deadline: number | null, body: (scope: Timeout) => 
  *
  * @example
  * ```ts
- * import { run, sleep, timeout, TimeoutError } from "aio";
+ * import { run, sleep, timeout, TimeoutError } from "aio-ts";
  * await run(async () => {
  *   try { await timeout(3000, () => sleep(10_000)); }
  *   catch (e) { if (e instanceof TimeoutError) console.log("gave up after 3 s"); else throw e; }

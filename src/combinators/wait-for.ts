@@ -172,7 +172,7 @@ function expire(deadline: ChildDeadline<unknown>): void {
  *
  * @example
  * ```ts
- * import { run, sleep, waitFor, TimeoutError } from "aio";
+ * import { run, sleep, waitFor, TimeoutError } from "aio-ts";
  * async function slowApi() { await sleep(10_000); return "data"; }
  * await run(async () => {
  *   try { await waitFor(slowApi, 3000); }

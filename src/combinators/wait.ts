@@ -87,7 +87,7 @@ class Waiting {
  *
  * @example
  * ```ts
- * import { createTask, wait } from "aio";
+ * import { createTask, wait } from "aio-ts";
  * const { done, pending } = await wait([createTask(a), createTask(b)], { returnWhen: "FIRST_COMPLETED" });
  * for (const t of pending) t.cancel();
  * ```

@@ -35,7 +35,7 @@ export function isAwaitable(value: unknown): value is Awaitable<unknown> {
  *
  * @example
  * ```ts
- * import { ensureFuture, run } from "aio";
+ * import { ensureFuture, run } from "aio-ts";
  * await run(async () => {
  *   const data = await ensureFuture(someLibraryCall()); // cancellable at once
  * });

@@ -37,7 +37,7 @@ export function brandClass(cls: abstract new (...args: never[]) => object, name:
  *
  * @example
  * ```ts
- * import { AioError } from "aio";
+ * import { AioError } from "aio-ts";
  * try { await work(); } catch (e) { if (e instanceof AioError) console.error(e.code); else throw e; }
  * ```
  */
@@ -62,7 +62,7 @@ brandClass(AioError, "AioError");
  *
  * @example
  * ```ts
- * import { CancelledError, sleep } from "aio";
+ * import { CancelledError, sleep } from "aio-ts";
  * try { await sleep(1000); } catch (e) { if (e instanceof CancelledError) console.log("stopped"); throw e; }
  * ```
  */
@@ -144,7 +144,7 @@ brandClass(InvalidStateError, "InvalidStateError");
  *
  * @example
  * ```ts
- * import { ExceptionGroup, taskGroup } from "aio";
+ * import { ExceptionGroup, taskGroup } from "aio-ts";
  * try { await taskGroup(async (tg) => { tg.createTask(a); tg.createTask(b); }); }
  * catch (e) { if (e instanceof ExceptionGroup) for (const err of e.errors) console.error(err); }
  * ```

@@ -114,7 +114,7 @@ Object.defineProperty(Reaction.prototype, "resumes", { value: true });
  *
  * @example
  * ```ts
- * import { Future, createTask, run, sleep } from "aio";
+ * import { Future, createTask, run, sleep } from "aio-ts";
  * await run(async () => {
  *   const ready = new Future<string>();
  *   createTask(async () => { await sleep(10); ready.setResult("go"); });

@@ -130,7 +130,7 @@ Object.defineProperty(Sleep.prototype, "resumes", { value: true });
  *
  * @example
  * ```ts
- * import { run, sleep } from "aio";
+ * import { run, sleep } from "aio-ts";
  * await run(async () => { const v = await sleep(1000, "done"); console.log(v); });
  * ```
  */

@@ -32,7 +32,7 @@ let counter = 0;
  *
  * @example
  * ```ts
- * import { createTask, run, sleep } from "aio";
+ * import { createTask, run, sleep } from "aio-ts";
  * await run(async () => {
  *   const t = createTask(async () => { await sleep(60_000); }, { name: "slow" });
  *   await sleep(10);
@@ -363,7 +363,7 @@ function captureStack(): string {
  *
  * @example
  * ```ts
- * import { createTask, run, sleep } from "aio";
+ * import { createTask, run, sleep } from "aio-ts";
  * await run(async () => {
  *   const t = createTask(async () => { await sleep(100); return 42; }, { name: "answer" });
  *   console.log(await t); // 42
@@ -400,7 +400,7 @@ export function taskName(name: unknown): string | undefined {
  *
  * @example
  * ```ts
- * import { currentTask, run } from "aio";
+ * import { currentTask, run } from "aio-ts";
  * await run(async () => console.log(currentTask()?.name)); // "main"
  * ```
  */

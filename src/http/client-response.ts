@@ -68,7 +68,7 @@ class BodyIterator implements AsyncIterableIterator<Uint8Array> {
  *
  * @example
  * ```ts
- * import { ClientSession } from "aio/http";
+ * import { ClientSession } from "aio-ts/http";
  * await using session = new ClientSession();
  * await using response = await session.get("http://127.0.0.1:8080/json");
  * console.log(response.status, response.headers["content-type"]);

@@ -90,8 +90,8 @@ interface Prepared {
  *
  * @example
  * ```ts
- * import { gather, run } from "aio";
- * import { ClientSession } from "aio/http";
+ * import { gather, run } from "aio-ts";
+ * import { ClientSession } from "aio-ts/http";
  *
  * await run(async () => {
  *   await using session = new ClientSession({ limit: 10, timeout: { total: 10_000 } });
@@ -260,7 +260,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
    *
    * @example
    * ```ts
-   * import { ClientSession } from "aio/http";
+   * import { ClientSession } from "aio-ts/http";
    * await using session = new ClientSession({ baseUrl: "http://127.0.0.1:8080/" });
    * const response = await session.request("POST", "anything", { json: { name: "aio" }, params: { v: 2 } });
    * console.log(response.status, await response.json());
@@ -489,7 +489,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
    *
    * @example
    * ```ts
-   * import { ClientSession } from "aio/http";
+   * import { ClientSession } from "aio-ts/http";
    * const session = new ClientSession();
    * try { await (await session.get("http://127.0.0.1:8080/get")).text(); }
    * finally { await session.close(); }

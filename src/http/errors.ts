@@ -1,5 +1,5 @@
 /**
- * The errors of `aio/http`: one `HttpError` family, each with a stable
+ * The errors of `aio-ts/http`: one `HttpError` family, each with a stable
  * `code`, the request's method and URL, and how many attempts were made.
  *
  * Cancellation is never one of them: a cancelled request throws the task's
@@ -40,7 +40,7 @@ export function describeRequest(details: HttpErrorDetails): string {
  *
  * @example
  * ```ts
- * import { ClientSession, HttpError } from "aio/http";
+ * import { ClientSession, HttpError } from "aio-ts/http";
  * await using session = new ClientSession();
  * try { await session.get("http://127.0.0.1:9/"); }
  * catch (e) { if (e instanceof HttpError) console.error(e.code, e.method, e.url, e.attempts); else throw e; }
@@ -81,7 +81,7 @@ export interface HttpStatusErrorDetails extends HttpErrorDetails {
  *
  * @example
  * ```ts
- * import { ClientSession, HttpStatusError } from "aio/http";
+ * import { ClientSession, HttpStatusError } from "aio-ts/http";
  * await using session = new ClientSession({ raiseForStatus: true });
  * try { await session.get("http://127.0.0.1:8080/status/404"); }
  * catch (e) { if (e instanceof HttpStatusError && e.status === 404) console.log("not found"); else throw e; }
@@ -114,7 +114,7 @@ export type HttpConnectErrorKind = "refused" | "reset" | "dns" | "tls" | "closed
  *
  * @example
  * ```ts
- * import { ClientSession, HttpConnectError } from "aio/http";
+ * import { ClientSession, HttpConnectError } from "aio-ts/http";
  * await using session = new ClientSession();
  * try { await session.get("http://127.0.0.1:9/"); }
  * catch (e) { if (e instanceof HttpConnectError) console.error(e.kind, e.message); else throw e; }
@@ -147,7 +147,7 @@ export type HttpTimeoutKind = "total" | "connect" | "read" | "pool";
  *
  * @example
  * ```ts
- * import { ClientSession, HttpTimeoutError } from "aio/http";
+ * import { ClientSession, HttpTimeoutError } from "aio-ts/http";
  * await using session = new ClientSession({ timeout: { total: 5000 } });
  * try { await (await session.get("http://127.0.0.1:8080/delay/10")).text(); }
  * catch (e) { if (e instanceof HttpTimeoutError) console.error(`${e.kind} timeout`); else throw e; }
@@ -186,7 +186,7 @@ function describeTimeout(kind: HttpTimeoutKind, ms: number): string {
  *
  * @example
  * ```ts
- * import { ClientSession, HttpTooManyRedirectsError } from "aio/http";
+ * import { ClientSession, HttpTooManyRedirectsError } from "aio-ts/http";
  * await using session = new ClientSession({ maxRedirects: 3 });
  * try { await session.get("http://127.0.0.1:8080/redirect/5"); }
  * catch (e) { if (e instanceof HttpTooManyRedirectsError) console.error(e.message); else throw e; }
@@ -217,7 +217,7 @@ brandClass(HttpTooManyRedirectsError, "HttpTooManyRedirectsError");
  *
  * @example
  * ```ts
- * import { ClientSession, HttpResponseTooLargeError } from "aio/http";
+ * import { ClientSession, HttpResponseTooLargeError } from "aio-ts/http";
  * await using session = new ClientSession({ maxResponseSize: 1024 * 1024 });
  * try { await (await session.get("http://127.0.0.1:8080/bytes/5000000")).bytes(); }
  * catch (e) { if (e instanceof HttpResponseTooLargeError) console.error(e.limit); else throw e; }

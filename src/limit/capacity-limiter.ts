@@ -61,7 +61,7 @@ function checkBorrower(borrower: unknown): void {
  *
  * @example
  * ```ts
- * import { CapacityLimiter, map, run } from "aio";
+ * import { CapacityLimiter, map, run } from "aio-ts";
  * await run(async () => {
  *   const limiter = new CapacityLimiter(10); // at most 10 downloads at once, across both maps
  *   const [pages, images] = await Promise.all([

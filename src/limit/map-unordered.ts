@@ -110,7 +110,7 @@ class UnorderedIterator<T, R> implements AsyncIterableIterator<R, undefined> {
  *
  * @example
  * ```ts
- * import { mapUnordered, run } from "aio";
+ * import { mapUnordered, run } from "aio-ts";
  * import { createReadStream } from "node:fs";
  * import { createInterface } from "node:readline";
  * await run(async () => {

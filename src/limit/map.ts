@@ -50,7 +50,7 @@ import { MapRun } from "./map-run.ts";
  *
  * @example
  * ```ts
- * import { currentTask, map, run } from "aio";
+ * import { currentTask, map, run } from "aio-ts";
  * await run(async () => {
  *   const sizes = await map(urls, async (url) => {
  *     const response = await fetch(url, { signal: currentTask()!.signal });

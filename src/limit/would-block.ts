@@ -10,7 +10,7 @@ import { AioError, brandClass } from "../core/index.ts";
  *
  * @example
  * ```ts
- * import { CapacityLimiter, WouldBlock } from "aio";
+ * import { CapacityLimiter, WouldBlock } from "aio-ts";
  * const limiter = new CapacityLimiter(1);
  * try {
  *   limiter.acquireOnBehalfOfNowait("job-1");

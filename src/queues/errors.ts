@@ -8,7 +8,7 @@ import { AioError, brandClass } from "../core/index.ts";
  *
  * @example
  * ```ts
- * import { Queue, QueueEmpty } from "aio";
+ * import { Queue, QueueEmpty } from "aio-ts";
  * const queue = new Queue<string>();
  * try { queue.getNowait(); } catch (e) { if (e instanceof QueueEmpty) console.log("nothing yet"); else throw e; }
  * ```
@@ -28,7 +28,7 @@ brandClass(QueueEmpty, "QueueEmpty");
  *
  * @example
  * ```ts
- * import { Queue, QueueFull } from "aio";
+ * import { Queue, QueueFull } from "aio-ts";
  * const queue = new Queue<string>(1);
  * queue.putNowait("a");
  * try { queue.putNowait("b"); } catch (e) { if (e instanceof QueueFull) console.log("dropped b"); else throw e; }
@@ -50,7 +50,7 @@ brandClass(QueueFull, "QueueFull");
  *
  * @example
  * ```ts
- * import { Queue, QueueShutDown } from "aio";
+ * import { Queue, QueueShutDown } from "aio-ts";
  * const queue = new Queue<string>();
  * queue.shutdown();
  * try { await queue.get(); } catch (e) { if (e instanceof QueueShutDown) console.log("no more work"); else throw e; }

@@ -12,7 +12,7 @@ import { Queue } from "./queue.ts";
  *
  * @example
  * ```ts
- * import { LifoQueue } from "aio";
+ * import { LifoQueue } from "aio-ts";
  * const stack = new LifoQueue<number>();
  * for (const n of [1, 2, 3]) stack.putNowait(n);
  * console.log(await stack.get(), stack.getNowait(), stack.getNowait()); // 3 2 1

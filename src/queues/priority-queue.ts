@@ -37,7 +37,7 @@ export interface PriorityQueueOptions<T> {
  *
  * @example
  * ```ts
- * import { PriorityQueue } from "aio";
+ * import { PriorityQueue } from "aio-ts";
  * const jobs = new PriorityQueue<[number, string]>();
  * jobs.putNowait([2, "compress"]);
  * jobs.putNowait([1, "download"]);

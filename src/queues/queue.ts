@@ -65,7 +65,7 @@ function checkMaxsize(value: unknown): number {
  *
  * @example
  * ```ts
- * import { Queue, createTask, run } from "aio";
+ * import { Queue, createTask, run } from "aio-ts";
  * await run(async () => {
  *   const queue = new Queue<string>(100);
  *   const consumer = createTask(async () => {
@@ -159,7 +159,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue, QueueFull } from "aio";
+   * import { Queue, QueueFull } from "aio-ts";
    * const queue = new Queue<number>(10);
    * try { queue.putNowait(42); } catch (e) { if (!(e instanceof QueueFull)) throw e; }
    * ```
@@ -190,7 +190,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio";
+   * import { Queue } from "aio-ts";
    * const queue = new Queue<string>(2);
    * await queue.put("a"); // waits only while 2 items are queued
    * ```
@@ -243,7 +243,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue, QueueEmpty } from "aio";
+   * import { Queue, QueueEmpty } from "aio-ts";
    * const queue = new Queue<number>();
    * queue.putNowait(1);
    * console.log(queue.getNowait()); // 1
@@ -279,7 +279,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio";
+   * import { Queue } from "aio-ts";
    * const queue = new Queue<string>();
    * const controller = new AbortController();
    * const job = await queue.get({ signal: controller.signal });
@@ -346,7 +346,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio";
+   * import { Queue } from "aio-ts";
    * const queue = new Queue<string>();
    * // in a consumer task:
    * for await (const line of queue) {
@@ -392,7 +392,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio";
+   * import { Queue } from "aio-ts";
    * const queue = new Queue<string>();
    * const job = await queue.get();
    * try { console.log(job); } finally { queue.taskDone(); }
@@ -418,7 +418,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio";
+   * import { Queue } from "aio-ts";
    * const queue = new Queue<string>();
    * for (const url of urls) queue.putNowait(url);
    * await queue.join(); // the workers called taskDone() for each
@@ -446,7 +446,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio";
+   * import { Queue } from "aio-ts";
    * const queue = new Queue<string>();
    * queue.putNowait("last");
    * queue.shutdown();

@@ -13,7 +13,7 @@ import {
 
 /** Options of `run`. */
 export interface RunOptions {
-  /** The clock; default a real one. Pass a `VirtualClock` (from `aio/testing`) in tests. */
+  /** The clock; default a real one. Pass a `VirtualClock` (from `aio-ts/testing`) in tests. */
   clock?: Clock | undefined;
   /**
    * Debug mode (also on when the `AIO_DEBUG` environment variable is `1`):
@@ -48,7 +48,7 @@ export interface RunOptions {
  *
  * @example
  * ```ts
- * import { gather, run, sleep } from "aio";
+ * import { gather, run, sleep } from "aio-ts";
  * await run(async () => {
  *   await gather(() => sleep(2000), () => sleep(3000)); // done at 3 s
  * });

@@ -197,7 +197,7 @@ export class TaskGroup {
  *
  * @example
  * ```ts
- * import { run, sleep, taskGroup } from "aio";
+ * import { run, sleep, taskGroup } from "aio-ts";
  * await run(async () => {
  *   await taskGroup(async (tg) => {
  *     tg.createTask(async () => { await sleep(100); console.log("one"); });

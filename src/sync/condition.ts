@@ -10,7 +10,7 @@ import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
  *
  * @example
  * ```ts
- * import { Condition } from "aio";
+ * import { Condition } from "aio-ts";
  * const cond = new Condition();
  * // consumer
  * await using _ = await cond.hold();

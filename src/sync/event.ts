@@ -8,7 +8,7 @@ const TRUE = Promise.resolve(true as const);
  *
  * @example
  * ```ts
- * import { Event, createTask } from "aio";
+ * import { Event, createTask } from "aio-ts";
  * const ready = new Event();
  * createTask(async () => { await ready.wait(); console.log("go"); });
  * ready.set();

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { Lock } from "aio";
+ * import { Lock } from "aio-ts";
  * const lock = new Lock();
  * {
  *   await using _ = await lock.hold();

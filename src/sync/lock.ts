@@ -18,7 +18,7 @@ const rethrow = (error: unknown): never => {
  *
  * @example
  * ```ts
- * import { Lock } from "aio";
+ * import { Lock } from "aio-ts";
  * const lock = new Lock();
  * await lock.acquire();
  * try { await updateSharedState(); } finally { lock.release(); }

@@ -17,7 +17,7 @@ const TRUE = Promise.resolve(true as const);
  *
  * @example
  * ```ts
- * import { Semaphore, gather } from "aio";
+ * import { Semaphore, gather } from "aio-ts";
  * const sem = new Semaphore(10); // at most 10 downloads at once
  * await gather(urls.map((url) => async () => {
  *   await using _ = await sem.hold();
@@ -127,7 +127,7 @@ export class Semaphore {
  *
  * @example
  * ```ts
- * import { BoundedSemaphore } from "aio";
+ * import { BoundedSemaphore } from "aio-ts";
  * const sem = new BoundedSemaphore(2);
  * sem.release(); // throws: released too many times
  * ```

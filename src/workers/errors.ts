@@ -1,5 +1,5 @@
 /**
- * The error of `aio/workers` for what goes wrong around a job rather than in
+ * The error of `aio-ts/workers` for what goes wrong around a job rather than in
  * it. An error thrown by the worker function itself is not wrapped: the
  * caller gets that error back (see `remote-error.ts`), as asyncio's
  * `run_in_executor` re-raises the function's exception.
@@ -19,7 +19,7 @@ import { AioError, brandClass } from "../core/index.ts";
  *
  * @example
  * ```ts
- * import { WorkerError, WorkerPool } from "aio/workers";
+ * import { WorkerError, WorkerPool } from "aio-ts/workers";
  * await using pool = new WorkerPool({ filename: new URL("./jobs.ts", import.meta.url) });
  * try { await pool.run("render", 42); }
  * catch (e) { if (e instanceof WorkerError) console.error(e.code, e.cause); else throw e; }

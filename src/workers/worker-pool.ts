@@ -110,8 +110,8 @@ function describe(error: unknown): string {
  * export function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
  *
  * // main.ts
- * import { gather, run, waitFor } from "aio";
- * import { WorkerPool } from "aio/workers";
+ * import { gather, run, waitFor } from "aio-ts";
+ * import { WorkerPool } from "aio-ts/workers";
  *
  * await run(async () => {
  *   await using pool = new WorkerPool<typeof import("./jobs.ts")>({
@@ -190,7 +190,7 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
    *
    * @example
    * ```ts
-   * import { WorkerPool } from "aio/workers";
+   * import { WorkerPool } from "aio-ts/workers";
    * await using pool = new WorkerPool({ filename: new URL("./jobs.ts", import.meta.url) });
    * const digest = await pool.run("sha256", "some data");
    * ```
@@ -288,7 +288,7 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
    *
    * @example
    * ```ts
-   * import { WorkerPool } from "aio/workers";
+   * import { WorkerPool } from "aio-ts/workers";
    * const pool = new WorkerPool({ filename: "/srv/app/jobs.js" });
    * try { console.log(await pool.run("resize", "photo.jpg")); }
    * finally { await pool.close(); }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
-import { createTask, gather, run, type Task } from "aio";
+import { createTask, gather, run, type Task } from "aio-ts";
 
 const N = 20_000;
 const ROUNDS = 5;

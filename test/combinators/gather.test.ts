@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CancelledError, createTask, currentTask, gather, isCancelledError, now, sleep, type Task } from "aio";
+import { CancelledError, createTask, currentTask, gather, isCancelledError, now, sleep, type Task } from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 describe("gather", () => {

@@ -13,7 +13,7 @@ import {
   timeout,
   timeoutAt,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 describe("timeout", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { asCompleted, createTask, type Future, isCancelledError, now, shield, sleep, TimeoutError, wait } from "aio";
+import { asCompleted, createTask, type Future, isCancelledError, now, shield, sleep, TimeoutError, wait } from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 describe("shield", () => {
@@ -140,7 +140,7 @@ describe("asCompleted", () => {
       }
       await sleep(1);
       assert.equal(mine.cancelled(), false);
-      const leftovers = [...(await import("aio")).allTasks()].filter((t) => t !== mine && t.name !== "main");
+      const leftovers = [...(await import("aio-ts")).allTasks()].filter((t) => t !== mine && t.name !== "main");
       assert.equal(leftovers.length, 0, "no task started by asCompleted outlives the loop");
       await mine;
     });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createServer, get } from "node:http";
 import { describe, test } from "node:test";
-import { createTask, ensureFuture, now, run, sleep, TimeoutError, waitFor } from "aio";
-import { VirtualClock } from "aio/testing";
+import { createTask, ensureFuture, now, run, sleep, TimeoutError, waitFor } from "aio-ts";
+import { VirtualClock } from "aio-ts/testing";
 import fc from "fast-check";
 import { rejection, runVirtual } from "../helpers.ts";
 

@@ -10,7 +10,7 @@ import {
   now,
   sleep,
   type Task,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 describe("createTask", () => {

@@ -14,7 +14,7 @@ import {
   sleep,
   Task,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 const isCancel =

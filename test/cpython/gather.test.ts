@@ -18,7 +18,7 @@ import {
   type Task,
   TimeoutError,
   wait,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 class ZeroDivision extends Error {

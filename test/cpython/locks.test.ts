@@ -26,7 +26,7 @@ import {
   timeout,
   wait,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 /** asyncio's `loop.call_soon(fn)`: runs `fn` from the loop, outside any task. */

@@ -17,8 +17,8 @@ import {
   run,
   sleep,
   type Task,
-} from "aio";
-import { VirtualClock } from "aio/testing";
+} from "aio-ts";
+import { VirtualClock } from "aio-ts/testing";
 import { rejection, runVirtual } from "../helpers.ts";
 
 class ZeroDivision extends Error {

@@ -17,7 +17,7 @@ import {
   taskGroup,
   timeout,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 class MyExc extends Error {

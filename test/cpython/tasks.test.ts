@@ -28,7 +28,7 @@ import {
   timeout,
   wait,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 const isCancel =

@@ -16,7 +16,7 @@ import {
   taskGroup,
   timeout,
   timeoutAt,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 class ZeroDivision extends Error {}

@@ -1,7 +1,7 @@
 // Behaviour cases translated from CPython's Lib/test/test_asyncio/test_waitfor.py.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CancelledError, createTask, Future, now, shield, sleep, type Task, TimeoutError, wait, waitFor } from "aio";
+import { CancelledError, createTask, Future, now, shield, sleep, type Task, TimeoutError, wait, waitFor } from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 /** A small timeout: above zero, so it takes the timer path. */

@@ -18,9 +18,9 @@ import {
   taskGroup,
   timeout,
   waitFor,
-} from "aio";
-import { ClientSession, HttpError } from "aio/http";
-import { VirtualClock } from "aio/testing";
+} from "aio-ts";
+import { ClientSession, HttpError } from "aio-ts/http";
+import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
 import { startServer, type TestServer } from "./client-helpers.ts";
 

@@ -3,7 +3,7 @@
 // and leaves no slot held and no socket open, counted by the server.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { now, run } from "aio";
+import { now, run } from "aio-ts";
 import {
   ClientSession,
   FAULT_KINDS,
@@ -13,8 +13,8 @@ import {
   HttpTimeoutError,
   type ServerHandle,
   serve,
-} from "aio/http";
-import { VirtualClock } from "aio/testing";
+} from "aio-ts/http";
+import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
 
 const real = { handleSignals: false } as const;

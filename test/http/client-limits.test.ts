@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { createTask, Event, gather, type LoopReport, run, sleep } from "aio";
-import { ClientSession } from "aio/http";
+import { createTask, Event, gather, type LoopReport, run, sleep } from "aio-ts";
+import { ClientSession } from "aio-ts/http";
 import { startServer, type TestServer } from "./client-helpers.ts";
 
 const opts = { handleSignals: false } as const;

@@ -9,9 +9,9 @@ import type { ServerResponse } from "node:http";
 import { createServer, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { test } from "node:test";
-import { createTask, now, run, sleep } from "aio";
-import { ClientSession, HttpConnectError, HttpStatusError, HttpTimeoutError } from "aio/http";
-import { VirtualClock } from "aio/testing";
+import { createTask, now, run, sleep } from "aio-ts";
+import { ClientSession, HttpConnectError, HttpStatusError, HttpTimeoutError } from "aio-ts/http";
+import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
 import { type Handler, startServer, type TestServer } from "./client-helpers.ts";
 

@@ -6,7 +6,7 @@ import dns from "node:dns";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { AioError, InvalidStateError, run } from "aio";
+import { AioError, InvalidStateError, run } from "aio-ts";
 import {
   ClientResponse,
   ClientSession,
@@ -15,7 +15,7 @@ import {
   HttpResponseTooLargeError,
   HttpStatusError,
   HttpTooManyRedirectsError,
-} from "aio/http";
+} from "aio-ts/http";
 import { rejection } from "../helpers.ts";
 import { readBody, startServer, type TestServer } from "./client-helpers.ts";
 

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type Socket } from "node:net";
 import { after, before, test } from "node:test";
-import { createTask, now, run, sleep } from "aio";
-import { ClientSession, HttpError, HttpTimeoutError } from "aio/http";
-import { VirtualClock } from "aio/testing";
+import { createTask, now, run, sleep } from "aio-ts";
+import { ClientSession, HttpError, HttpTimeoutError } from "aio-ts/http";
+import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
 import { startServer, type TestServer } from "./client-helpers.ts";
 

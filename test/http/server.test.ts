@@ -5,9 +5,9 @@ import { Agent, type IncomingHttpHeaders, request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { currentTask, run, sleep, type Task } from "aio";
-import { type ServerHandle, serve } from "aio/http";
-import { VirtualClock } from "aio/testing";
+import { currentTask, run, sleep, type Task } from "aio-ts";
+import { type ServerHandle, serve } from "aio-ts/http";
+import { VirtualClock } from "aio-ts/testing";
 import { defaultLoop } from "../../src/core/index.ts";
 
 // ── Helpers ──

@@ -9,7 +9,7 @@ import {
   sleep,
   type Task,
   WouldBlock,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 function code(e: unknown): string | undefined {

@@ -14,7 +14,7 @@ import {
   now,
   run,
   sleep,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 class Boom extends Error {}

@@ -4,7 +4,7 @@
 // token is free. Random maps keep their bound, their order, and their cleanup.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { allTasks, CapacityLimiter, createTask, isCancelledError, map, sleep, type Task } from "aio";
+import { allTasks, CapacityLimiter, createTask, isCancelledError, map, sleep, type Task } from "aio-ts";
 import fc from "fast-check";
 import { runVirtual } from "../helpers.ts";
 

@@ -16,7 +16,7 @@ import {
   taskGroup,
   timeout,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import fc from "fast-check";
 import { runVirtual } from "../helpers.ts";
 

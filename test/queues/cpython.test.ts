@@ -17,7 +17,7 @@ import {
   TimeoutError,
   taskGroup,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 const isShutDown = (e: unknown): boolean => e instanceof QueueShutDown;

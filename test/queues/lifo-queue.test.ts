@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CancelledError, createTask, LifoQueue, Queue, QueueShutDown, sleep } from "aio";
+import { CancelledError, createTask, LifoQueue, Queue, QueueShutDown, sleep } from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 describe("LifoQueue", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CancelledError, createTask, PriorityQueue, Queue, QueueShutDown, sleep } from "aio";
+import { CancelledError, createTask, PriorityQueue, Queue, QueueShutDown, sleep } from "aio-ts";
 import fc from "fast-check";
 import { rejection, runVirtual } from "../helpers.ts";
 

@@ -16,7 +16,7 @@ import {
   type Task,
   TimeoutError,
   timeout,
-} from "aio";
+} from "aio-ts";
 import fc from "fast-check";
 import { runVirtual } from "../helpers.ts";
 

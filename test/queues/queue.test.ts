@@ -16,7 +16,7 @@ import {
   sleep,
   TimeoutError,
   timeout,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 /** Runs `main` on a VirtualClock and checks the loop reported nothing (no failed task left unawaited). */

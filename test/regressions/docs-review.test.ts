@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { createTask, currentTask, isCancelledError, sleep } from "aio";
+import { createTask, currentTask, isCancelledError, sleep } from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 test("an unretrieved task error outside run() is reported when the task is collected", () => {

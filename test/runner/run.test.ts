@@ -12,8 +12,8 @@ import {
   run,
   sleep,
   type Task,
-} from "aio";
-import { VirtualClock } from "aio/testing";
+} from "aio-ts";
+import { VirtualClock } from "aio-ts/testing";
 import { rejection, runVirtual } from "../helpers.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -221,7 +221,7 @@ describe("process behaviour", () => {
 });
 
 test("a CancelledError is not an AioError and carries the cancel message", async () => {
-  const { AioError } = await import("aio");
+  const { AioError } = await import("aio-ts");
   const e = new CancelledError("m");
   assert.ok(!(e instanceof AioError));
   assert.equal(e.message, "m");

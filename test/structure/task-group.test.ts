@@ -11,7 +11,7 @@ import {
   type Task,
   type TaskGroup,
   taskGroup,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 describe("taskGroup", () => {

@@ -11,7 +11,7 @@ import {
   isCancelledError,
   now,
   sleep,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 describe("Event", () => {

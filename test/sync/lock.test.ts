@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createTask, InvalidStateError, isCancelledError, Lock, now, sleep, type Task } from "aio";
+import { createTask, InvalidStateError, isCancelledError, Lock, now, sleep, type Task } from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 describe("Lock", () => {

@@ -10,7 +10,7 @@ import {
   sleep,
   type Task,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import fc from "fast-check";
 import { rejection, runVirtual } from "../helpers.ts";
 

@@ -1,7 +1,7 @@
 // Type-level tests: checked by `tsc` (npm run typecheck), and run as a plain test.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createTask, type Future, gather, run, sleep, type Task, waitFor } from "aio";
+import { createTask, type Future, gather, run, sleep, type Task, waitFor } from "aio-ts";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_ok: T): void {}

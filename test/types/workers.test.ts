@@ -1,7 +1,7 @@
 // Type-level tests of WorkerPool.run: checked by `tsc` (npm run typecheck), and run as a plain test.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { WorkerPool } from "aio/workers";
+import { WorkerPool } from "aio-ts/workers";
 import type * as jobs from "../workers/fixtures/jobs.ts";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

@@ -14,7 +14,7 @@ import {
   taskGroup,
   timeout,
   waitFor,
-} from "aio";
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 import { STARTED } from "./fixtures/jobs.ts";
 import { jobsPool, openGate, sharedState, until } from "./helpers.ts";

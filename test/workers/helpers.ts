@@ -1,7 +1,7 @@
 // Shared by the tests of aio/workers: a pool on the fixture module, and a
 // way to wait for what the worker threads report through shared memory.
-import { ensureFuture } from "aio";
-import { WorkerPool, type WorkerPoolOptions } from "aio/workers";
+import { ensureFuture } from "aio-ts";
+import { WorkerPool, type WorkerPoolOptions } from "aio-ts/workers";
 import type * as jobs from "./fixtures/jobs.ts";
 import { GATE } from "./fixtures/jobs.ts";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { AioError, gather, run } from "aio";
-import { WorkerError, WorkerPool } from "aio/workers";
+import { AioError, gather, run } from "aio-ts";
+import { WorkerError, WorkerPool } from "aio-ts/workers";
 import { rejection } from "../helpers.ts";
 import { MAX_RUNNING, RUNNING, STARTED } from "./fixtures/jobs.ts";
 import { JOBS, jobsPool, openGate, sharedState, until } from "./helpers.ts";

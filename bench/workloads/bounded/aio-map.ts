@@ -1,5 +1,5 @@
 // aio: map(items, fn, { concurrency }), results in input order.
-import { map, run } from "aio";
+import { map, run } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer, ready } from "../../lib/work.ts";
 

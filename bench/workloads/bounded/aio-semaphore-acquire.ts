@@ -1,6 +1,6 @@
 // aio: a task per item (createTask, joined with gather), each `acquire()`; try { the operation } finally
 // { `release()` } on a shared Semaphore(concurrency): asyncio's `async with sem:` spelled out.
-import { createTask, gather, run, Semaphore, type Task } from "aio";
+import { createTask, gather, run, Semaphore, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer, ready } from "../../lib/work.ts";
 

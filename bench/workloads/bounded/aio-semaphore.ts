@@ -1,6 +1,6 @@
 // aio: a task per item (createTask, joined with gather), each holding a shared Semaphore(concurrency) with
 // `await using _ = await sem.hold()` around the operation.
-import { createTask, gather, run, Semaphore, type Task } from "aio";
+import { createTask, gather, run, Semaphore, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer, ready } from "../../lib/work.ts";
 

@@ -1,5 +1,5 @@
 // aio: cancel() every task, then gather them with returnExceptions to wait for every finally.
-import { createTask, gather, run, sleep, type Task } from "aio";
+import { createTask, gather, run, sleep, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer } from "../../lib/work.ts";
 

@@ -1,5 +1,5 @@
 // aio: the tasks live in a taskGroup; tg.cancel() cancels them all and the group waits for every finally.
-import { run, sleep, taskGroup } from "aio";
+import { run, sleep, taskGroup } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer } from "../../lib/work.ts";
 

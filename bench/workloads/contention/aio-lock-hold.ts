@@ -1,5 +1,5 @@
 // aio: as aio-lock.ts, holding the Lock with `await using _ = await lock.hold()` (released on scope exit).
-import { createTask, gather, Lock, run, type Task } from "aio";
+import { createTask, gather, Lock, run, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { mix, ready, twoSizes } from "../../lib/work.ts";
 

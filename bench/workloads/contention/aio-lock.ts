@@ -1,6 +1,6 @@
 // aio: a task per contender (createTask, joined with gather), each `acquire()`; one tick; `release()` on a
 // shared Lock.
-import { createTask, gather, Lock, run, type Task } from "aio";
+import { createTask, gather, Lock, run, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { mix, ready, twoSizes } from "../../lib/work.ts";
 

@@ -1,6 +1,6 @@
 // aio: a task per contender (createTask, joined with gather), each `acquire()`; one tick; `release()` on a
 // shared Semaphore(1).
-import { createTask, gather, run, Semaphore, type Task } from "aio";
+import { createTask, gather, run, Semaphore, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { mix, ready, twoSizes } from "../../lib/work.ts";
 

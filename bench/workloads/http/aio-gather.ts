@@ -1,7 +1,7 @@
 // aio: a ClientSession({ limit }) and one task per request, gathered: the session's limit does the
 // queueing (N - limit requests wait for a connection slot), under run().
-import { gather, run } from "aio";
-import { ClientSession } from "aio/http";
+import { gather, run } from "aio-ts";
+import { ClientSession } from "aio-ts/http";
 import type { Params } from "../../lib/types.ts";
 import { bodySum, clock, httpMetrics } from "../../lib/work.ts";
 

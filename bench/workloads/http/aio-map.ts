@@ -1,6 +1,6 @@
 // aio: a ClientSession({ limit }) and map(requests, get-then-bytes, { concurrency }), under run().
-import { map, run } from "aio";
-import { ClientSession } from "aio/http";
+import { map, run } from "aio-ts";
+import { ClientSession } from "aio-ts/http";
 import type { Params } from "../../lib/types.ts";
 import { bodySum, clock, httpMetrics } from "../../lib/work.ts";
 

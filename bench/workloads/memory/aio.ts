@@ -1,5 +1,5 @@
 // aio: tasks blocked in sleep (1 h). run() cancels them when main returns.
-import { createTask, run, sleep, type Task } from "aio";
+import { createTask, run, sleep, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { heapAfterGc } from "../../lib/work.ts";
 

@@ -1,6 +1,6 @@
 // aio: Queue(maxsize), one producer (the main task) putting with `put`, `consumers` tasks consuming with
 // `for await (const item of queue)` until `shutdown()`, joined with gather.
-import { createTask, gather, Queue, run } from "aio";
+import { createTask, gather, Queue, run } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, nsPer } from "../../lib/work.ts";
 

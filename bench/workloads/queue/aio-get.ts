@@ -1,6 +1,6 @@
 // aio: Queue(maxsize), one producer (the main task) putting with `put`, `consumers` tasks taking with `get`
 // until `shutdown()` (asyncio 3.13's end of input), joined with gather.
-import { createTask, gather, Queue, QueueShutDown, run } from "aio";
+import { createTask, gather, Queue, QueueShutDown, run } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, nsPer } from "../../lib/work.ts";
 

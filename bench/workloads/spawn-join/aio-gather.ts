@@ -1,5 +1,5 @@
 // aio: createTask for each, then gather.
-import { createTask, gather, run, type Task } from "aio";
+import { createTask, gather, run, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer, ready } from "../../lib/work.ts";
 

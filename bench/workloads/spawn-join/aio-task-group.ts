@@ -1,5 +1,5 @@
 // aio: a taskGroup whose body starts every task; the group waits for all of them.
-import { run, type Task, taskGroup } from "aio";
+import { run, type Task, taskGroup } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer, ready } from "../../lib/work.ts";
 

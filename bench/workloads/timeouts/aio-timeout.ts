@@ -1,6 +1,6 @@
 // aio: timeout(ms, body). All at once, each operation is a task (gather starts a function as
 // a child task); one after another, the body runs in the main task.
-import { gather, run, timeout } from "aio";
+import { gather, run, timeout } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer, ready } from "../../lib/work.ts";
 

@@ -1,7 +1,7 @@
 // aio: waitFor(fn, ms), the documented form (the function becomes a child task, so that
 // expiry can cancel it). All at once, each waitFor runs in its own task too, as asyncio's
 // gather wraps each wait_for coroutine in a task.
-import { gather, run, waitFor } from "aio";
+import { gather, run, waitFor } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, mix, nsPer, ready } from "../../lib/work.ts";
 

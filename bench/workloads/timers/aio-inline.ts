@@ -1,6 +1,6 @@
 // aio: the raw column's shape (an async function per sleep, joined with Promise.all) with aio's sleep, under
 // run(): the sleeps alone, without a task each.
-import { run, sleep } from "aio";
+import { run, sleep } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, timerProbe } from "../../lib/work.ts";
 

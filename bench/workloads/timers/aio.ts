@@ -1,5 +1,5 @@
 // aio: a task per sleep, gathered.
-import { createTask, gather, run, sleep, type Task } from "aio";
+import { createTask, gather, run, sleep, type Task } from "aio-ts";
 import type { Params } from "../../lib/types.ts";
 import { clock, timerProbe } from "../../lib/work.ts";
 

@@ -4,7 +4,7 @@ import { type Timer, TimerHeap } from "./timer-heap.ts";
 /**
  * Loop time and timers. A clock owns a heap of timers and decides when "now"
  * moves on: `RealClock` follows the monotonic wall clock, `VirtualClock`
- * (from `aio/testing`) jumps straight to the next deadline once the loop has
+ * (from `aio-ts/testing`) jumps straight to the next deadline once the loop has
  * nothing else to do.
  *
  * A clock serves one running loop at a time; `run()` attaches it.

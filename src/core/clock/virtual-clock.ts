@@ -25,8 +25,8 @@ export interface VirtualClockOptions {
  *
  * @example
  * ```ts
- * import { run, sleep, now } from "aio";
- * import { VirtualClock } from "aio/testing";
+ * import { run, sleep, now } from "aio-ts";
+ * import { VirtualClock } from "aio-ts/testing";
  * await run(async () => { await sleep(3_600_000); console.log(now()); }, { clock: new VirtualClock() });
  * // prints 3600000 at once
  * ```
