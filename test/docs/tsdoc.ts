@@ -216,9 +216,35 @@ export interface ExampleError {
   readonly message: string;
 }
 
+/** One module of an example, and the line of the example where it starts (0-based). */
+interface ExampleFile {
+  readonly name: string;
+  readonly code: string;
+  readonly firstLine: number;
+}
+
+/**
+ * The modules of an example: one, or several when its first line names a
+ * file (`// jobs.ts`), each then starting at a line that names one.
+ */
+function filesOf(example: Example): ExampleFile[] {
+  const lines = example.code.split("\n");
+  const fileLine = /^\/\/ ([\w.-]+\.(?:ts|mts|js|mjs))\s*$/;
+  if (!fileLine.test(lines[0] ?? "")) return [{ name: "example.ts", code: example.code, firstLine: 0 }];
+  const files: ExampleFile[] = [];
+  for (const [i, text] of lines.entries()) {
+    const m = fileLine.exec(text);
+    if (m !== null) files.push({ name: m[1] as string, code: "", firstLine: i });
+    const last = files.at(-1) as ExampleFile;
+    // Keep the line numbers: the file's own name line stays, as a comment.
+    files[files.length - 1] = { ...last, code: `${last.code}${text}\n` };
+  }
+  return files;
+}
+
 /**
  * Type-checks every example in one program, as modules a user wrote inside a
- * project that depends on aio-ts: each is an in-memory file in `test/docs/`,
+ * project that depends on aio-ts: each is an in-memory folder in `test/docs/`,
  * so `"aio-ts"` resolves through the package's own exports map (to the sources,
  * by the `aio-ts-source` condition), with the repo's strict options.
  */
@@ -229,16 +255,21 @@ export function checkExamples(examples: readonly Example[], oldProgram?: ts.Prog
     moduleDetection: ts.ModuleDetectionKind.Force,
     noEmit: true,
   };
-  const dir = path.join(repoRoot, "test", "docs");
-  const virtual = new Map<string, Example>();
-  for (const [i, example] of examples.entries()) virtual.set(path.join(dir, `__example_${i}__.ts`), example);
+  const virtual = new Map<string, { example: Example; file: ExampleFile }>();
+  const virtualDirs = new Set<string>();
+  for (const [i, example] of examples.entries()) {
+    const dir = path.join(repoRoot, "test", "docs", `__example_${i}__`);
+    virtualDirs.add(dir);
+    for (const file of filesOf(example)) virtual.set(path.join(dir, file.name), { example, file });
+  }
   const host = ts.createCompilerHost(options, true);
-  const { fileExists, readFile, getSourceFile } = host;
+  const { fileExists, directoryExists, readFile, getSourceFile } = host;
   host.fileExists = (f) => virtual.has(f) || fileExists.call(host, f);
-  host.readFile = (f) => virtual.get(f)?.code ?? readFile.call(host, f);
+  host.directoryExists = (d) => virtualDirs.has(d) || (directoryExists?.call(host, d) ?? ts.sys.directoryExists(d));
+  host.readFile = (f) => virtual.get(f)?.file.code ?? readFile.call(host, f);
   host.getSourceFile = (f, languageVersion, onError, shouldCreate) => {
-    const example = virtual.get(f);
-    if (example !== undefined) return ts.createSourceFile(f, example.code, languageVersion, true);
+    const v = virtual.get(f);
+    if (v !== undefined) return ts.createSourceFile(f, v.file.code, languageVersion, true);
     return getSourceFile.call(host, f, languageVersion, onError, shouldCreate);
   };
   const program = ts.createProgram({
@@ -248,16 +279,16 @@ export function checkExamples(examples: readonly Example[], oldProgram?: ts.Prog
     ...(oldProgram === undefined ? {} : { oldProgram }),
   });
   const errors: ExampleError[] = [];
-  for (const [f, example] of virtual) {
+  for (const [f, { example, file }] of virtual) {
     const sf = program.getSourceFile(f);
     if (sf === undefined) throw new Error(`lost ${f}`);
     const diagnostics = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
     for (const d of diagnostics) {
       const line = d.start === undefined ? 0 : sf.getLineAndCharacterOfPosition(d.start).line;
-      const code = example.code.split("\n")[line]?.trim() ?? "";
+      const code = file.code.split("\n")[line]?.trim() ?? "";
       errors.push({
         example,
-        at: `${example.file}:${example.line + line}`,
+        at: `${example.file}:${example.line + file.firstLine + line}`,
         message: `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n    ")}\n    in: ${code}`,
       });
     }
