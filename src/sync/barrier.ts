@@ -18,6 +18,8 @@ type State = typeof FILLING | typeof DRAINING | typeof RESETTING | typeof BROKEN
  * @example
  * ```ts
  * import { Barrier, taskGroup } from "aio-ts";
+ * declare function prepare(i: number): Promise<void>;
+ * declare function go(i: number): Promise<void>;
  * const barrier = new Barrier(3);
  * await taskGroup(async (tg) => {
  *   for (let i = 0; i < 3; i++) tg.createTask(async () => { await prepare(i); await barrier.wait(); await go(i); });

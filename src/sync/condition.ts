@@ -10,13 +10,21 @@ import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
  *
  * @example
  * ```ts
- * import { Condition } from "aio-ts";
+ * import { Condition, taskGroup } from "aio-ts";
  * const cond = new Condition();
- * // consumer
- * await using _ = await cond.hold();
- * await cond.waitFor(() => items.length > 0);
- * // producer
- * { await using _ = await cond.hold(); items.push(x); cond.notify(); }
+ * const items: string[] = [];
+ * await taskGroup(async (tg) => {
+ *   tg.createTask(async () => { // consumer
+ *     await using _ = await cond.hold();
+ *     await cond.waitFor(() => items.length > 0);
+ *     console.log(items.shift()); // "job"
+ *   });
+ *   tg.createTask(async () => { // producer
+ *     await using _ = await cond.hold();
+ *     items.push("job");
+ *     cond.notify();
+ *   });
+ * });
  * ```
  */
 export class Condition {

@@ -8,10 +8,12 @@ const TRUE = Promise.resolve(true as const);
  *
  * @example
  * ```ts
- * import { Event, createTask } from "aio-ts";
+ * import { Event, taskGroup } from "aio-ts";
  * const ready = new Event();
- * createTask(async () => { await ready.wait(); console.log("go"); });
- * ready.set();
+ * await taskGroup(async (tg) => {
+ *   tg.createTask(async () => { await ready.wait(); console.log("go"); });
+ *   ready.set();
+ * });
  * ```
  */
 export class Event {

@@ -19,6 +19,7 @@ const rethrow = (error: unknown): never => {
  * @example
  * ```ts
  * import { Lock } from "aio-ts";
+ * declare function updateSharedState(): Promise<void>;
  * const lock = new Lock();
  * await lock.acquire();
  * try { await updateSharedState(); } finally { lock.release(); }

@@ -18,6 +18,8 @@ const TRUE = Promise.resolve(true as const);
  * @example
  * ```ts
  * import { Semaphore, gather } from "aio-ts";
+ * declare function download(url: string): Promise<Uint8Array>;
+ * declare const urls: string[];
  * const sem = new Semaphore(10); // at most 10 downloads at once
  * await gather(urls.map((url) => async () => {
  *   await using _ = await sem.hold();

@@ -118,7 +118,9 @@ function describe(error: unknown): string {
  *     filename: new URL("./jobs.ts", import.meta.url),
  *   });
  *   const [a, b] = await gather(pool.run("fib", 30), pool.run("fib", 31)); // on two threads
- *   await waitFor(pool.run("fib", 60), 1000).catch(() => {}); // stopped after 1 s, its thread terminated
+ *   console.log(a + b); // 2178309
+ *   // fib(60) would take hours: after 1 s, its thread is terminated and waitFor throws TimeoutError.
+ *   await waitFor(pool.run("fib", 60), 1000).catch((e: unknown) => console.log(e));
  * });
  * ```
  */
@@ -192,7 +194,8 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
    * ```ts
    * import { WorkerPool } from "aio-ts/workers";
    * await using pool = new WorkerPool({ filename: new URL("./jobs.ts", import.meta.url) });
-   * const digest = await pool.run("sha256", "some data");
+   * const digest = await pool.run("sha256", "some data"); // unknown: give the module's type for a typed result
+   * console.log(digest);
    * ```
    */
   async run<K extends WorkerFunctionName<M>>(name: K, ...args: WorkerArgs<M, K>): Promise<WorkerResult<M, K>> {
