@@ -411,6 +411,15 @@ export function currentTask(): Task<unknown> | undefined {
 /**
  * The tasks of the current loop that are not done yet (a new set each call).
  * Outside `run()`, those of the default loop.
+ *
+ * @example
+ * ```ts
+ * import { allTasks, createTask, run, sleep } from "aio-ts";
+ * await run(async () => {
+ *   createTask(() => sleep(1000), { name: "ticker" });
+ *   console.log([...allTasks()].map((t) => t.name)); // [ "main", "ticker" ]
+ * }); // run() cancels "ticker" as main returns
+ * ```
  */
 export function allTasks(): Set<Task<unknown>> {
   return new Set(loopOf().liveTasks());
