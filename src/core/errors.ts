@@ -80,6 +80,7 @@ brandClass(AioError, "AioError");
  * ```
  */
 export class CancelledError extends Error {
+  /** `"CancelledError"`. */
   override name = "CancelledError";
 }
 brandClass(CancelledError, "CancelledError");
@@ -205,8 +206,11 @@ brandClass(InvalidStateError, "InvalidStateError");
  * ```
  */
 export class ExceptionGroup extends AggregateError {
+  /** `"ExceptionGroup"`. */
   override name = "ExceptionGroup";
+  /** A stable identifier, as `AioError`'s (an `ExceptionGroup` is an `AggregateError`, not an `AioError`). */
   readonly code = "ERR_AIO_EXCEPTION_GROUP";
+  /** The member errors, in the order they happened; nested groups stay groups. */
   declare readonly errors: unknown[];
 
   constructor(message: string, errors: Iterable<unknown>, options?: { cause?: unknown }) {

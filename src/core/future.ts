@@ -345,6 +345,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return Promise.resolve(this as PromiseLike<T>).finally(onFinally);
   }
 
+  /** `"Future"`: what `Object.prototype.toString` shows. */
   get [Symbol.toStringTag](): string {
     return "Future";
   }

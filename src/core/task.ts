@@ -81,6 +81,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     return this._name ?? `Task-${this._id}`;
   }
 
+  /** Renames the task (asyncio's `set_name`); a number or bigint is converted to a string. */
   set name(value: string) {
     this._name = String(value);
   }
@@ -263,6 +264,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     this._scheduleCallbacks();
   }
 
+  /** `"Task"`: what `Object.prototype.toString` shows. */
   override get [Symbol.toStringTag](): string {
     return "Task";
   }

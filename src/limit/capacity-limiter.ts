@@ -103,6 +103,7 @@ export class CapacityLimiter {
     return this.total;
   }
 
+  /** Resizes the sack; see the getter. */
   set totalTokens(value: number) {
     this.total = checkTotalTokens(value);
     this.wakeWaiters();
@@ -274,6 +275,7 @@ export class CapacityLimiter {
     };
   }
 
+  /** `<CapacityLimiter 3/10 borrowed, 2 waiting>`. */
   toString(): string {
     const waiting = this.waiters.size > 0 ? `, ${this.waiters.size} waiting` : "";
     return `<CapacityLimiter ${this.borrowerSet.size}/${this.total} borrowed${waiting}>`;

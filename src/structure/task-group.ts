@@ -188,6 +188,7 @@ export class TaskGroup {
     }
   }
 
+  /** As asyncio's repr: `<TaskGroup tasks=2 entered>`. */
   toString(): string {
     const info: string[] = [];
     if (this.tasks.size > 0) info.push(`tasks=${this.tasks.size}`);

@@ -172,10 +172,16 @@ export class Condition {
   }
 
   /** A snapshot of the condition's state. */
-  statistics(): { locked: boolean; waiters: number } {
+  statistics(): {
+    /** Whether the underlying lock is held. */
+    locked: boolean;
+    /** Tasks waiting for a notification (not those waiting for the lock). */
+    waiters: number;
+  } {
     return { locked: this.lock.locked(), waiters: this.waiters.size };
   }
 
+  /** As asyncio's repr: `<Condition [locked, waiters:2]>`. */
   toString(): string {
     return `<Condition [${this.locked() ? "locked" : "unlocked"}${this.waiters.size > 0 ? `, waiters:${this.waiters.size}` : ""}]>`;
   }

@@ -49,10 +49,16 @@ export class Event {
   }
 
   /** A snapshot of the event's state. */
-  statistics(): { set: boolean; waiters: number } {
+  statistics(): {
+    /** Whether the flag is set. */
+    set: boolean;
+    /** Tasks waiting for the flag. */
+    waiters: number;
+  } {
     return { set: this.value, waiters: this.waiters.size };
   }
 
+  /** As asyncio's repr: `<Event [unset, waiters:2]>`. */
   toString(): string {
     return `<Event [${this.value ? "set" : "unset"}${this.waiters.size > 0 ? `, waiters:${this.waiters.size}` : ""}]>`;
   }

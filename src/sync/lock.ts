@@ -114,10 +114,16 @@ export class Lock {
   }
 
   /** A snapshot of the lock's state. */
-  statistics(): { locked: boolean; waiters: number } {
+  statistics(): {
+    /** Whether a task holds the lock. */
+    locked: boolean;
+    /** Tasks waiting for the lock, including one woken that has not run yet (the lock is promised to it). */
+    waiters: number;
+  } {
     return { locked: this.isLocked, waiters: this.waiters.size + this.woken };
   }
 
+  /** As asyncio's repr: `<Lock [locked, waiters:2]>`. */
   toString(): string {
     const waiters = this.waiters.size + this.woken;
     return `<Lock [${this.isLocked ? "locked" : "unlocked"}${waiters > 0 ? `, waiters:${waiters}` : ""}]>`;

@@ -113,10 +113,16 @@ export class Semaphore {
   }
 
   /** A snapshot of the semaphore's state. */
-  statistics(): { value: number; waiters: number } {
+  statistics(): {
+    /** Permits free now. */
+    value: number;
+    /** Tasks waiting for a permit, including those woken that have not run yet. */
+    waiters: number;
+  } {
     return { value: this.value, waiters: this.waiters.size + this.woken };
   }
 
+  /** As asyncio's repr: `<Semaphore [unlocked, value:2]>`, `<BoundedSemaphore [locked, waiters:1]>`. */
   toString(): string {
     const waiters = this.waiters.size + this.woken;
     return `<${this.constructor.name} [${this.locked() ? "locked" : `unlocked, value:${this.value}`}${waiters > 0 ? `, waiters:${waiters}` : ""}]>`;

@@ -63,6 +63,7 @@ export class Waiter<T> extends Future<T> {
 export class WaiterList<T> {
   private head: Waiter<T> | undefined = undefined;
   private tail: Waiter<T> | undefined = undefined;
+  /** How many waiters the list holds (cancelled and aborted ones leave it at once). */
   size = 0;
 
   /** Adds a new waiter at the back and returns it. */
@@ -84,10 +85,12 @@ export class WaiterList<T> {
     return w;
   }
 
+  /** The waiter at the front, left in the list. */
   peek(): Waiter<T> | undefined {
     return this.head;
   }
 
+  /** Unlinks `w` in O(1); a waiter that is not in this list is ignored. */
   remove(w: Waiter<T>): void {
     if (w.list !== this) return;
     if (w.prev !== undefined) w.prev.next = w.next;
@@ -106,6 +109,7 @@ export class WaiterList<T> {
     return true;
   }
 
+  /** The waiters, front to back. */
   *[Symbol.iterator](): IterableIterator<Waiter<T>> {
     for (let w = this.head; w !== undefined; w = w.next) yield w;
   }

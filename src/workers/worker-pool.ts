@@ -64,6 +64,7 @@ export interface WorkerPoolStatistics {
   completed: number;
   /** Jobs cancelled while queued or running. */
   cancelled: number;
+  /** The most threads, and so the most jobs running at once. */
   maxThreads: number;
   /** `"open"`, `"closing"` (finishing its jobs, refusing new ones) or `"closed"`. */
   state: "open" | "closing" | "closed";
@@ -127,7 +128,9 @@ function describe(error: unknown): string {
 export class WorkerPool<M extends object = UntypedWorkerModule> {
   /** The module's file URL. */
   readonly filename: string;
+  /** Threads kept alive even when idle (the `minThreads` option, default 0). */
   readonly minThreads: number;
+  /** The most threads, and so the most jobs running at once (the `maxThreads` option). */
   readonly maxThreads: number;
   private readonly piscina: Piscina<Job, unknown>;
   private readonly slots: Semaphore;
@@ -357,6 +360,7 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
     };
   }
 
+  /** `<WorkerPool jobs.js open, 2 running, 5 queued>`. */
   toString(): string {
     const file = this.filename.slice(this.filename.lastIndexOf("/") + 1);
     return `<WorkerPool ${file} ${this.state}, ${this.running} running, ${this.slots.statistics().waiters} queued>`;
