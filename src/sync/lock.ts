@@ -32,7 +32,11 @@ export class Lock {
   /** Waiters woken by a release that have not run yet: the lock is theirs. */
   private woken = 0;
 
-  /** Whether the lock is held. */
+  /**
+   * Whether a task holds the lock. As in asyncio, it is false from `release()`
+   * until the woken waiter runs, though `acquire()` would still wait then (the
+   * lock is promised to that waiter).
+   */
   locked(): boolean {
     return this.isLocked;
   }
