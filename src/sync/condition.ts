@@ -52,7 +52,11 @@ export class Condition {
     this.lock.release();
   }
 
-  /** Acquires the underlying lock, released when the handle is disposed (`await using`). */
+  /**
+   * Acquires the underlying lock, released when the handle is disposed (`await using`).
+   *
+   * **Cancel safety:** as `Lock.acquire()`'s: if cancelled, the lock was not acquired.
+   */
   hold(options?: WaitOptions): Promise<Held> {
     return this.lock.hold(options);
   }

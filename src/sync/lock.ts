@@ -104,7 +104,11 @@ export class Lock {
     this.wakeUpFirst();
   }
 
-  /** Acquires the lock and returns a handle that releases it when disposed (`await using`). */
+  /**
+   * Acquires the lock and returns a handle that releases it when disposed (`await using`).
+   *
+   * **Cancel safety:** as `acquire()`'s: if cancelled, the lock was not acquired and nothing is held.
+   */
   hold(options?: WaitOptions): Promise<Held> {
     const acquired = this.acquire(options);
     const held = (): Held => new Held(() => this.release());

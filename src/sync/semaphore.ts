@@ -96,7 +96,11 @@ export class Semaphore {
     this.wakeUpWaiters();
   }
 
-  /** Takes a permit and returns a handle that gives it back when disposed (`await using`). */
+  /**
+   * Takes a permit and returns a handle that gives it back when disposed (`await using`).
+   *
+   * **Cancel safety:** as `acquire()`'s: if cancelled, no permit was taken.
+   */
   hold(options?: WaitOptions): Promise<Held> {
     const acquired = this.acquire(options);
     const held = (): Held => new Held(() => this.release());

@@ -127,6 +127,11 @@ export interface SignalOptions {
  * an abort alike. Without a signal it is the waiter itself: no extra async
  * frame on the hot path of every handoff.
  *
+ * **Cancel safety:** a cancel of the awaiting task (or an abort of `signal`)
+ * fails the wait and unlinks the waiter. A waiter woken just before
+ * (`w.woken()` is true) had its wakeup: pass it on in the `catch`, as `Lock`
+ * does, or it is lost.
+ *
  * @example
  * ```ts
  * import { WaiterList, park } from "aio-ts";

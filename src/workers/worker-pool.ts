@@ -341,7 +341,11 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
     return ensureFuture(this.destroying);
   }
 
-  /** Closes the pool: `await using pool = new WorkerPool(...)`. */
+  /**
+   * Closes the pool: `await using pool = new WorkerPool(...)`.
+   *
+   * **Cancel safety:** as `close()`'s: a cancelled close terminates the pool.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
