@@ -209,6 +209,9 @@ class NextResult implements PromiseLike<unknown> {
  * @example
  * ```ts
  * import { asCompleted, run } from "aio-ts";
+ * declare function fetchA(): Promise<string>;
+ * declare function fetchB(): Promise<string>;
+ * declare function fetchC(): Promise<string>;
  * await run(async () => {
  *   for await (const task of asCompleted([fetchA, fetchB, fetchC], { timeout: 5000 })) {
  *     console.log(await task); // fastest first

@@ -126,6 +126,7 @@ class GatherState {
  *     async () => { await sleep(3000); return "chai"; },
  *     async () => { await sleep(2000); return "toast"; },
  *   );
+ *   console.log(tea, toast); // after 3 s, not 5
  * });
  * ```
  */

@@ -53,8 +53,17 @@ class OuterDone implements Runnable {
  * @example
  * ```ts
  * import { createTask, shield } from "aio-ts";
- * const save = createTask(writeToDisk);
- * try { await shield(save); } catch (e) { await save; throw e; } // the write always completes
+ * declare function writeToDisk(): Promise<void>;
+ * // Called in a task: a cancel waits for the write to complete, then stops the caller.
+ * async function save(): Promise<void> {
+ *   const write = createTask(writeToDisk);
+ *   try {
+ *     await shield(write);
+ *   } catch (e) {
+ *     await write;
+ *     throw e;
+ *   }
+ * }
  * ```
  */
 export function shield<T>(aw: Awaitable<T>): Future<T> {

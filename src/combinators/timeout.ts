@@ -22,6 +22,19 @@ const STATE_NAMES = ["created", "active", "expiring", "expired", "finished"];
 /**
  * A timeout scope, as asyncio's `Timeout`: what `timeout()` and `timeoutAt()`
  * hand their body. Its deadline can be read and moved while the body runs.
+ *
+ * @example
+ * ```ts
+ * import { now, run, timeout } from "aio-ts";
+ * declare function readChunk(): Promise<Uint8Array | null>;
+ * await run(() =>
+ *   // An idle timeout: 10 s without a chunk gives up, however long the whole read takes.
+ *   timeout(10_000, async (scope) => {
+ *     while ((await readChunk()) !== null) scope.reschedule(now() + 10_000);
+ *     console.log("read to the end; deadline was", scope.when());
+ *   }),
+ * );
+ * ```
  */
 export class Timeout implements Timer, Runnable {
   /** @internal heap fields */
@@ -150,7 +163,11 @@ function checkBody(body: unknown): void {
  * @example
  * ```ts
  * import { now, run, timeoutAt } from "aio-ts";
- * await run(() => timeoutAt(now() + 5000, async () => { ... }));
+ * declare function step(n: number): Promise<void>;
+ * await run(async () => {
+ *   const deadline = now() + 5000; // one deadline for all three steps
+ *   for (const n of [1, 2, 3]) await timeoutAt(deadline, () => step(n));
+ * });
  * ```
  */
 export function timeoutAt<T>(deadline: number | null, body: (scope: Timeout) => PromiseLike<T>): Promise<T> {

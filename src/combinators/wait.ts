@@ -12,9 +12,52 @@ import { awaitableList, inTask } from "./detached.ts";
 /** When `wait` returns. */
 export type ReturnWhen = "FIRST_COMPLETED" | "FIRST_EXCEPTION" | "ALL_COMPLETED";
 
-/** asyncio's constants, for those who spell them that way. */
+/**
+ * `wait` returns as soon as any awaitable finishes or is cancelled: asyncio's
+ * constant, for those who spell it that way (the string works as well).
+ *
+ * @example
+ * ```ts
+ * import { FIRST_COMPLETED, run, wait } from "aio-ts";
+ * declare function primary(): Promise<string>;
+ * declare function replica(): Promise<string>;
+ * await run(async () => {
+ *   const { done, pending } = await wait([primary, replica], { returnWhen: FIRST_COMPLETED });
+ *   for (const t of pending) t.cancel();
+ *   for (const t of done) console.log(await t);
+ * });
+ * ```
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/**
+ * `wait` returns as soon as any awaitable fails (or when all are done, if
+ * none fails): asyncio's constant; the string works as well.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_EXCEPTION, wait } from "aio-ts";
+ * declare function check(host: string): Promise<void>;
+ * const { done, pending } = await wait(
+ *   ["a.example", "b.example"].map((host) => () => check(host)),
+ *   { returnWhen: FIRST_EXCEPTION },
+ * );
+ * for (const t of done) if (!t.cancelled() && t.exception() !== undefined) console.error(t.exception());
+ * for (const t of pending) t.cancel();
+ * ```
+ */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/**
+ * `wait` returns when every awaitable is done (the default): asyncio's
+ * constant; the string works as well.
+ *
+ * @example
+ * ```ts
+ * import { ALL_COMPLETED, wait } from "aio-ts";
+ * declare function step(n: number): Promise<number>;
+ * const { done } = await wait([1, 2, 3].map((n) => () => step(n)), { returnWhen: ALL_COMPLETED });
+ * console.log(done.size); // 3
+ * ```
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
 /** Options of `wait`. */
@@ -27,7 +70,9 @@ export interface WaitOptions {
 
 /** What `wait` resolves to: the very tasks and futures, split by state. */
 export interface WaitResult<T> {
+  /** Those that finished (with a result or an error) or were cancelled. */
   done: Set<Future<T>>;
+  /** Those still running; `wait` cancelled none of them. */
   pending: Set<Future<T>>;
 }
 
@@ -87,9 +132,14 @@ class Waiting {
  *
  * @example
  * ```ts
- * import { createTask, wait } from "aio-ts";
- * const { done, pending } = await wait([createTask(a), createTask(b)], { returnWhen: "FIRST_COMPLETED" });
- * for (const t of pending) t.cancel();
+ * import { createTask, run, wait } from "aio-ts";
+ * declare function a(): Promise<string>;
+ * declare function b(): Promise<string>;
+ * await run(async () => {
+ *   const { done, pending } = await wait([createTask(a), createTask(b)], { returnWhen: "FIRST_COMPLETED" });
+ *   for (const t of done) console.log(await t);
+ *   for (const t of pending) t.cancel();
+ * });
  * ```
  */
 export function wait<T>(aws: Iterable<Awaitable<T>>, options: WaitOptions = {}): Promise<WaitResult<T>> {

@@ -36,8 +36,10 @@ export function isAwaitable(value: unknown): value is Awaitable<unknown> {
  * @example
  * ```ts
  * import { ensureFuture, run } from "aio-ts";
+ * declare function someLibraryCall(): Promise<string>; // takes no AbortSignal
  * await run(async () => {
  *   const data = await ensureFuture(someLibraryCall()); // cancellable at once
+ *   console.log(data);
  * });
  * ```
  */

@@ -38,6 +38,7 @@ export function brandClass(cls: abstract new (...args: never[]) => object, name:
  * @example
  * ```ts
  * import { AioError } from "aio-ts";
+ * declare function work(): Promise<void>;
  * try { await work(); } catch (e) { if (e instanceof AioError) console.error(e.code); else throw e; }
  * ```
  */
@@ -62,11 +63,24 @@ brandClass(AioError, "AioError");
  *
  * @example
  * ```ts
- * import { CancelledError, sleep } from "aio-ts";
- * try { await sleep(1000); } catch (e) { if (e instanceof CancelledError) console.log("stopped"); throw e; }
+ * import { CancelledError, createTask, run, sleep } from "aio-ts";
+ * await run(async () => {
+ *   const t = createTask(async () => {
+ *     try {
+ *       await sleep(60_000);
+ *     } catch (e) {
+ *       if (e instanceof CancelledError) console.log("stopped:", e.message); // stopped: shutting down
+ *       throw e; // re-thrown: the task ends cancelled
+ *     }
+ *   });
+ *   await sleep(10);
+ *   t.cancel("shutting down");
+ *   await t.then(undefined, () => console.log(t.cancelled())); // true
+ * });
  * ```
  */
 export class CancelledError extends Error {
+  /** `"CancelledError"`. */
   override name = "CancelledError";
 }
 brandClass(CancelledError, "CancelledError");
@@ -92,6 +106,20 @@ export function makeCancelledError(message?: string): CancelledError {
  *
  * Library code that catches broadly re-throws cancellation first:
  * `catch (e) { if (isCancelledError(e)) throw e; ... }`.
+ *
+ * @example
+ * ```ts
+ * import { isCancelledError } from "aio-ts";
+ * declare function poll(): Promise<void>;
+ * for (;;) {
+ *   try {
+ *     await poll();
+ *   } catch (e) {
+ *     if (isCancelledError(e)) throw e; // never swallow a cancel
+ *     console.warn("poll failed, trying again", e);
+ *   }
+ * }
+ * ```
  */
 export function isCancelledError(value: unknown): value is CancelledError {
   return hasBrand(value, CANCELLED);
@@ -116,6 +144,21 @@ export function asCancelledError(error: unknown): CancelledError | undefined {
  * Thrown by `waitFor`, `timeout` and `timeoutAt` when their deadline passes.
  *
  * Its `cause` is the `CancelledError` that stopped the timed-out work.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError, run, waitFor } from "aio-ts";
+ * declare function lookup(name: string): Promise<string>;
+ * const address = await run(async () => {
+ *   try {
+ *     return await waitFor(() => lookup("example.com"), 2000);
+ *   } catch (e) {
+ *     if (e instanceof TimeoutError) return undefined; // e.code === "ERR_AIO_TIMEOUT"
+ *     throw e;
+ *   }
+ * });
+ * console.log(address ?? "no answer within 2 s");
+ * ```
  */
 export class TimeoutError extends AioError {
   constructor(message = "The operation timed out", options?: { cause?: unknown }) {
@@ -128,6 +171,17 @@ brandClass(TimeoutError, "TimeoutError");
  * Thrown when an operation is not allowed in an object's current state:
  * reading the result of a pending future, setting a result twice, entering a
  * finished task group. Mirrors asyncio's `InvalidStateError`/`RuntimeError`.
+ *
+ * @example
+ * ```ts
+ * import { Future, InvalidStateError } from "aio-ts";
+ * const future = new Future<number>();
+ * try {
+ *   future.result(); // not done yet
+ * } catch (e) {
+ *   if (e instanceof InvalidStateError) console.log(e.code); // "ERR_AIO_INVALID_STATE"
+ * }
+ * ```
  */
 export class InvalidStateError extends AioError {
   constructor(message: string, options?: { cause?: unknown; code?: string }) {
@@ -145,13 +199,18 @@ brandClass(InvalidStateError, "InvalidStateError");
  * @example
  * ```ts
  * import { ExceptionGroup, taskGroup } from "aio-ts";
+ * declare function a(): Promise<void>;
+ * declare function b(): Promise<void>;
  * try { await taskGroup(async (tg) => { tg.createTask(a); tg.createTask(b); }); }
  * catch (e) { if (e instanceof ExceptionGroup) for (const err of e.errors) console.error(err); }
  * ```
  */
 export class ExceptionGroup extends AggregateError {
+  /** `"ExceptionGroup"`. */
   override name = "ExceptionGroup";
+  /** A stable identifier, as `AioError`'s (an `ExceptionGroup` is an `AggregateError`, not an `AioError`). */
   readonly code = "ERR_AIO_EXCEPTION_GROUP";
+  /** The member errors, in the order they happened; nested groups stay groups. */
   declare readonly errors: unknown[];
 
   constructor(message: string, errors: Iterable<unknown>, options?: { cause?: unknown }) {

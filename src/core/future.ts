@@ -345,6 +345,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return Promise.resolve(this as PromiseLike<T>).finally(onFinally);
   }
 
+  /** `"Future"`: what `Object.prototype.toString` shows. */
   get [Symbol.toStringTag](): string {
     return "Future";
   }
@@ -385,7 +386,15 @@ function shortRepr(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Tells whether a value is a `Future` or a `Task` of aio. */
+/**
+ * Tells whether a value is a `Future` or a `Task` of aio (a plain promise is not).
+ *
+ * @example
+ * ```ts
+ * import { Future, isFuture } from "aio-ts";
+ * console.log(isFuture(new Future<number>()), isFuture(Promise.resolve(1))); // true false
+ * ```
+ */
 export function isFuture(value: unknown): value is Future<unknown> {
   return value instanceof Future;
 }

@@ -158,6 +158,16 @@ export function sleep<T = void>(ms: number, value?: T): Promise<T> {
 /**
  * The loop's current time in milliseconds (monotonic; virtual under a
  * `VirtualClock`). Use it for deadlines: `timeoutAt(now() + 5000, ...)`.
+ *
+ * @example
+ * ```ts
+ * import { now, run, sleep } from "aio-ts";
+ * await run(async () => {
+ *   const start = now();
+ *   await sleep(250);
+ *   console.log(`slept ${Math.round(now() - start)} ms`); // about 250
+ * });
+ * ```
  */
 export function now(): number {
   const task = current();

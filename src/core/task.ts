@@ -81,6 +81,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     return this._name ?? `Task-${this._id}`;
   }
 
+  /** Renames the task (asyncio's `set_name`); a number or bigint is converted to a string. */
   set name(value: string) {
     this._name = String(value);
   }
@@ -263,6 +264,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     this._scheduleCallbacks();
   }
 
+  /** `"Task"`: what `Object.prototype.toString` shows. */
   override get [Symbol.toStringTag](): string {
     return "Task";
   }
@@ -411,6 +413,15 @@ export function currentTask(): Task<unknown> | undefined {
 /**
  * The tasks of the current loop that are not done yet (a new set each call).
  * Outside `run()`, those of the default loop.
+ *
+ * @example
+ * ```ts
+ * import { allTasks, createTask, run, sleep } from "aio-ts";
+ * await run(async () => {
+ *   createTask(() => sleep(1000), { name: "ticker" });
+ *   console.log([...allTasks()].map((t) => t.name)); // [ "main", "ticker" ]
+ * }); // run() cancels "ticker" as main returns
+ * ```
  */
 export function allTasks(): Set<Task<unknown>> {
   return new Set(loopOf().liveTasks());

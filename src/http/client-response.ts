@@ -72,7 +72,8 @@ class BodyIterator implements AsyncIterableIterator<Uint8Array> {
  * await using session = new ClientSession();
  * await using response = await session.get("http://127.0.0.1:8080/json");
  * console.log(response.status, response.headers["content-type"]);
- * const data = await response.json();
+ * const data = await response.json<{ slideshow: { title: string } }>(); // unchecked: the type you expect
+ * console.log(data.slideshow.title); // "Sample Slide Show"
  * ```
  */
 export class ClientResponse implements AsyncDisposable {

@@ -88,6 +88,9 @@ interface Prepared {
  * `responseSizeLimit` interceptor of aio's, and a dispatch handler per
  * attempt that receives the response into an aio-native body buffer.
  *
+ * The examples of `aio-ts/http` talk to the test server that `npx aio serve`
+ * starts on `http://127.0.0.1:8080` (or `serve()` from this module).
+ *
  * @example
  * ```ts
  * import { gather, run } from "aio-ts";

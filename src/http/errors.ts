@@ -68,8 +68,11 @@ brandClass(HttpError, "HttpError");
 
 /** What `HttpStatusError` adds to `HttpErrorDetails`. */
 export interface HttpStatusErrorDetails extends HttpErrorDetails {
+  /** The response's status code, 400 or more. */
   status: number;
+  /** The status line's reason phrase (`"Not Found"`), empty if the server sent none. */
   statusText: string;
+  /** The response's headers: lower-case names; a repeated header is an array. */
   headers: Readonly<Record<string, string | string[]>>;
 }
 

@@ -28,9 +28,13 @@ import { argumentError } from "../core/index.ts";
  * undici's socket timers, on real time.
  */
 export interface ClientTimeout {
+  /** The whole operation, waiting for a connection, retries and reading the body included. Default 300 000. */
   total?: number | null | undefined;
+  /** The wait for a free connection slot under `limit` and `limitPerHost`, alone. Default `null`. */
   pool?: number | null | undefined;
+  /** Establishing the connection (TCP, and TLS for `https:`); session-wide only. Default 30 000. */
   connect?: number | null | undefined;
+  /** The wait for the response headers, and the longest gap between two body chunks. Default `null`. */
   read?: number | null | undefined;
 }
 

@@ -62,12 +62,15 @@ function checkBorrower(borrower: unknown): void {
  * @example
  * ```ts
  * import { CapacityLimiter, map, run } from "aio-ts";
+ * declare function download(url: string): Promise<Uint8Array>;
+ * declare const pageUrls: string[], imageUrls: string[], extraUrl: string;
  * await run(async () => {
  *   const limiter = new CapacityLimiter(10); // at most 10 downloads at once, across both maps
  *   const [pages, images] = await Promise.all([
  *     map(pageUrls, (url) => download(url), { limiter }),
  *     map(imageUrls, (url) => download(url), { limiter }),
  *   ]);
+ *   console.log(pages.length, images.length);
  *   // or by hand, in any task:
  *   await using _token = await limiter.hold();
  *   await download(extraUrl);
@@ -100,6 +103,7 @@ export class CapacityLimiter {
     return this.total;
   }
 
+  /** Resizes the sack; see the getter. */
   set totalTokens(value: number) {
     this.total = checkTotalTokens(value);
     this.wakeWaiters();
@@ -271,6 +275,7 @@ export class CapacityLimiter {
     };
   }
 
+  /** `<CapacityLimiter 3/10 borrowed, 2 waiting>`. */
   toString(): string {
     const waiting = this.waiters.size > 0 ? `, ${this.waiters.size} waiting` : "";
     return `<CapacityLimiter ${this.borrowerSet.size}/${this.total} borrowed${waiting}>`;

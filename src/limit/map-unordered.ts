@@ -113,6 +113,7 @@ class UnorderedIterator<T, R> implements AsyncIterableIterator<R, undefined> {
  * import { mapUnordered, run } from "aio-ts";
  * import { createReadStream } from "node:fs";
  * import { createInterface } from "node:readline";
+ * declare function check(url: string): Promise<number>;
  * await run(async () => {
  *   const lines = createInterface({ input: createReadStream("urls.txt") });
  *   for await (const status of mapUnordered(lines, (url) => check(url), { concurrency: 50 })) {

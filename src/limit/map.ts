@@ -51,11 +51,13 @@ import { MapRun } from "./map-run.ts";
  * @example
  * ```ts
  * import { currentTask, map, run } from "aio-ts";
+ * declare const urls: string[];
  * await run(async () => {
  *   const sizes = await map(urls, async (url) => {
  *     const response = await fetch(url, { signal: currentTask()!.signal });
  *     return (await response.arrayBuffer()).byteLength;
  *   }, { concurrency: 8 });
+ *   console.log(sizes); // in the order of urls
  * });
  * ```
  */

@@ -243,7 +243,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue, QueueEmpty } from "aio-ts";
+   * import { Queue } from "aio-ts";
    * const queue = new Queue<number>();
    * queue.putNowait(1);
    * console.log(queue.getNowait()); // 1
@@ -281,8 +281,15 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```ts
    * import { Queue } from "aio-ts";
    * const queue = new Queue<string>();
-   * const controller = new AbortController();
-   * const job = await queue.get({ signal: controller.signal });
+   * const stop = new AbortController(); // aborted by a stop button, a shutdown hook...
+   * async function nextJob(): Promise<string | undefined> {
+   *   try {
+   *     return await queue.get({ signal: stop.signal });
+   *   } catch (e) {
+   *     if (e === stop.signal.reason) return undefined; // stopped: no item was taken
+   *     throw e;
+   *   }
+   * }
    * ```
    */
   get(options?: SignalOptions): Promise<T> {
@@ -346,14 +353,17 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio-ts";
+   * import { Queue, taskGroup } from "aio-ts";
    * const queue = new Queue<string>();
-   * // in a consumer task:
-   * for await (const line of queue) {
-   *   console.log(line);
-   *   queue.taskDone();
-   * }
-   * // ends once queue.shutdown() was called and every item was taken
+   * await taskGroup(async (tg) => {
+   *   tg.createTask(async () => {
+   *     for await (const line of queue) console.log(line); // "a", then "b"
+   *     // the loop ended: shutdown() was called and every item was taken
+   *   });
+   *   await queue.put("a");
+   *   await queue.put("b");
+   *   queue.shutdown();
+   * });
    * ```
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined, undefined> {
@@ -392,10 +402,18 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio-ts";
-   * const queue = new Queue<string>();
-   * const job = await queue.get();
-   * try { console.log(job); } finally { queue.taskDone(); }
+   * import { type Queue } from "aio-ts";
+   * declare function handle(job: string): Promise<void>;
+   * async function worker(queue: Queue<string>): Promise<never> {
+   *   for (;;) {
+   *     const job = await queue.get();
+   *     try {
+   *       await handle(job);
+   *     } finally {
+   *       queue.taskDone(); // even if handle() failed, or join() would wait forever
+   *     }
+   *   }
+   * }
    * ```
    */
   taskDone(): void {
@@ -418,10 +436,23 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * import { Queue } from "aio-ts";
-   * const queue = new Queue<string>();
-   * for (const url of urls) queue.putNowait(url);
-   * await queue.join(); // the workers called taskDone() for each
+   * import { Queue, createTask, run } from "aio-ts";
+   * declare function crawl(url: string): Promise<void>;
+   * declare const urls: string[];
+   * await run(async () => {
+   *   const queue = new Queue<string>();
+   *   for (const url of urls) queue.putNowait(url);
+   *   const workers = [1, 2, 3, 4].map(() =>
+   *     createTask(async () => {
+   *       for (;;) {
+   *         const url = await queue.get();
+   *         try { await crawl(url); } finally { queue.taskDone(); }
+   *       }
+   *     }),
+   *   );
+   *   await queue.join(); // the workers called taskDone() for each url
+   *   for (const w of workers) w.cancel();
+   * });
    * ```
    */
   join(options?: SignalOptions): Promise<void> {

@@ -35,6 +35,24 @@ class ChildDone implements Runnable {
  * the body; once all have finished, `taskGroup` throws an `ExceptionGroup` of
  * the real errors (never the `CancelledError`s). A cancel from outside
  * cancels the children and comes out as `CancelledError`.
+ *
+ * @example
+ * ```ts
+ * import { type TaskGroup, sleep, taskGroup } from "aio-ts";
+ * declare function fetchPrice(shop: string): Promise<number>;
+ * // Children can start children through the group they are given.
+ * async function watch(tg: TaskGroup, shop: string): Promise<void> {
+ *   const price = await fetchPrice(shop);
+ *   if (price < 10) tg.createTask(async () => console.log(`${shop}: ${price}`));
+ * }
+ * await taskGroup(async (tg) => {
+ *   for (const shop of ["north", "south"]) tg.createTask(() => watch(tg, shop));
+ *   tg.createTask(async () => {
+ *     await sleep(5000);
+ *     tg.cancel(); // stop looking after 5 s; the group ends without an error
+ *   });
+ * });
+ * ```
  */
 export class TaskGroup {
   private entered = false;
@@ -170,6 +188,7 @@ export class TaskGroup {
     }
   }
 
+  /** As asyncio's repr: `<TaskGroup tasks=2 entered>`. */
   toString(): string {
     const info: string[] = [];
     if (this.tasks.size > 0) info.push(`tasks=${this.tasks.size}`);

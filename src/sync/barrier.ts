@@ -18,6 +18,8 @@ type State = typeof FILLING | typeof DRAINING | typeof RESETTING | typeof BROKEN
  * @example
  * ```ts
  * import { Barrier, taskGroup } from "aio-ts";
+ * declare function prepare(i: number): Promise<void>;
+ * declare function go(i: number): Promise<void>;
  * const barrier = new Barrier(3);
  * await taskGroup(async (tg) => {
  *   for (let i = 0; i < 3; i++) tg.createTask(async () => { await prepare(i); await barrier.wait(); await go(i); });
@@ -137,10 +139,20 @@ export class Barrier {
   }
 
   /** A snapshot of the barrier's state. */
-  statistics(): { parties: number; nWaiting: number; broken: boolean; state: string } {
+  statistics(): {
+    /** The number of tasks needed to pass the barrier. */
+    parties: number;
+    /** The number of tasks waiting while the barrier fills. */
+    nWaiting: number;
+    /** Whether the barrier is broken (aborted). */
+    broken: boolean;
+    /** `"filling"`, `"draining"` (letting a full round through), `"resetting"` or `"broken"`. */
+    state: string;
+  } {
     return { parties: this.size, nWaiting: this.nWaiting, broken: this.broken, state: this.state };
   }
 
+  /** As asyncio's repr: `<Barrier [filling, waiters:1/3]>`. */
   toString(): string {
     return `<Barrier [${this.state}, waiters:${this.nWaiting}/${this.size}]>`;
   }

@@ -10,13 +10,21 @@ import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
  *
  * @example
  * ```ts
- * import { Condition } from "aio-ts";
+ * import { Condition, taskGroup } from "aio-ts";
  * const cond = new Condition();
- * // consumer
- * await using _ = await cond.hold();
- * await cond.waitFor(() => items.length > 0);
- * // producer
- * { await using _ = await cond.hold(); items.push(x); cond.notify(); }
+ * const items: string[] = [];
+ * await taskGroup(async (tg) => {
+ *   tg.createTask(async () => { // consumer
+ *     await using _ = await cond.hold();
+ *     await cond.waitFor(() => items.length > 0);
+ *     console.log(items.shift()); // "job"
+ *   });
+ *   tg.createTask(async () => { // producer
+ *     await using _ = await cond.hold();
+ *     items.push("job");
+ *     cond.notify();
+ *   });
+ * });
  * ```
  */
 export class Condition {
@@ -44,7 +52,11 @@ export class Condition {
     this.lock.release();
   }
 
-  /** Acquires the underlying lock, released when the handle is disposed (`await using`). */
+  /**
+   * Acquires the underlying lock, released when the handle is disposed (`await using`).
+   *
+   * **Cancel safety:** as `Lock.acquire()`'s: if cancelled, the lock was not acquired.
+   */
   hold(options?: WaitOptions): Promise<Held> {
     return this.lock.hold(options);
   }
@@ -164,10 +176,16 @@ export class Condition {
   }
 
   /** A snapshot of the condition's state. */
-  statistics(): { locked: boolean; waiters: number } {
+  statistics(): {
+    /** Whether the underlying lock is held. */
+    locked: boolean;
+    /** Tasks waiting for a notification (not those waiting for the lock). */
+    waiters: number;
+  } {
     return { locked: this.lock.locked(), waiters: this.waiters.size };
   }
 
+  /** As asyncio's repr: `<Condition [locked, waiters:2]>`. */
   toString(): string {
     return `<Condition [${this.locked() ? "locked" : "unlocked"}${this.waiters.size > 0 ? `, waiters:${this.waiters.size}` : ""}]>`;
   }

@@ -8,10 +8,12 @@ const TRUE = Promise.resolve(true as const);
  *
  * @example
  * ```ts
- * import { Event, createTask } from "aio-ts";
+ * import { Event, taskGroup } from "aio-ts";
  * const ready = new Event();
- * createTask(async () => { await ready.wait(); console.log("go"); });
- * ready.set();
+ * await taskGroup(async (tg) => {
+ *   tg.createTask(async () => { await ready.wait(); console.log("go"); });
+ *   ready.set();
+ * });
  * ```
  */
 export class Event {
@@ -47,10 +49,16 @@ export class Event {
   }
 
   /** A snapshot of the event's state. */
-  statistics(): { set: boolean; waiters: number } {
+  statistics(): {
+    /** Whether the flag is set. */
+    set: boolean;
+    /** Tasks waiting for the flag. */
+    waiters: number;
+  } {
     return { set: this.value, waiters: this.waiters.size };
   }
 
+  /** As asyncio's repr: `<Event [unset, waiters:2]>`. */
   toString(): string {
     return `<Event [${this.value ? "set" : "unset"}${this.waiters.size > 0 ? `, waiters:${this.waiters.size}` : ""}]>`;
   }

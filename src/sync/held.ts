@@ -33,10 +33,12 @@ export class Held implements Disposable, AsyncDisposable {
     release?.();
   }
 
+  /** Releases what is held, at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.release();
   }
 
+  /** Releases what is held, at the end of an `await using` block (at once: nothing to wait for). */
   [Symbol.asyncDispose](): Promise<void> {
     this.release();
     return Promise.resolve();

@@ -19,6 +19,7 @@ const rethrow = (error: unknown): never => {
  * @example
  * ```ts
  * import { Lock } from "aio-ts";
+ * declare function updateSharedState(): Promise<void>;
  * const lock = new Lock();
  * await lock.acquire();
  * try { await updateSharedState(); } finally { lock.release(); }
@@ -31,7 +32,11 @@ export class Lock {
   /** Waiters woken by a release that have not run yet: the lock is theirs. */
   private woken = 0;
 
-  /** Whether the lock is held. */
+  /**
+   * Whether a task holds the lock. As in asyncio, it is false from `release()`
+   * until the woken waiter runs, though `acquire()` would still wait then (the
+   * lock is promised to that waiter).
+   */
   locked(): boolean {
     return this.isLocked;
   }
@@ -99,7 +104,11 @@ export class Lock {
     this.wakeUpFirst();
   }
 
-  /** Acquires the lock and returns a handle that releases it when disposed (`await using`). */
+  /**
+   * Acquires the lock and returns a handle that releases it when disposed (`await using`).
+   *
+   * **Cancel safety:** as `acquire()`'s: if cancelled, the lock was not acquired and nothing is held.
+   */
   hold(options?: WaitOptions): Promise<Held> {
     const acquired = this.acquire(options);
     const held = (): Held => new Held(() => this.release());
@@ -113,10 +122,16 @@ export class Lock {
   }
 
   /** A snapshot of the lock's state. */
-  statistics(): { locked: boolean; waiters: number } {
+  statistics(): {
+    /** Whether a task holds the lock. */
+    locked: boolean;
+    /** Tasks waiting for the lock, including one woken that has not run yet (the lock is promised to it). */
+    waiters: number;
+  } {
     return { locked: this.isLocked, waiters: this.waiters.size + this.woken };
   }
 
+  /** As asyncio's repr: `<Lock [locked, waiters:2]>`. */
   toString(): string {
     const waiters = this.waiters.size + this.woken;
     return `<Lock [${this.isLocked ? "locked" : "unlocked"}${waiters > 0 ? `, waiters:${waiters}` : ""}]>`;

@@ -18,6 +18,8 @@ const TRUE = Promise.resolve(true as const);
  * @example
  * ```ts
  * import { Semaphore, gather } from "aio-ts";
+ * declare function download(url: string): Promise<Uint8Array>;
+ * declare const urls: string[];
  * const sem = new Semaphore(10); // at most 10 downloads at once
  * await gather(urls.map((url) => async () => {
  *   await using _ = await sem.hold();
@@ -94,7 +96,11 @@ export class Semaphore {
     this.wakeUpWaiters();
   }
 
-  /** Takes a permit and returns a handle that gives it back when disposed (`await using`). */
+  /**
+   * Takes a permit and returns a handle that gives it back when disposed (`await using`).
+   *
+   * **Cancel safety:** as `acquire()`'s: if cancelled, no permit was taken.
+   */
   hold(options?: WaitOptions): Promise<Held> {
     const acquired = this.acquire(options);
     const held = (): Held => new Held(() => this.release());
@@ -111,10 +117,16 @@ export class Semaphore {
   }
 
   /** A snapshot of the semaphore's state. */
-  statistics(): { value: number; waiters: number } {
+  statistics(): {
+    /** Permits free now. */
+    value: number;
+    /** Tasks waiting for a permit, including those woken that have not run yet. */
+    waiters: number;
+  } {
     return { value: this.value, waiters: this.waiters.size + this.woken };
   }
 
+  /** As asyncio's repr: `<Semaphore [unlocked, value:2]>`, `<BoundedSemaphore [locked, waiters:1]>`. */
   toString(): string {
     const waiters = this.waiters.size + this.woken;
     return `<${this.constructor.name} [${this.locked() ? "locked" : `unlocked, value:${this.value}`}${waiters > 0 ? `, waiters:${waiters}` : ""}]>`;

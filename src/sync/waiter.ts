@@ -7,6 +7,15 @@ import { Future, type Loop, loopOf } from "../core/index.ts";
  * so a list only ever holds live waiters and every operation is O(1): there
  * is no scan past dead entries, which is what makes some semaphores
  * quadratic under contention.
+ *
+ * @example
+ * ```ts
+ * import { WaiterList } from "aio-ts";
+ * const waiters = new WaiterList<string>();
+ * const waiter = waiters.push(); // a Waiter: a Future that leaves its list when cancelled
+ * waiter.cancel();
+ * console.log(waiters.size, waiter.woken()); // 0 false
+ * ```
  */
 export class Waiter<T> extends Future<T> {
   /** @internal */ list: WaiterList<T> | undefined = undefined;
@@ -32,10 +41,29 @@ export class Waiter<T> extends Future<T> {
   }
 }
 
-/** A FIFO of waiters with O(1) push, shift and removal from anywhere. */
+/**
+ * A FIFO of waiters with O(1) push, shift and removal from anywhere: the
+ * wait queue that aio's locks, semaphores and queues are built on, for
+ * writing a primitive of your own.
+ *
+ * @example
+ * ```ts
+ * import { WaiterList, run } from "aio-ts";
+ * await run(async () => {
+ *   const waiters = new WaiterList<string>();
+ *   const first = waiters.push();
+ *   const second = waiters.push();
+ *   second.cancel(); // unlinked at once
+ *   console.log(waiters.size); // 1
+ *   waiters.wakeFirst("go");
+ *   console.log(await first); // "go"
+ * });
+ * ```
+ */
 export class WaiterList<T> {
   private head: Waiter<T> | undefined = undefined;
   private tail: Waiter<T> | undefined = undefined;
+  /** How many waiters the list holds (cancelled and aborted ones leave it at once). */
   size = 0;
 
   /** Adds a new waiter at the back and returns it. */
@@ -57,10 +85,12 @@ export class WaiterList<T> {
     return w;
   }
 
+  /** The waiter at the front, left in the list. */
   peek(): Waiter<T> | undefined {
     return this.head;
   }
 
+  /** Unlinks `w` in O(1); a waiter that is not in this list is ignored. */
   remove(w: Waiter<T>): void {
     if (w.list !== this) return;
     if (w.prev !== undefined) w.prev.next = w.next;
@@ -79,6 +109,7 @@ export class WaiterList<T> {
     return true;
   }
 
+  /** The waiters, front to back. */
   *[Symbol.iterator](): IterableIterator<Waiter<T>> {
     for (let w = this.head; w !== undefined; w = w.next) yield w;
   }
@@ -95,6 +126,29 @@ export interface SignalOptions {
  * (unlinking, passing a wakeup on) runs in its own `catch`, for a cancel and
  * an abort alike. Without a signal it is the waiter itself: no extra async
  * frame on the hot path of every handoff.
+ *
+ * **Cancel safety:** a cancel of the awaiting task (or an abort of `signal`)
+ * fails the wait and unlinks the waiter. A waiter woken just before
+ * (`w.woken()` is true) had its wakeup: pass it on in the `catch`, as `Lock`
+ * does, or it is lost.
+ *
+ * @example
+ * ```ts
+ * import { WaiterList, park } from "aio-ts";
+ * // A latch: wait() blocks until open(), and never again after it.
+ * class Latch {
+ *   private isOpen = false;
+ *   private readonly waiters = new WaiterList<void>();
+ *   async wait(options: { signal?: AbortSignal } = {}): Promise<void> {
+ *     if (this.isOpen) return;
+ *     await park(this.waiters.push(), options.signal); // a cancelled waiter leaves the list by itself
+ *   }
+ *   open(): void {
+ *     this.isOpen = true;
+ *     while (this.waiters.wakeFirst(undefined)) {}
+ *   }
+ * }
+ * ```
  */
 export function park<T>(w: Waiter<T>, signal: AbortSignal | undefined): Promise<T> {
   return signal === undefined ? w : parkWithSignal(w, signal);

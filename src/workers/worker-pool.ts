@@ -64,6 +64,7 @@ export interface WorkerPoolStatistics {
   completed: number;
   /** Jobs cancelled while queued or running. */
   cancelled: number;
+  /** The most threads, and so the most jobs running at once. */
   maxThreads: number;
   /** `"open"`, `"closing"` (finishing its jobs, refusing new ones) or `"closed"`. */
   state: "open" | "closing" | "closed";
@@ -118,14 +119,18 @@ function describe(error: unknown): string {
  *     filename: new URL("./jobs.ts", import.meta.url),
  *   });
  *   const [a, b] = await gather(pool.run("fib", 30), pool.run("fib", 31)); // on two threads
- *   await waitFor(pool.run("fib", 60), 1000).catch(() => {}); // stopped after 1 s, its thread terminated
+ *   console.log(a + b); // 2178309
+ *   // fib(60) would take hours: after 1 s, its thread is terminated and waitFor throws TimeoutError.
+ *   await waitFor(pool.run("fib", 60), 1000).catch((e: unknown) => console.log(e));
  * });
  * ```
  */
 export class WorkerPool<M extends object = UntypedWorkerModule> {
   /** The module's file URL. */
   readonly filename: string;
+  /** Threads kept alive even when idle (the `minThreads` option, default 0). */
   readonly minThreads: number;
+  /** The most threads, and so the most jobs running at once (the `maxThreads` option). */
   readonly maxThreads: number;
   private readonly piscina: Piscina<Job, unknown>;
   private readonly slots: Semaphore;
@@ -192,7 +197,8 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
    * ```ts
    * import { WorkerPool } from "aio-ts/workers";
    * await using pool = new WorkerPool({ filename: new URL("./jobs.ts", import.meta.url) });
-   * const digest = await pool.run("sha256", "some data");
+   * const digest = await pool.run("sha256", "some data"); // unknown: give the module's type for a typed result
+   * console.log(digest);
    * ```
    */
   async run<K extends WorkerFunctionName<M>>(name: K, ...args: WorkerArgs<M, K>): Promise<WorkerResult<M, K>> {
@@ -335,7 +341,11 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
     return ensureFuture(this.destroying);
   }
 
-  /** Closes the pool: `await using pool = new WorkerPool(...)`. */
+  /**
+   * Closes the pool: `await using pool = new WorkerPool(...)`.
+   *
+   * **Cancel safety:** as `close()`'s: a cancelled close terminates the pool.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -354,6 +364,7 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
     };
   }
 
+  /** `<WorkerPool jobs.js open, 2 running, 5 queued>`. */
   toString(): string {
     const file = this.filename.slice(this.filename.lastIndexOf("/") + 1);
     return `<WorkerPool ${file} ${this.state}, ${this.running} running, ${this.slots.statistics().waiters} queued>`;

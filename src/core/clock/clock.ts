@@ -8,6 +8,15 @@ import { type Timer, TimerHeap } from "./timer-heap.ts";
  * nothing else to do.
  *
  * A clock serves one running loop at a time; `run()` attaches it.
+ *
+ * @example
+ * ```ts
+ * import { type Clock, run, sleep } from "aio-ts";
+ * import { VirtualClock } from "aio-ts/testing";
+ * const clock: Clock = new VirtualClock();
+ * await run(() => sleep(60_000), { clock }); // returns at once: nothing else to wait for
+ * console.log(clock.now()); // 60000
+ * ```
  */
 export abstract class Clock {
   /** @internal */

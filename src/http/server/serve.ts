@@ -157,7 +157,8 @@ function checkOptions(options: ServeOptions): { port: number; host: string } {
  * import { serve } from "aio-ts/http";
  * await using server = await serve();
  * const res = await fetch(`${server.url}/get?hello=world`);
- * console.log((await res.json()).args); // { hello: "world" }
+ * const body = (await res.json()) as { args: Record<string, string> };
+ * console.log(body.args); // { hello: "world" }
  * console.log(server.statistics().requests); // 1
  * ```
  */
