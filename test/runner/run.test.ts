@@ -14,6 +14,7 @@ import {
   type Task,
 } from "aio-ts";
 import { VirtualClock } from "aio-ts/testing";
+import { loopOf } from "../../src/core/index.ts";
 import { rejection, runVirtual } from "../helpers.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -101,6 +102,23 @@ describe("run", () => {
   test("{ clock: undefined } uses the real clock", async () => {
     const t = await run(async () => now(), { clock: undefined, handleSignals: false });
     assert.ok(t > 0);
+  });
+
+  test("drops every timer of its loop when it ends: sleeps that lost a race, callLater handles", async () => {
+    const clock = new VirtualClock();
+    let late = false;
+    await run(
+      async () => {
+        loopOf().callLater(60_000, () => {
+          late = true;
+        });
+        await Promise.race([sleep(60_000), sleep(2 ** 31 + 5), sleep(10)]);
+      },
+      { clock, handleSignals: false },
+    );
+    assert.equal(clock.pendingTimers, 0);
+    clock.advance(2 ** 32);
+    assert.equal(late, false, "a callLater callback ran after run() returned");
   });
 
   test("a VirtualClock gives the same trace every run", async () => {
@@ -194,6 +212,36 @@ describe("process behaviour", () => {
     assert.match(r.stderr, /Task exception was never retrieved/);
     assert.match(r.stderr, /fire-and-forget/);
     assert.match(r.stderr, /lost in the background/);
+  });
+
+  test("the process exits once run() returns, though sleeps that lost a race and callLater handles were pending", async () => {
+    // The child sleeps 60 s and 2^31+5 ms (24.8 days) in a race it leaves after
+    // 10 ms. Time from its "run returned" line to its exit, so that start-up on
+    // a loaded machine does not count; 20 s is far below the 60 s sleep.
+    const child = spawn(process.execPath, [fixture("race-sleep.ts")], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let returnedAt: number | undefined;
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    const killer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    try {
+      const exitedAt = await new Promise<number>((resolve) => {
+        child.stdout.on("data", (d) => {
+          out += d;
+          if (returnedAt === undefined && out.includes("run returned")) returnedAt = performance.now();
+        });
+        child.on("exit", () => resolve(performance.now()));
+      });
+      assert.equal(out, "run returned\n", err);
+      assert.equal(child.exitCode, 0, err);
+      assert.ok(returnedAt !== undefined);
+      assert.ok(exitedAt - returnedAt < 20_000, `exited ${Math.round(exitedAt - returnedAt)} ms after run() returned`);
+    } finally {
+      clearTimeout(killer);
+      child.kill("SIGKILL");
+    }
   });
 
   test("Ctrl-C cancels main, every finally runs, and the process exits 130", async () => {

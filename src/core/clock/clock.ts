@@ -58,9 +58,17 @@ export abstract class Clock {
   /** @internal Called by the loop when its ready queue has run dry. */
   idle(): void {}
 
-  /** @internal Called by the loop when it is finished with this clock. */
+  /**
+   * @internal Called by the loop when it is finished with this clock (`run()`
+   * ended): drops every timer still scheduled (a sleep that lost a race, a
+   * `callLater` handle), as asyncio's loop does when it closes, so that none
+   * keeps the process alive or fires into a closed loop. Their promises stay
+   * pending forever; nothing of that loop runs any more to await them.
+   */
   detach(): void {
     this.busy = () => false;
+    this.heap.clear();
+    this.arm();
   }
 
   /**

@@ -54,6 +54,13 @@ export class RealClock extends Clock {
     this.nodeTimer = setTimeout(this.wake, Math.min(Math.floor(delay), MAX_NODE_DELAY));
   }
 
+  /** @internal Drops the timers and the Node timer too: a detached clock holds nothing. */
+  override detach(): void {
+    super.detach();
+    this.disarm();
+    this.referenced = false;
+  }
+
   private disarm(): void {
     if (this.nodeTimer !== undefined) clearTimeout(this.nodeTimer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
