@@ -13,6 +13,7 @@ export {
   HttpError,
   type HttpErrorDetails,
   HttpResponseTooLargeError,
+  type HttpSizeOption,
   HttpStatusError,
   type HttpStatusErrorDetails,
   HttpTimeoutError,

@@ -122,7 +122,11 @@ export class Attempt implements Dispatcher.DispatchHandler {
     }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    if (this.collecting) return;
+    if (this.collecting) {
+      // A body read whole is held in memory: stop a decompression bomb at its ceiling.
+      if (this.buffered > this.exchange.maxBufferedSize) this.exchange.tooLargeToBuffer();
+      return;
+    }
     this.wake();
     if (this.buffered >= HIGH_WATER && !this.paused) {
       this.paused = true;
@@ -229,6 +233,8 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   /** The whole body, once it has arrived. Call `claim()` first. */
   readAll(): Promise<Uint8Array> {
+    // What arrived before the read (up to the high-water mark) counts too.
+    if (this.buffered > this.exchange.maxBufferedSize && this.error === undefined) this.exchange.tooLargeToBuffer();
     if (this.ended) return this.settleAll();
     this.collecting = true;
     if (this.paused) {

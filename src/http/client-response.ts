@@ -127,12 +127,15 @@ export class ClientResponse implements AsyncDisposable {
 
   /**
    * The whole body, as bytes. Later calls (and `text()`, `json()`) return
-   * the same bytes.
+   * the same bytes. A body larger than `maxBufferedSize` once decompressed
+   * (64 MiB by default; a session or request option) fails the read: read a
+   * larger one as a stream (`body`), or raise the option.
    *
    * **Cancel safety:** if cancelled, the request is aborted (its socket
    * destroyed), and the body cannot be read any more.
    *
-   * @throws HttpError (`HttpTimeoutError`, `HttpConnectError`, `HttpResponseTooLargeError`...) if reading fails.
+   * @throws HttpResponseTooLargeError (`option: "maxBufferedSize"`) if the body is over that ceiling.
+   * @throws HttpError (`HttpTimeoutError`, `HttpConnectError`...) if reading fails.
    * @throws InvalidStateError if the body was released, or is being read as a stream.
    */
   bytes(): Promise<Uint8Array> {

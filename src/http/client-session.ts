@@ -37,7 +37,9 @@ import {
   type ClientSessionOptions,
   type ClientSessionStatistics,
   checkBaseUrl,
+  checkCeiling,
   checkCount,
+  DEFAULT_MAX_BUFFERED_SIZE,
   TOKEN,
 } from "./session-options.ts";
 import { sleepOrAbort } from "./sleep-or-abort.ts";
@@ -53,6 +55,7 @@ interface Prepared {
   retry: RetryPolicy;
   raiseForStatus: boolean;
   maxRedirects: number;
+  maxBufferedSize: number;
   dispatcher: Dispatcher;
   signal: AbortSignal | undefined;
 }
@@ -122,6 +125,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
   private readonly raise: boolean;
   private readonly maxRedirects: number;
   private readonly maxResponseSize: number;
+  private readonly maxBufferedSize: number;
   private readonly decompress: boolean;
   private readonly limits: ConnectionLimits;
   private readonly gate = new HostGate();
@@ -148,6 +152,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
     this.maxRedirects = checkCount("maxRedirects", options.maxRedirects, 10);
     const maxSize = checkCount("maxResponseSize", options.maxResponseSize, Number.POSITIVE_INFINITY);
     this.maxResponseSize = maxSize === 0 ? Number.POSITIVE_INFINITY : maxSize;
+    this.maxBufferedSize = checkCeiling("maxBufferedSize", options.maxBufferedSize, DEFAULT_MAX_BUFFERED_SIZE);
     this.decompress = options.decompress ?? true;
     this.baseHeaders = normalizeHeaders(options.headers);
     this.encodingHeaders =
@@ -303,6 +308,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
       retry: options.retry === undefined ? this.retry : resolveRetry(this.retry, options.retry),
       raiseForStatus: options.raiseForStatus ?? this.raise,
       maxRedirects: checkCount("maxRedirects", options.maxRedirects, this.maxRedirects),
+      maxBufferedSize: checkCeiling("maxBufferedSize", options.maxBufferedSize, this.maxBufferedSize),
       dispatcher: decompress ? this.decoding : this.plain,
       signal,
     };
@@ -327,6 +333,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
       readTimeout: timeout.read,
       maxRedirects: request.maxRedirects,
       maxResponseSize: this.maxResponseSize,
+      maxBufferedSize: request.maxBufferedSize,
     });
     // An intrusive list, not a Set: O(1) with no hashing, for thousands queued.
     if (this.live !== undefined) {

@@ -213,30 +213,46 @@ export class HttpTooManyRedirectsError extends HttpError {
 }
 brandClass(HttpTooManyRedirectsError, "HttpTooManyRedirectsError");
 
+/** The option whose ceiling a body went over: what `HttpResponseTooLargeError.option` says. */
+export type HttpSizeOption = "maxResponseSize" | "maxBufferedSize";
+
 /**
- * The response body is larger than the session's `maxResponseSize`: as sent
- * (its `Content-Length`, or the bytes received) or once decompressed. The
- * request was aborted.
+ * The response body is larger than a ceiling, and the request was aborted.
+ * `option` says which one:
+ *
+ * - `maxResponseSize` (session): the body as sent (its `Content-Length`, or
+ *   the bytes received) or once decompressed, however it is read;
+ * - `maxBufferedSize` (session or request, default 64 MiB): the body read
+ *   whole into memory by `bytes()`, `text()` or `json()`, once decompressed.
+ *   Raise it, lift it with `null`, or read the body as a stream
+ *   (`response.body`), which it does not bound.
  *
  * @example
  * ```ts
  * import { ClientSession, HttpResponseTooLargeError } from "aio-ts/http";
  * await using session = new ClientSession({ maxResponseSize: 1024 * 1024 });
  * try { await (await session.get("http://127.0.0.1:8080/bytes/5000000")).bytes(); }
- * catch (e) { if (e instanceof HttpResponseTooLargeError) console.error(e.limit); else throw e; }
+ * catch (e) { if (e instanceof HttpResponseTooLargeError) console.error(e.option, e.limit); else throw e; }
  * ```
  */
 export class HttpResponseTooLargeError extends HttpError {
-  /** The session's `maxResponseSize`, in bytes. */
+  /** The ceiling that was exceeded, in bytes. */
   readonly limit: number;
+  /** The option that set it: `maxResponseSize` or `maxBufferedSize`. */
+  readonly option: HttpSizeOption;
 
-  constructor(limit: number, details: HttpErrorDetails) {
+  constructor(limit: number, details: HttpErrorDetails, option: HttpSizeOption = "maxResponseSize") {
     super(
-      `response body larger than maxResponseSize (${limit} bytes) from ${describeRequest(details)}`,
+      option === "maxBufferedSize"
+        ? `response body larger than maxBufferedSize (${limit} bytes), the most bytes(), text() and json() ` +
+            `hold in memory, from ${describeRequest(details)}: raise the session's or the request's ` +
+            "maxBufferedSize (null lifts it), or read the body as a stream"
+        : `response body larger than maxResponseSize (${limit} bytes) from ${describeRequest(details)}`,
       details,
       "ERR_AIO_HTTP_RESPONSE_TOO_LARGE",
     );
     this.limit = limit;
+    this.option = option;
   }
 }
 brandClass(HttpResponseTooLargeError, "HttpResponseTooLargeError");

@@ -2,7 +2,13 @@ import { type Loop, loopOf, type Runnable, type Timer } from "../core/index.ts";
 import { type Attempt, UNREAD } from "./attempt.ts";
 import { forgetCollected } from "./auto-release.ts";
 import type { WaitHandle } from "./connection-limits.ts";
-import { describeRequest, HttpError, type HttpErrorDetails, HttpTimeoutError } from "./errors.ts";
+import {
+  describeRequest,
+  HttpError,
+  type HttpErrorDetails,
+  HttpResponseTooLargeError,
+  HttpTimeoutError,
+} from "./errors.ts";
 import { type ErrorContext, translateError } from "./translate-error.ts";
 
 /** What an exchange needs of its session. */
@@ -11,7 +17,9 @@ export interface ExchangeOwner {
 }
 
 /** The fixed facts of a request, for errors and for the session's bookkeeping. */
-export type ExchangeContext = Omit<ErrorContext, "attempts" | "status" | "cause">;
+export interface ExchangeContext extends Omit<ErrorContext, "attempts" | "status" | "cause"> {
+  maxBufferedSize: number;
+}
 
 /**
  * One call to `session.request()`, from the call until its response body has
@@ -37,6 +45,8 @@ export class Exchange implements ErrorContext, Timer, Runnable {
   readonly readTimeout: number;
   readonly maxRedirects: number;
   readonly maxResponseSize: number;
+  /** The ceiling of a body read whole (`bytes()`...); `Infinity` for none. */
+  readonly maxBufferedSize: number;
   attempts = 0;
   status: number | undefined = undefined;
   /** The attempt under way; once a response is handed out, the one whose body it reads. */
@@ -78,6 +88,7 @@ export class Exchange implements ErrorContext, Timer, Runnable {
     this.readTimeout = context.readTimeout;
     this.maxRedirects = context.maxRedirects;
     this.maxResponseSize = context.maxResponseSize;
+    this.maxBufferedSize = context.maxBufferedSize;
   }
 
   /**
@@ -143,6 +154,11 @@ export class Exchange implements ErrorContext, Timer, Runnable {
 
   details(cause?: unknown): HttpErrorDetails {
     return { url: this.url, method: this.method, attempts: this.attempts, status: this.status, cause };
+  }
+
+  /** Aborts the exchange because a body read whole went over `maxBufferedSize`. */
+  tooLargeToBuffer(): void {
+    this.abort(new HttpResponseTooLargeError(this.maxBufferedSize, this.details(), "maxBufferedSize"));
   }
 
   /** The error `session.close()` aborts the exchange with. */

@@ -48,6 +48,12 @@ export interface RequestOptions {
   raiseForStatus?: boolean | undefined;
   /** How many redirects to follow; 0 returns the 3xx response itself. */
   maxRedirects?: number | undefined;
+  /**
+   * The largest body `bytes()`, `text()` and `json()` hold in memory, once
+   * decompressed, laid over the session's (default 64 MiB); `null` or
+   * `Infinity` lifts it. Streaming reads are not bounded by it.
+   */
+  maxBufferedSize?: number | null | undefined;
   /** Decompress a gzip, deflate, br or zstd body. */
   decompress?: boolean | undefined;
   /** Aborts the request (at any point, body included) when it aborts; the request throws the signal's reason. */

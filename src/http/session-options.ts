@@ -29,8 +29,17 @@ export interface ClientSessionOptions {
   raiseForStatus?: boolean | undefined;
   /** How many redirects to follow; 0 returns 3xx responses as they are. Default 10 (aiohttp's). */
   maxRedirects?: number | undefined;
-  /** The largest response body accepted, in bytes, as sent and once decompressed. Default: no limit. */
+  /** The largest response body accepted, in bytes, as sent and once decompressed, however it is read. Default: no limit. */
   maxResponseSize?: number | undefined;
+  /**
+   * The largest body `bytes()`, `text()` and `json()` hold in memory, in
+   * bytes, once decompressed: a ceiling against decompression bombs (1 MB of
+   * gzip can be 1 GiB of zeros). A body over it fails the read with
+   * `HttpResponseTooLargeError` (`option: "maxBufferedSize"`). Streaming reads
+   * (`response.body`, `stream()`) are not bounded by it. `null` or `Infinity`
+   * lifts it. Default 64 MiB.
+   */
+  maxBufferedSize?: number | null | undefined;
   /** Ask for compressed bodies (`accept-encoding: gzip, deflate, br`) and decompress them. Default `true`. */
   decompress?: boolean | undefined;
 }
@@ -55,6 +64,19 @@ export interface ClientSessionStatistics {
 export const ACCEPT_ENCODING = "gzip, deflate, br";
 /** An HTTP method: a token (RFC 9110). */
 export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The default of `maxBufferedSize`: 64 MiB. */
+export const DEFAULT_MAX_BUFFERED_SIZE = 64 * 1024 * 1024;
+
+/** A byte ceiling: a positive integer, or `null`/`Infinity` for none (returned as `Infinity`); `fallback` when absent. */
+export function checkCeiling(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === null || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw argumentError(name, "a positive integer, or null or Infinity for no limit", value);
+  }
+  return value as number;
+}
 
 /** A count option: a non-negative integer or `Infinity`, `fallback` when absent. */
 export function checkCount(name: string, value: unknown, fallback: number): number {

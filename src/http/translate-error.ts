@@ -116,7 +116,7 @@ export function translateError(error: unknown, ctx: ErrorContext, abortReason: u
     case "UND_ERR_BODY_TIMEOUT":
       return new HttpTimeoutError("read", ctx.readTimeout, details(ctx, error));
     case "UND_ERR_RES_EXCEEDED_MAX_SIZE":
-      return new HttpResponseTooLargeError(ctx.maxResponseSize, details(ctx, error));
+      return new HttpResponseTooLargeError(ctx.maxResponseSize, details(ctx, error), "maxResponseSize");
     case "UND_ERR_REDIRECT_MAX":
       return new HttpTooManyRedirectsError(ctx.maxRedirects, details(ctx, error));
 

@@ -6,7 +6,7 @@ import dns from "node:dns";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { AioError, InvalidStateError, run } from "aio-ts";
+import { AioError, InvalidStateError, run, sleep } from "aio-ts";
 import {
   ClientResponse,
   ClientSession,
@@ -15,11 +15,15 @@ import {
   HttpResponseTooLargeError,
   HttpStatusError,
   HttpTooManyRedirectsError,
+  serve,
 } from "aio-ts/http";
 import { rejection } from "../helpers.ts";
 import { readBody, startServer, type TestServer } from "./client-helpers.ts";
 
 const opts = { handleSignals: false } as const;
+
+/** The documented default ceiling of bytes(), text() and json(): 64 MiB. */
+const DEFAULT_MAX_BUFFERED = 64 * 2 ** 20;
 
 /** An echo server with a few routes of its own. */
 let srv: TestServer;
@@ -401,6 +405,81 @@ describe("maxResponseSize", () => {
       // Without decompression, the 1 KB as sent is under the limit.
       const raw = await session.get(srv.url("/bomb"), { decompress: false });
       assert.ok((await raw.bytes()).length < 100_000);
+    }, opts);
+  });
+});
+
+describe("maxBufferedSize", () => {
+  // A 16 MiB gzip bomb from `serve` (16 KB as sent), against ceilings far below it.
+  const BOMB = "/gzip-bomb/16777216";
+
+  test("bytes(), text() and json() stop a decompression bomb at the default ceiling, naming the option", async () => {
+    await using server = await serve();
+    await run(async () => {
+      await using session = new ClientSession();
+      const response = await session.get(`${server.url}/gzip-bomb/${DEFAULT_MAX_BUFFERED + 1}`);
+      const error = await rejection(response.bytes());
+      assert.ok(error instanceof HttpResponseTooLargeError, String(error));
+      assert.equal(error.code, "ERR_AIO_HTTP_RESPONSE_TOO_LARGE");
+      assert.equal(error.option, "maxBufferedSize");
+      assert.equal(error.limit, DEFAULT_MAX_BUFFERED);
+      assert.match(error.message, /maxBufferedSize/);
+      assert.equal(session.statistics().inFlight, 0);
+      // Just under the ceiling is read in full.
+      const under = await session.get(`${server.url}/gzip-bomb/${2 ** 20}`);
+      assert.equal((await under.bytes()).length, 2 ** 20);
+    }, opts);
+  });
+
+  test("a session's or a request's maxBufferedSize lowers, raises or lifts the ceiling", async () => {
+    await using server = await serve();
+    await run(async () => {
+      await using session = new ClientSession({ maxBufferedSize: 100_000 });
+      for (const read of ["bytes", "text", "json"] as const) {
+        const response = await session.get(server.url + BOMB);
+        const error = await rejection(response[read]());
+        assert.ok(error instanceof HttpResponseTooLargeError, `${read}: ${String(error)}`);
+        assert.equal(error.limit, 100_000);
+        assert.equal(error.option, "maxBufferedSize");
+        assert.match(error.message, /maxBufferedSize \(100000 bytes\)/);
+      }
+      assert.equal(session.statistics().inFlight, 0);
+      // A body that arrived in full before the read (under the socket's high-water mark) is held to it as well.
+      const tiny = await session.get(`${server.url}/gzip-bomb/5000`, { maxBufferedSize: 1000 });
+      await sleep(50);
+      assert.equal(((await rejection(tiny.bytes())) as HttpResponseTooLargeError).limit, 1000);
+      const raised = await session.get(server.url + BOMB, { maxBufferedSize: 2 ** 25 });
+      assert.equal((await raised.bytes()).length, 2 ** 24);
+      for (const lifted of [null, Number.POSITIVE_INFINITY]) {
+        const response = await session.get(server.url + BOMB, { maxBufferedSize: lifted });
+        assert.equal((await response.bytes()).length, 2 ** 24);
+      }
+    }, opts);
+    await run(async () => {
+      await using session = new ClientSession({ maxBufferedSize: null });
+      assert.equal((await (await session.get(server.url + BOMB)).bytes()).length, 2 ** 24);
+    }, opts);
+    assert.throws(() => new ClientSession({ maxBufferedSize: 0 }), /Expected `maxBufferedSize` to be a positive/);
+    assert.throws(() => new ClientSession({ maxBufferedSize: -5 }), /Expected `maxBufferedSize` to be a positive/);
+  });
+
+  test("streaming reads are not bounded by it; maxResponseSize bounds them", async () => {
+    await using server = await serve();
+    await run(async () => {
+      await using session = new ClientSession({ maxBufferedSize: 100_000 });
+      let streamed = 0;
+      for await (const chunk of (await session.get(server.url + BOMB)).body) streamed += chunk.length;
+      assert.equal(streamed, 2 ** 24);
+      await using bounded = new ClientSession({ maxBufferedSize: 100_000, maxResponseSize: 1_000_000 });
+      const response = await bounded.get(server.url + BOMB);
+      const error = await rejection(
+        (async () => {
+          for await (const _ of response.body);
+        })(),
+      );
+      assert.ok(error instanceof HttpResponseTooLargeError, String(error));
+      assert.equal(error.option, "maxResponseSize");
+      assert.equal(error.limit, 1_000_000);
     }, opts);
   });
 });

@@ -214,6 +214,19 @@ describe("serve: status, delay and response formats", { timeout: 10_000 }, () =>
     assert.equal(((await (await fetch(`${base}/brotli`)).json()) as { brotli: boolean }).brotli, true);
   });
 
+  test("/gzip-bomb/:n is a gzip body about n/1000 long that decompresses to n zero bytes", async () => {
+    const n = 3 * 2 ** 20 + 123;
+    const raw = await get(`${base}/gzip-bomb/${n}`, { headers: { "accept-encoding": "gzip" } });
+    assert.equal(raw.status, 200);
+    assert.equal(raw.headers["content-encoding"], "gzip");
+    assert.ok(raw.body.length < n / 500, `${raw.body.length} bytes as sent`);
+    const decoded = gunzipSync(raw.body);
+    assert.equal(decoded.length, n);
+    assert.ok(decoded.every((b) => b === 0));
+    assert.equal(gunzipSync((await get(`${base}/gzip-bomb/0`)).body).length, 0);
+    assert.equal((await get(`${base}/gzip-bomb/${2 ** 34 + 1}`)).status, 400);
+  });
+
   test("/response-headers sets the query's headers and echoes them with the right Content-Length", async () => {
     const { got, json } = await getJson(`${base}/response-headers?X-One=1&X-Two=a&X-Two=b`);
     assert.equal(got.headers["x-one"], "1");

@@ -32,6 +32,7 @@ export const ROUTE_HELP: readonly HelpEntry[] = [
   { usage: "/redirect-to?url=&status_code=", summary: "redirects to url (302 by default)" },
   { usage: "/redirect-loop", summary: "redirects to itself forever" },
   { usage: "/json /gzip /deflate /brotli", summary: "a JSON document / JSON compressed with that encoding" },
+  { usage: "/gzip-bomb/:n", summary: "gzip that decompresses to n zero bytes (~n/1000 sent)" },
   { usage: "/response-headers?k=v", summary: "sets the headers from the query and echoes them" },
   { usage: "/cache /cache/:n", summary: "304 given If-Modified-Since or If-None-Match / max-age=n" },
   { usage: "/etag/:etag", summary: "ETag; If-None-Match -> 304, failed If-Match -> 412" },

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type OutgoingHttpHeaders, validateHeaderName, validateHeaderValue } from "node:http";
-import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, constants, deflateSync, gzipSync } from "node:zlib";
 import type { Exchange } from "./exchange.ts";
 import { BadRequest, intParam, numberParam, oneParam, type Route } from "./params.ts";
 import { pause } from "./pause.ts";
@@ -87,6 +87,32 @@ function encoded(ex: Exchange, flag: string, encoding: string, compress: (b: Buf
   return { status: 200, headers: { "content-type": "application/json", "content-encoding": encoding }, body };
 }
 
+/** `/gzip-bomb/:n` never decompresses to more than this: 16 GiB, from a 16 MB body. */
+export const MAX_BOMB_SIZE = 2 ** 34;
+
+/** One gzip member of 1 MiB of zeros (about 1 KB), made once: a bomb repeats it. */
+let megabyteMember: Buffer | undefined;
+
+/**
+ * `/gzip-bomb/:n`: a gzip body that decompresses to `n` zero bytes, about a
+ * thousandth of that as sent (1 MB for 1 GiB), for testing a client's size
+ * limits. gzip allows members one after another; repeating one member of 1 MiB
+ * costs the server no compression work and no memory for the output.
+ */
+function gzipBomb(params: readonly string[]): Reply {
+  const n = intParam("n", oneParam(params, "gzip-bomb/:n"), 0, MAX_BOMB_SIZE);
+  const mib = 2 ** 20;
+  megabyteMember ??= gzipSync(Buffer.alloc(mib), { level: constants.Z_BEST_COMPRESSION });
+  const whole = Math.floor(n / mib);
+  const parts: Buffer[] = new Array<Buffer>(whole).fill(megabyteMember);
+  if (n % mib !== 0 || n === 0) parts.push(gzipSync(Buffer.alloc(n % mib)));
+  return {
+    status: 200,
+    headers: { "content-type": "application/octet-stream", "content-encoding": "gzip" },
+    body: Buffer.concat(parts),
+  };
+}
+
 /** `/response-headers?k=v`: sets the headers and echoes them, Content-Length included, as httpbin does. */
 function responseHeaders(ex: Exchange): Reply {
   const headers: OutgoingHttpHeaders = {};
@@ -133,6 +159,7 @@ export const echoRoutes: Record<string, Route> = {
   gzip: (ex) => encoded(ex, "gzipped", "gzip", (b) => gzipSync(b)),
   deflate: (ex) => encoded(ex, "deflated", "deflate", (b) => deflateSync(b)),
   brotli: (ex) => encoded(ex, "brotli", "br", (b) => brotliCompressSync(b)),
+  "gzip-bomb": (_ex, params) => gzipBomb(params),
   "response-headers": responseHeaders,
   status: (_ex, params) => statusReply(pickStatus(oneParam(params, "status/:code"))),
   delay: async (ex, params) => {
