@@ -12,6 +12,7 @@ export {
   type HttpConnectErrorKind,
   HttpError,
   type HttpErrorDetails,
+  HttpRedirectError,
   HttpResponseTooLargeError,
   type HttpSizeOption,
   HttpStatusError,

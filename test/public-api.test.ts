@@ -68,6 +68,7 @@ test("aio/http exports exactly these names", () => {
     "FAULT_KINDS",
     "HttpConnectError",
     "HttpError",
+    "HttpRedirectError",
     "HttpResponseTooLargeError",
     "HttpStatusError",
     "HttpTimeoutError",

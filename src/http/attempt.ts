@@ -82,6 +82,10 @@ export class Attempt implements Dispatcher.DispatchHandler {
   private discarded = 0;
   private reader: Future<void> | undefined = undefined;
   private over = false;
+  /** Dispatches of this attempt so far: the first, then one per redirect followed. */
+  private hops = 0;
+  /** The target of the redirect hop under way, once a redirect is followed; errors name it. */
+  redirectedTo: URL | undefined = undefined;
 
   constructor(exchange: Exchange) {
     this.exchange = exchange;
@@ -89,6 +93,11 @@ export class Attempt implements Dispatcher.DispatchHandler {
   }
 
   // ── undici's side ──
+
+  /** undici dispatches a hop of this attempt (see redirect-hops.ts); every one after the first follows a redirect. */
+  hopped(origin: string, path: string): void {
+    if (this.hops++ > 0) this.redirectedTo = new URL(path, origin);
+  }
 
   /** undici queued the request (its pool is connecting): keep the way to take it out. */
   queued(cancel: CancelQueued): void {

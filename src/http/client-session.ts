@@ -14,6 +14,7 @@ import { ConnectionLimits, type Slot, WaitHandle } from "./connection-limits.ts"
 import { HttpError, HttpTimeoutError } from "./errors.ts";
 import { Exchange, type ExchangeOwner } from "./exchange.ts";
 import { HostGate } from "./host-gate.ts";
+import { HOP_OBSERVER, redirectHops } from "./interceptors/redirect-hops.ts";
 import { responseSizeLimit } from "./interceptors/response-size-limit.ts";
 import { type CancelQueued, QUEUED_ABORT } from "./queued-abort.ts";
 import {
@@ -171,7 +172,11 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
       bodyTimeout: this.timeout.read,
       maxResponseSize: limited ? this.maxResponseSize : -1,
     });
-    const chain: Dispatcher.DispatcherComposeInterceptor[] = [interceptors.redirect({ throwOnMaxRedirect: true })];
+    // redirectHops inside redirect: it sees every hop's dispatch, so errors can name the origin that failed.
+    const chain: Dispatcher.DispatcherComposeInterceptor[] = [
+      redirectHops(),
+      interceptors.redirect({ throwOnMaxRedirect: true }),
+    ];
     if (limited) chain.push(responseSizeLimit(this.maxResponseSize));
     this.plain = this.agent.compose(chain);
     this.decoding = this.plain.compose(
@@ -353,6 +358,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
       headersTimeout: timeout.read,
       bodyTimeout: timeout.read,
       maxRedirections: request.maxRedirects,
+      [HOP_OBSERVER]: exchange,
     } as Dispatcher.DispatchOptions;
     if (QUEUED_ABORT !== undefined) {
       // The same options serve every attempt (and every redirect hop): hand

@@ -19,12 +19,18 @@ export interface HttpErrorDetails {
   status?: number | undefined;
   /** The underlying error (from undici or Node), when there is one. */
   cause?: unknown;
+  /** The URL of the redirect hop under way when the request failed, if it had been redirected (messages only). */
+  redirectedTo?: string | undefined;
 }
 
-/** `GET http://host/path`, with the number of attempts when there were several: the tail of every message. */
+/**
+ * `GET http://host/path`, with the number of attempts when there were
+ * several, and the URL of the redirect hop that failed: the tail of every message.
+ */
 export function describeRequest(details: HttpErrorDetails): string {
   const attempts = details.attempts > 1 ? `, ${details.attempts} attempts` : "";
-  return `${details.method} ${details.url}${attempts}`;
+  const hop = details.redirectedTo === undefined ? "" : `, redirected to ${details.redirectedTo}`;
+  return `${details.method} ${details.url}${attempts}${hop}`;
 }
 
 /**
@@ -33,7 +39,8 @@ export function describeRequest(details: HttpErrorDetails): string {
  * `TypeError`s.
  *
  * Its subclasses say what went wrong: `HttpStatusError`, `HttpConnectError`,
- * `HttpTimeoutError`, `HttpTooManyRedirectsError`, `HttpResponseTooLargeError`.
+ * `HttpTimeoutError`, `HttpTooManyRedirectsError`, `HttpRedirectError`,
+ * `HttpResponseTooLargeError`.
  * A plain `HttpError` is thrown for the rest, such as a request cut short by
  * `session.close()` (`code` `ERR_AIO_HTTP_SESSION_CLOSED`) or a malformed
  * response (`ERR_AIO_HTTP_PROTOCOL`).
@@ -212,6 +219,33 @@ export class HttpTooManyRedirectsError extends HttpError {
   }
 }
 brandClass(HttpTooManyRedirectsError, "HttpTooManyRedirectsError");
+
+/**
+ * A redirect that is not followed because its `Location` is not an `http:`
+ * or `https:` URL (`file:`, `data:`, `ftp:`...): a client must not read a
+ * local file or another protocol because a server said so. The message names
+ * the URL that redirected. It is not retried.
+ *
+ * @example
+ * ```ts
+ * import { ClientSession, HttpRedirectError } from "aio-ts/http";
+ * await using session = new ClientSession();
+ * try { await session.get("http://127.0.0.1:8080/redirect-to?url=file:///etc/passwd"); }
+ * catch (e) { if (e instanceof HttpRedirectError) console.error(e.code, e.message); else throw e; }
+ * ```
+ */
+export class HttpRedirectError extends HttpError {
+  /** @param from the URL whose response redirected. */
+  constructor(from: string, details: HttpErrorDetails) {
+    super(
+      `redirect from ${from} not followed: only http: and https: redirects are followed ` +
+        `(${describeRequest({ ...details, redirectedTo: undefined })})`,
+      details,
+      "ERR_AIO_HTTP_BAD_REDIRECT",
+    );
+  }
+}
+brandClass(HttpRedirectError, "HttpRedirectError");
 
 /** The option whose ceiling a body went over: what `HttpResponseTooLargeError.option` says. */
 export type HttpSizeOption = "maxResponseSize" | "maxBufferedSize";

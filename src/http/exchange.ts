@@ -9,6 +9,7 @@ import {
   HttpResponseTooLargeError,
   HttpTimeoutError,
 } from "./errors.ts";
+import type { HopObserver } from "./interceptors/redirect-hops.ts";
 import { type ErrorContext, translateError } from "./translate-error.ts";
 
 /** What an exchange needs of its session. */
@@ -36,7 +37,7 @@ export interface ExchangeContext extends Omit<ErrorContext, "attempts" | "status
  * It never holds its `ClientResponse`, so that an unreachable response can
  * be garbage-collected and its exchange released by the finalizer.
  */
-export class Exchange implements ErrorContext, Timer, Runnable {
+export class Exchange implements ErrorContext, HopObserver, Timer, Runnable {
   readonly method: string;
   readonly url: string;
   readonly origin: string;
@@ -147,9 +148,40 @@ export class Exchange implements ErrorContext, Timer, Runnable {
     this.attempt?.abort(reason);
   }
 
-  /** `error` as the error to throw: an `HttpError`, a `CancelledError`, or the caller's abort reason. */
+  /** @internal undici dispatches a hop of the current attempt (see redirect-hops.ts). */
+  hop(origin: string, path: string): void {
+    this.attempt?.hopped(origin, path);
+  }
+
+  /**
+   * `error` as the error to throw: an `HttpError`, a `CancelledError`, or the
+   * caller's abort reason. After a redirect, the message names the hop that
+   * failed (its origin, and its URL), not the first one.
+   */
   translate(error: unknown): unknown {
-    return translateError(error, this, this.aborted ? this.reason : undefined);
+    const hop = this.attempt?.redirectedTo;
+    return translateError(
+      error,
+      hop === undefined ? this : this.hopContext(hop),
+      this.aborted ? this.reason : undefined,
+    );
+  }
+
+  /** The error context of a redirect hop (made only on the way to an error). */
+  private hopContext(hop: URL): ErrorContext {
+    return {
+      method: this.method,
+      url: this.url,
+      attempts: this.attempts,
+      status: this.status,
+      origin: hop.origin,
+      hostname: hop.hostname,
+      connectTimeout: this.connectTimeout,
+      readTimeout: this.readTimeout,
+      maxRedirects: this.maxRedirects,
+      maxResponseSize: this.maxResponseSize,
+      redirectedTo: hop.href,
+    };
   }
 
   details(cause?: unknown): HttpErrorDetails {

@@ -10,12 +10,16 @@ import {
   type HttpConnectErrorKind,
   HttpError,
   type HttpErrorDetails,
+  HttpRedirectError,
   HttpResponseTooLargeError,
   HttpTimeoutError,
   HttpTooManyRedirectsError,
 } from "./errors.ts";
 
-/** What a translation needs to know about the request and the session. */
+/**
+ * What a translation needs to know about the request and the session. After a
+ * redirect, `origin`, `hostname` and `redirectedTo` are those of the hop under way.
+ */
 export interface ErrorContext extends HttpErrorDetails {
   origin: string;
   hostname: string;
@@ -25,9 +29,10 @@ export interface ErrorContext extends HttpErrorDetails {
   maxResponseSize: number;
 }
 
-/** The fields an `HttpError` keeps: not the whole context. */
+/** The fields an `HttpError` keeps (and its message tells): not the whole context. */
 function details(ctx: ErrorContext, cause: unknown): HttpErrorDetails {
-  return { url: ctx.url, method: ctx.method, attempts: ctx.attempts, status: ctx.status, cause };
+  const { url, method, attempts, status, redirectedTo } = ctx;
+  return { url, method, attempts, status, cause, redirectedTo };
 }
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$)/;
@@ -148,6 +153,10 @@ export function translateError(error: unknown, ctx: ErrorContext, abortReason: u
       // undici's redirect handler stops a loop early, with advice about Pools that does not apply here.
       if (/^Redirect loop detected/.test((error as Error).message)) {
         return new HttpTooManyRedirectsError(ctx.maxRedirects, details(ctx, error), true);
+      }
+      // Our own URLs are checked to be http(s) before sending: a bad protocol here came from a Location.
+      if (/^Invalid URL protocol/.test((error as Error).message)) {
+        return new HttpRedirectError(ctx.redirectedTo ?? ctx.url, details(ctx, error));
       }
       return new TypeError(`Invalid request: ${(error as Error).message} (${describeRequest(ctx)})`, { cause: error });
   }

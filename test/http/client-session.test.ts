@@ -12,6 +12,7 @@ import {
   ClientSession,
   HttpConnectError,
   HttpError,
+  HttpRedirectError,
   HttpResponseTooLargeError,
   HttpStatusError,
   HttpTooManyRedirectsError,
@@ -320,6 +321,76 @@ describe("redirects", () => {
       assert.equal(session.statistics().inFlight, 0);
     }, opts);
   });
+
+  test("a connection refused after a redirect names the origin that refused, not the first one", async () => {
+    await using server = await serve();
+    await run(async () => {
+      await using session = new ClientSession({ retry: false });
+      const url = `${server.url}/redirect-to?url=${encodeURIComponent("http://127.0.0.1:9/x")}`;
+      const error = await rejection(session.get(url));
+      assert.ok(error instanceof HttpConnectError, String(error));
+      assert.equal(error.kind, "refused");
+      assert.equal(error.url, url);
+      assert.equal(
+        error.message,
+        `connection refused to http://127.0.0.1:9: ECONNREFUSED (GET ${url}, redirected to http://127.0.0.1:9/x)`,
+      );
+      // A retry starts again from the first URL, and fails at the same hop.
+      const retried = await rejection(
+        session.get(url, { retry: { attempts: 2, backoff: { base: 1, max: 1, jitter: false } } }),
+      );
+      assert.ok(retried instanceof HttpConnectError, String(retried));
+      assert.equal(
+        retried.message,
+        `connection refused to http://127.0.0.1:9: ECONNREFUSED (GET ${url}, 2 attempts, redirected to http://127.0.0.1:9/x)`,
+      );
+      // Without a redirect, the message is as before.
+      const direct = await rejection(session.get("http://127.0.0.1:9/y"));
+      assert.equal(
+        (direct as Error).message,
+        "connection refused to http://127.0.0.1:9: ECONNREFUSED (GET http://127.0.0.1:9/y)",
+      );
+    }, opts);
+  });
+
+  test("a TLS failure after a redirect names the https origin that failed", async () => {
+    await using server = await serve();
+    await run(async () => {
+      await using session = new ClientSession({ retry: false });
+      // http: to the server, which redirects to https: on its own plain-HTTP port: the handshake fails.
+      const target = `${server.url.replace("http:", "https:")}/get`;
+      const url = `${server.url}/redirect-to?url=${encodeURIComponent(target)}`;
+      const error = await rejection(session.get(url));
+      assert.ok(error instanceof HttpConnectError, String(error));
+      assert.equal(error.kind, "tls");
+      assert.match(
+        error.message,
+        new RegExp(
+          `^TLS with ${server.url.replace("http:", "https:")} failed: .*\\(GET .*, redirected to ${target}\\)$`,
+        ),
+      );
+    }, opts);
+  });
+
+  for (const location of ["file:///etc/passwd", "data:text/plain,hello", "ftp://127.0.0.1/x"]) {
+    const scheme = location.slice(0, location.indexOf(":") + 1);
+    test(`a redirect to a ${scheme} URL throws HttpRedirectError with a code`, async () => {
+      await using server = await serve();
+      await run(async () => {
+        await using session = new ClientSession();
+        const url = `${server.url}/redirect-to?url=${encodeURIComponent(location)}`;
+        const error = await rejection(session.get(url));
+        assert.ok(error instanceof HttpRedirectError, String(error));
+        assert.ok(error instanceof HttpError);
+        assert.equal(error.code, "ERR_AIO_HTTP_BAD_REDIRECT");
+        assert.equal(error.url, url);
+        assert.equal(error.attempts, 1, "not retried");
+        assert.match(error.message, /only http: and https: redirects are followed/);
+        assert.ok(error.message.includes(`from ${url}`), error.message);
+        assert.equal(session.statistics().inFlight, 0);
+      }, opts);
+    });
+  }
 
   test("maxRedirects: 0 returns the redirect itself", async () => {
     await run(async () => {
