@@ -17,7 +17,8 @@
 //
 // Run it: node examples/download.ts [URL...]
 import { gather, run } from "aio-ts";
-import { ClientSession, serve } from "aio-ts/http";
+import { ClientSession } from "aio-ts/http";
+import { serve } from "aio-ts/testing";
 
 async function fetch(session: ClientSession, url: string): Promise<string> {
   await using resp = await session.get(url);

@@ -1,4 +1,4 @@
-// aio-ts/http: the HTTP client session and the embedded test server. Re-exports only, after the runtime check.
+// aio-ts/http: the HTTP client session. Re-exports only, after the runtime check.
 // First, so that an unsupported Node.js fails with one clear line (see the module).
 import "./core/runtime-check.ts";
 
@@ -29,6 +29,5 @@ export type {
   RequestOptions,
 } from "./http/request-options.ts";
 export type { BackoffOptions, RetryOptions } from "./http/retry.ts";
-export * from "./http/server/index.ts";
 export type { ClientSessionOptions, ClientSessionStatistics } from "./http/session-options.ts";
 export type { ClientTimeout, RequestTimeout } from "./http/timeouts.ts";

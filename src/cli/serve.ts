@@ -1,7 +1,7 @@
 import { sleep } from "../core/index.ts";
-import { FAULT_HELP, type HelpEntry, ROUTE_HELP } from "../http/server/catalog.ts";
-import { serve } from "../http/server/index.ts";
 import { run } from "../runner/run.ts";
+import { FAULT_HELP, type HelpEntry, ROUTE_HELP } from "../testing/server/catalog.ts";
+import { serve } from "../testing/server/index.ts";
 
 /** Two columns; a usage wider than the first column gets its summary on the next line. */
 function table(entries: readonly HelpEntry[], width: number): string {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { serve } from "aio-ts/http";
+import { serve } from "aio-ts/testing";
 import { startServer } from "../http/client-helpers.ts";
 import { listFiles, rangeBody, readReport, runFetch, sha256, startFetch, tempFolder, until } from "./fetch-helpers.ts";
 

@@ -90,7 +90,7 @@ describe("the lesson's programs", { concurrency: true }, () => {
   });
 
   test("download: given URLs, it downloads those", async () => {
-    const { serve } = await import("aio-ts/http");
+    const { serve } = await import("aio-ts/testing");
     await using server = await serve({ quiet: true });
     const urls = ["/json", "/bytes/100", "/uuid", "/get"].map((path) => server.url + path);
     const outcome = await runFile("examples/download.ts", urls);

@@ -4,17 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { now, run } from "aio-ts";
-import {
-  ClientSession,
-  FAULT_KINDS,
-  type FaultKind,
-  HttpConnectError,
-  HttpStatusError,
-  HttpTimeoutError,
-  type ServerHandle,
-  serve,
-} from "aio-ts/http";
-import { VirtualClock } from "aio-ts/testing";
+import { ClientSession, HttpConnectError, HttpStatusError, HttpTimeoutError } from "aio-ts/http";
+import { FAULT_KINDS, type FaultKind, type ServerHandle, serve, VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
 
 const real = { handleSignals: false } as const;

@@ -16,8 +16,8 @@ import {
   HttpResponseTooLargeError,
   HttpStatusError,
   HttpTooManyRedirectsError,
-  serve,
 } from "aio-ts/http";
+import { serve } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
 import { readBody, startServer, type TestServer } from "./client-helpers.ts";
 

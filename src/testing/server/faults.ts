@@ -16,7 +16,7 @@ import { BadRequest, intParam, numberParam } from "./params.ts";
  *
  * @example
  * ```ts
- * import { type FaultKind, serve } from "aio-ts/http";
+ * import { type FaultKind, serve } from "aio-ts/testing";
  * const fault: FaultKind = "reset-mid-body";
  * await using server = await serve({ faults: { fault } });
  * ```
@@ -35,7 +35,7 @@ export type FaultKind =
  *
  * @example
  * ```ts
- * import { FAULT_KINDS, serve } from "aio-ts/http";
+ * import { FAULT_KINDS, serve } from "aio-ts/testing";
  * await using server = await serve();
  * for (const fault of FAULT_KINDS) console.log(`${server.url}/bytes/1000?fault=${fault}`);
  * ```
@@ -64,7 +64,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
  *
  * @example
  * ```ts
- * import { serve } from "aio-ts/http";
+ * import { serve } from "aio-ts/testing";
  * await using server = await serve({ faults: { status: 503, retryAfter: 1, failTimes: 2 } });
  * // The first two requests to each URL get 503 + Retry-After: 1, the third gets the page.
  * // Per request instead: `${server.url}/get?status=503&retry-after=1&fail-times=2`

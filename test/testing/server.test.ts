@@ -6,8 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { currentTask, run, sleep, type Task } from "aio-ts";
-import { type ServerHandle, serve } from "aio-ts/http";
-import { VirtualClock } from "aio-ts/testing";
+import { type ServerHandle, serve, VirtualClock } from "aio-ts/testing";
 import { defaultLoop } from "../../src/core/index.ts";
 
 // ── Helpers ──

@@ -10,7 +10,7 @@ import { handleRequest } from "./handle-request.ts";
  *
  * @example
  * ```ts
- * import { serve } from "aio-ts/http";
+ * import { serve } from "aio-ts/testing";
  * await using server = await serve({ port: 8080, faults: { failRate: 0.1, failSeed: 1 }, quiet: false });
  * ```
  */
@@ -39,7 +39,7 @@ export interface ServeOptions {
  *
  * @example
  * ```ts
- * import { serve } from "aio-ts/http";
+ * import { serve } from "aio-ts/testing";
  * await using server = await serve();
  * await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/delay/0.1`).then((r) => r.text())));
  * console.log(server.statistics().peakActiveRequests <= 20); // true
@@ -70,7 +70,7 @@ export interface ServerStatistics {
  *
  * @example
  * ```ts
- * import { serve } from "aio-ts/http";
+ * import { serve } from "aio-ts/testing";
  * const server = await serve();
  * try {
  *   console.log(await (await fetch(`${server.url}/ip`)).json()); // { origin: "127.0.0.1" }
@@ -154,7 +154,7 @@ function checkOptions(options: ServeOptions): { port: number; host: string } {
  *
  * @example
  * ```ts
- * import { serve } from "aio-ts/http";
+ * import { serve } from "aio-ts/testing";
  * await using server = await serve();
  * const res = await fetch(`${server.url}/get?hello=world`);
  * const body = (await res.json()) as { args: Record<string, string> };
