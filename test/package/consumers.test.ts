@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { serve } from "aio-ts/http";
+import { serve } from "aio-ts/testing";
 import {
   type ConsumerProject,
   makeConsumerProject,
@@ -22,8 +22,8 @@ import {
 /** Every entry point, used for real: a gather on VirtualClock, a GET, a worker job. */
 const APP = `
 import { gather, run, sleep } from "aio-ts";
-import { ClientSession, serve } from "aio-ts/http";
-import { VirtualClock } from "aio-ts/testing";
+import { ClientSession } from "aio-ts/http";
+import { serve, VirtualClock } from "aio-ts/testing";
 import { WorkerPool } from "aio-ts/workers";
 
 const breakfast = await run(() => gather(() => sleep(3000, "tea"), () => sleep(2000, "toast")), {
