@@ -13,8 +13,9 @@
  */
 import type { Dispatcher } from "undici";
 import { Future, InvalidStateError } from "../core/index.ts";
+import { type BodyState, DONE, READING, RELEASED, UNREAD } from "./body-state.ts";
 import type { Slot } from "./connection-limits.ts";
-import type { Exchange } from "./exchange.ts";
+import type { Exchange, ExchangeAttempt } from "./exchange.ts";
 import type { CancelQueued } from "./queued-abort.ts";
 
 type Controller = Dispatcher.DispatchController;
@@ -26,13 +27,6 @@ const HIGH_WATER = 64 * 1024;
 const DISCARD_LIMIT = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 const NO_HEADERS: RawHeaders = Object.freeze({}) as RawHeaders;
-
-/** Where the body stands, as the response's reader sees it. */
-export const UNREAD = 0;
-export const READING = 1;
-export const DONE = 2;
-export const RELEASED = 3;
-export type BodyState = typeof UNREAD | typeof READING | typeof DONE | typeof RELEASED;
 
 /** A plain `Uint8Array` view of undici's `Buffer` (no copy): what `bytes()` promises. */
 function plain(bytes: Uint8Array): Uint8Array {
@@ -55,7 +49,7 @@ function released(attempt: Attempt): InvalidStateError {
  * connection slot comes back when it is over: its body read or released, or
  * the request failed or was aborted.
  */
-export class Attempt implements Dispatcher.DispatchHandler {
+export class Attempt implements Dispatcher.DispatchHandler, ExchangeAttempt {
   readonly exchange: Exchange;
   /** The connection slot this attempt holds until it is over. */
   slot: Slot | undefined = undefined;

@@ -12,7 +12,7 @@
  * collector's work in a download loop when every response was registered.
  */
 import type { Task } from "../core/index.ts";
-import type { Exchange } from "./exchange.ts";
+import { type Exchange, onWatchedExchangeFinish } from "./exchange.ts";
 
 /** The exchanges each task made whose bodies nobody has started to read. */
 const unread = new WeakMap<Task<unknown>, Set<Exchange>>();
@@ -112,10 +112,11 @@ export function releaseWhenAbandoned(response: object, exchange: Exchange, owner
   }
 }
 
-/** The body is over: the finalizer has nothing left to do. */
-export function forgetCollected(exchange: Exchange): void {
+/** The body is over: the finalizer has nothing left to do. Called by `Exchange.finish()` through its hook. */
+function forgetCollected(exchange: Exchange): void {
   if (exchange.registered) {
     exchange.registered = false;
     collected.unregister(exchange);
   }
 }
+onWatchedExchangeFinish(forgetCollected);

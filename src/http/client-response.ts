@@ -1,7 +1,8 @@
 import { TextDecoder } from "node:util";
 import type { Task } from "../core/index.ts";
-import { type Attempt, DONE, UNREAD } from "./attempt.ts";
+import type { Attempt } from "./attempt.ts";
 import { releaseWhenAbandoned } from "./auto-release.ts";
+import { DONE, UNREAD } from "./body-state.ts";
 import { HttpStatusError } from "./errors.ts";
 
 /** Response headers: lower-case names; a header sent several times is an array. */

@@ -1,6 +1,5 @@
 import { type Loop, loopOf, type Runnable, type Timer } from "../core/index.ts";
-import { type Attempt, UNREAD } from "./attempt.ts";
-import { forgetCollected } from "./auto-release.ts";
+import { type BodyState, UNREAD } from "./body-state.ts";
 import type { WaitHandle } from "./connection-limits.ts";
 import {
   describeRequest,
@@ -10,11 +9,36 @@ import {
   HttpTimeoutError,
 } from "./errors.ts";
 import type { HopObserver } from "./interceptors/redirect-hops.ts";
+import type { CancelQueued } from "./queued-abort.ts";
 import { type ErrorContext, translateError } from "./translate-error.ts";
 
 /** What an exchange needs of its session. */
 export interface ExchangeOwner {
   _exchangeDone(exchange: Exchange): void;
+}
+
+/** What an exchange needs of its attempts (`Attempt` in attempt.ts, which imports this module, not the reverse). */
+export interface ExchangeAttempt {
+  readonly bodyState: BodyState;
+  /** The target of the redirect hop under way, once a redirect was followed. */
+  readonly redirectedTo: URL | undefined;
+  abort(reason: unknown): void;
+  release(): void;
+  hopped(origin: string, path: string): void;
+  queued(cancel: CancelQueued): void;
+}
+
+/**
+ * What a finished exchange that auto-release.ts watches calls: the hook that
+ * module registers when it loads (it forgets the finalizer's entry). A hook
+ * rather than an import, so that the dependency runs one way: auto-release
+ * knows exchanges, an exchange does not know auto-release.
+ */
+let finishWatched: ((exchange: Exchange) => void) | undefined;
+
+/** @internal Registers what `finish()` calls for an exchange with `registered` set (auto-release.ts). */
+export function onWatchedExchangeFinish(hook: (exchange: Exchange) => void): void {
+  finishWatched = hook;
 }
 
 /** The fixed facts of a request, for errors and for the session's bookkeeping. */
@@ -51,7 +75,7 @@ export class Exchange implements ErrorContext, HopObserver, Timer, Runnable {
   attempts = 0;
   status: number | undefined = undefined;
   /** The attempt under way; once a response is handed out, the one whose body it reads. */
-  attempt: Attempt | undefined = undefined;
+  attempt: ExchangeAttempt | undefined = undefined;
   /** The wait for a connection slot, while there is one. */
   waiting: WaitHandle | undefined = undefined;
   /** @internal Neighbours in the session's list of exchanges under way. */
@@ -220,7 +244,7 @@ export class Exchange implements ErrorContext, HopObserver, Timer, Runnable {
   }
 
   /** An attempt is over; the exchange ends with the one handed out as the response. */
-  attemptOver(attempt: Attempt): void {
+  attemptOver(attempt: ExchangeAttempt): void {
     if (this.responded && attempt === this.attempt) this.finish();
   }
 
@@ -236,7 +260,7 @@ export class Exchange implements ErrorContext, HopObserver, Timer, Runnable {
     if (this.onUserAbort !== undefined) this.userSignal?.removeEventListener("abort", this.onUserAbort);
     this.userSignal = this.onUserAbort = undefined;
     this.claimed();
-    forgetCollected(this);
+    if (this.registered) finishWatched?.(this);
     this.session._exchangeDone(this);
   }
 }
