@@ -28,6 +28,12 @@ export type {
   RequestHeaders,
   RequestOptions,
 } from "./http/request-options.ts";
-export type { BackoffOptions, RetryOptions } from "./http/retry.ts";
+export {
+  type BackoffOptions,
+  isTransientError,
+  type RetryableResponse,
+  type RetryOptions,
+  RetryPolicy,
+} from "./http/retry.ts";
 export type { ClientSessionOptions, ClientSessionStatistics } from "./http/session-options.ts";
 export type { ClientTimeout, RequestTimeout } from "./http/timeouts.ts";

@@ -72,6 +72,8 @@ test("aio/http exports exactly these names", () => {
     "HttpStatusError",
     "HttpTimeoutError",
     "HttpTooManyRedirectsError",
+    "RetryPolicy",
+    "isTransientError",
   ]);
 });
 

@@ -25,14 +25,7 @@ import {
   prepareBody,
   type RequestOptions,
 } from "./request-options.ts";
-import {
-  backoffDelay,
-  DEFAULT_RETRY,
-  isRetryableError,
-  parseRetryAfter,
-  type RetryPolicy,
-  resolveRetry,
-} from "./retry.ts";
+import { RetryPolicy } from "./retry.ts";
 import {
   ACCEPT_ENCODING,
   type ClientSessionOptions,
@@ -148,7 +141,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
     const hostLimit = perHost === Number.POSITIVE_INFINITY ? 0 : perHost;
     this.limits = new ConnectionLimits(globalLimit, hostLimit);
     this.timeout = resolveTimeout(DEFAULT_TIMEOUT, options.timeout, true);
-    this.retry = resolveRetry(DEFAULT_RETRY, options.retry);
+    this.retry = RetryPolicy.default.with(options.retry);
     this.raise = Boolean(options.raiseForStatus);
     this.maxRedirects = checkCount("maxRedirects", options.maxRedirects, 10);
     const maxSize = checkCount("maxResponseSize", options.maxResponseSize, Number.POSITIVE_INFINITY);
@@ -310,7 +303,7 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
       headers,
       body,
       timeout: resolveTimeout(this.timeout, options.timeout, false),
-      retry: options.retry === undefined ? this.retry : resolveRetry(this.retry, options.retry),
+      retry: options.retry === undefined ? this.retry : this.retry.with(options.retry),
       raiseForStatus: options.raiseForStatus ?? this.raise,
       maxRedirects: checkCount("maxRedirects", options.maxRedirects, this.maxRedirects),
       maxBufferedSize: checkCeiling("maxBufferedSize", options.maxBufferedSize, this.maxBufferedSize),
@@ -393,8 +386,8 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
           const failure = exchange.translate(error);
           // Cancelled while undici works: abort it, which destroys the socket.
           if (isCancelledError(failure)) exchange.abort(failure);
-          if (failure instanceof HttpError && isRetryableError(failure) && this.mayRetry(exchange, request)) {
-            await sleepOrAbort(backoffDelay(retry, exchange.attempts), exchange.signal);
+          if (failure instanceof HttpError && retry.isRetryableError(failure) && this.mayRetry(exchange, request)) {
+            await sleepOrAbort(retry.backoffDelay(exchange.attempts), exchange.signal);
             continue;
           }
           throw failure;
@@ -452,17 +445,16 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
   private async retryStatus(exchange: Exchange, request: Prepared, attempt: Attempt): Promise<boolean> {
     const policy = request.retry;
     const status = attempt.status;
-    let retryAfter: number | undefined;
-    if (policy.respectRetryAfter && (status === 429 || status === 503)) {
-      retryAfter = parseRetryAfter(attempt.headers["retry-after"], attempt.headers.date);
-      if (retryAfter !== undefined && retryAfter > policy.maxRetryAfter) return false; // too long: give up now
-      if (retryAfter !== undefined) this.gate.close(exchange.origin, now() + retryAfter);
+    const retryAfter = policy.retryAfter(attempt);
+    if (retryAfter !== undefined) {
+      if (retryAfter > policy.maxRetryAfter) return false; // too long: give up now
+      this.gate.close(exchange.origin, now() + retryAfter);
     }
     if (!policy.statuses.has(status) || !this.mayRetry(exchange, request)) return false;
     // Drop this attempt's body (and its slot).
     attempt.drop();
     // With a Retry-After, the gate at the top of the loop does the waiting.
-    if (retryAfter === undefined) await sleepOrAbort(backoffDelay(policy, exchange.attempts), exchange.signal);
+    if (retryAfter === undefined) await sleepOrAbort(policy.backoffDelay(exchange.attempts), exchange.signal);
     return true;
   }
 

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { argumentError } from "../core/index.ts";
-import type { RetryOptions } from "./retry.ts";
+import type { RetryOptions, RetryPolicy } from "./retry.ts";
 import type { RequestTimeout } from "./timeouts.ts";
 
 /** One query value; arrays repeat the key (`?tag=a&tag=b`), `null` and `undefined` leave it out. */
@@ -42,8 +42,8 @@ export interface RequestOptions {
   body?: RequestBody | undefined;
   /** This request's timeouts, laid over the session's (all but `connect`). */
   timeout?: RequestTimeout | undefined;
-  /** This request's retry policy, laid over the session's; `false` turns retrying off. */
-  retry?: false | RetryOptions | undefined;
+  /** This request's retry policy: a `RetryPolicy` replaces the session's, options are laid over it; `false` turns retrying off. */
+  retry?: false | RetryOptions | RetryPolicy | undefined;
   /** Throw `HttpStatusError` for a status of 400 or more. */
   raiseForStatus?: boolean | undefined;
   /** How many redirects to follow; 0 returns the 3xx response itself. */

@@ -1,6 +1,6 @@
 import { argumentError } from "../core/index.ts";
 import type { RequestHeaders } from "./request-options.ts";
-import type { RetryOptions } from "./retry.ts";
+import type { RetryOptions, RetryPolicy } from "./retry.ts";
 import type { ClientTimeout } from "./timeouts.ts";
 
 /** The options of a `ClientSession`; every one has a default. */
@@ -23,8 +23,12 @@ export interface ClientSessionOptions {
   limitPerHost?: number | undefined;
   /** Timeouts, in ms: `total` (default 5 min, including the wait for a connection), `pool`, `connect`, `read`. */
   timeout?: ClientTimeout | undefined;
-  /** The retry policy; `false` turns retrying off. Default: 3 attempts for idempotent methods. */
-  retry?: false | RetryOptions | undefined;
+  /**
+   * The retry policy: a `RetryPolicy`, or options laid over the default one;
+   * `false` turns retrying off. Default `RetryPolicy.default`: 3 attempts for
+   * idempotent methods, on 429/502/503/504 and transient failures.
+   */
+  retry?: false | RetryOptions | RetryPolicy | undefined;
   /** Throw `HttpStatusError` for every status of 400 or more. Default `false`. */
   raiseForStatus?: boolean | undefined;
   /** How many redirects to follow; 0 returns 3xx responses as they are. Default 10 (aiohttp's). */
