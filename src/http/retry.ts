@@ -82,7 +82,8 @@ export interface RetryableResponse {
  * @example
  * ```ts
  * import { isTransientError, RetryPolicy } from "aio-ts/http";
- * const policy = new RetryPolicy({ transient: (e) => isTransientError(e) || e instanceof MyFlakyError });
+ * class FlakyUpstreamError extends Error {}
+ * const policy = new RetryPolicy({ transient: (e) => isTransientError(e) || e instanceof FlakyUpstreamError });
  * ```
  */
 export function isTransientError(error: unknown): boolean {
@@ -117,9 +118,11 @@ const IDEMPOTENT = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"];
  *
  * @example
  * ```ts
+ * import { sleep } from "aio-ts";
  * import { ClientSession, RetryPolicy } from "aio-ts/http";
  * const policy = new RetryPolicy({ attempts: 5, statuses: [408, 429, 500, 502, 503, 504] });
  * await using session = new ClientSession({ retry: policy });
+ * const url = "http://127.0.0.1:8080/status/503";
  *
  * // A loop of one's own, asking the same policy:
  * for (let attempt = 1; ; attempt++) {
