@@ -157,7 +157,8 @@ export class RetryPolicy {
   readonly maxRetryAfter: number;
 
   /**
-   * @param options laid over the defaults (see `RetryOptions`).
+   * @param options laid over `base` (see `RetryOptions`).
+   * @param base the policy whose answers the options change; default the built-in defaults (`with()` passes this one).
    * @throws TypeError if an option is invalid, e.g. ``Expected `retry.attempts` to be a positive integer, got `0` (number)``.
    */
   constructor(options: RetryOptions = {}, base?: RetryPolicy) {
