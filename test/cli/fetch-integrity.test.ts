@@ -3,11 +3,12 @@
 // file system (a small tmpfs), a killed command, two runs on one folder, a
 // server's name for a file that is already there.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { startServer } from "../http/client-helpers.ts";
-import { mountTmpfs, rangeBody, readReport, runFetch, tempFolder } from "./fetch-helpers.ts";
+import { BIN, mountTmpfs, rangeBody, readReport, runFetch, tempFolder, until } from "./fetch-helpers.ts";
 
 /** A server of one file of `size` bytes of `rangeBody`, with an ETag and Range support. */
 async function sizedServer(size: number) {
@@ -30,6 +31,34 @@ async function sizedServer(size: number) {
     }
     res.end(bytes.subarray(start));
   });
+}
+
+/** A Node older than 22.19 on this machine (outside node_modules), on which bin/aio.js re-runs itself. */
+function olderNode(): string | undefined {
+  for (const candidate of ["/usr/bin/node", "/usr/local/bin/node"]) {
+    const run = spawnSync(candidate, ["-p", "process.versions.node"], { encoding: "utf8" });
+    const [major = 0, minor = 0] = (run.stdout ?? "").trim().split(".").map(Number);
+    if (run.status === 0 && (major < 22 || (major === 22 && minor < 19))) return candidate;
+  }
+  return undefined;
+}
+
+/** Whether a process is gone: no such pid, or a zombie that nothing reaped yet. */
+function gone(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
+}
+
+/** The pids of a process's children. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 describe("aio fetch keeps its promises", { concurrency: true }, () => {
@@ -69,4 +98,50 @@ describe("aio fetch keeps its promises", { concurrency: true }, () => {
       }
     });
   }
+
+  test("a SIGKILL of the command on an older Node leaves no download running", async (t) => {
+    const node = olderNode();
+    if (node === undefined) {
+      t.skip("no Node older than 22.19 on this machine: bin/aio.js does not re-run itself");
+      return;
+    }
+    using dir = tempFolder();
+    const size = 64 * 1024 * 1024;
+    const bytes = rangeBody(size);
+    // A body sent slowly (16 KiB every 10 ms, so about 40 s in all): the kill lands mid-body.
+    const server = await startServer(async (_req, res) => {
+      res.writeHead(200, { etag: '"v1"', "content-length": size });
+      for (let at = 0; at < size && !res.destroyed; at += 16 * 1024) {
+        res.write(bytes.subarray(at, at + 16 * 1024));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      res.end();
+    });
+    const parent = spawn(node, [BIN, "fetch", server.url("/big.bin"), "-o", "out"], {
+      cwd: dir.path,
+      stdio: "ignore",
+      env: { ...process.env, AIO_REEXEC: "" },
+    });
+    const exited = new Promise((resolve) => parent.on("exit", resolve));
+    let child: number | undefined;
+    try {
+      const part = join(dir.path, "out", "big.bin.part");
+      await until(() => existsSync(part) && statSync(part).size > 256 * 1024, "the part to grow");
+      [child] = childrenOf(parent.pid as number);
+      assert.ok(child !== undefined, "bin/aio.js did not re-run itself under the pinned Node");
+      parent.kill("SIGKILL");
+      await exited;
+      await until(() => gone(child as number), `the child ${child} to end after its parent was killed`, 10_000);
+      // Nothing writes the part any more.
+      const after = statSync(part);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const later = statSync(part);
+      assert.equal(later.size, after.size);
+      assert.equal(later.mtimeMs, after.mtimeMs);
+    } finally {
+      parent.kill("SIGKILL");
+      if (child !== undefined && !gone(child)) process.kill(child, "SIGKILL");
+      await server.close();
+    }
+  });
 });
