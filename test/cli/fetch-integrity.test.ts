@@ -4,11 +4,21 @@
 // server's name for a file that is already there.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { startServer } from "../http/client-helpers.ts";
-import { BIN, mountTmpfs, rangeBody, readReport, runFetch, tempFolder, until } from "./fetch-helpers.ts";
+import {
+  BIN,
+  listFiles,
+  mountTmpfs,
+  rangeBody,
+  readReport,
+  runFetch,
+  startFetch,
+  tempFolder,
+  until,
+} from "./fetch-helpers.ts";
 
 /** A server of one file of `size` bytes of `rangeBody`, with an ETag and Range support. */
 async function sizedServer(size: number) {
@@ -30,6 +40,29 @@ async function sizedServer(size: number) {
       res.writeHead(200, { etag: '"v1"', "content-length": size });
     }
     res.end(bytes.subarray(start));
+  });
+}
+
+/** A server of one file of `size` bytes of `rangeBody`, sent slowly (16 KiB every `paceMs`), with Range support. */
+async function slowServer(size: number, paceMs: number) {
+  const bytes = rangeBody(size);
+  return startServer(async (req, res) => {
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+    const start = range === null ? 0 : Math.min(Number(range[1]), size);
+    if (range !== null) {
+      res.writeHead(206, {
+        etag: '"v1"',
+        "content-length": size - start,
+        "content-range": `bytes ${start}-${size - 1}/${size}`,
+      });
+    } else {
+      res.writeHead(200, { etag: '"v1"', "content-length": size });
+    }
+    for (let at = start; at < size && !res.destroyed; at += 16 * 1024) {
+      res.write(bytes.subarray(at, Math.min(size, at + 16 * 1024)));
+      await new Promise((resolve) => setTimeout(resolve, paceMs));
+    }
+    res.end();
   });
 }
 
@@ -141,6 +174,51 @@ describe("aio fetch keeps its promises", { concurrency: true }, () => {
     } finally {
       parent.kill("SIGKILL");
       if (child !== undefined && !gone(child)) process.kill(child, "SIGKILL");
+      await server.close();
+    }
+  });
+
+  test("two runs on one folder never write one part: the second says the URL is busy", async () => {
+    using dir = tempFolder();
+    const size = 2 * 1024 * 1024;
+    const server = await slowServer(size, 20); // about 2.6 s of body
+    try {
+      const url = server.url("/shared.bin");
+      const first = startFetch([url, "-o", "out", "--report", "first.jsonl"], { cwd: dir.path });
+      const part = join(dir.path, "out", "shared.bin.part");
+      await until(() => existsSync(part) && statSync(part).size > 0, "the first run's part");
+      for (const extra of [[], ["-c"]]) {
+        const second = await runFetch([url, "-o", "out", ...extra], { cwd: dir.path });
+        assert.equal(second.code, 1, second.stdout + second.stderr);
+        assert.match(
+          second.stdout,
+          new RegExp(`FAIL .*busy: another aio fetch \\(pid ${first.child.pid}\\) is downloading out/shared.bin`),
+        );
+      }
+      const done = await first.exited;
+      assert.equal(done.code, 0, done.stdout + done.stderr);
+      assert.deepEqual(readFileSync(join(dir.path, "out", "shared.bin")), rangeBody(size));
+      assert.deepEqual(listFiles(join(dir.path, "out")), ["shared.bin"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a lock left by a run that is gone is taken over", async () => {
+    using dir = tempFolder();
+    const server = await sizedServer(300_000);
+    try {
+      // A pid that was alive and is not any more: a process that exited.
+      const dead = spawnSync(process.execPath, ["-p", "process.pid"], { encoding: "utf8" });
+      mkdirSync(join(dir.path, "out"));
+      writeFileSync(join(dir.path, "out", "left.bin.part.lock"), dead.stdout);
+      writeFileSync(join(dir.path, "out", "other.bin.part.lock"), "not a pid");
+      const result = await runFetch([server.url("/left.bin"), server.url("/other.bin"), "-o", "out"], {
+        cwd: dir.path,
+      });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.deepEqual(listFiles(join(dir.path, "out")), ["left.bin", "other.bin"]);
+    } finally {
       await server.close();
     }
   });

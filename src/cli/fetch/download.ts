@@ -33,6 +33,7 @@ import { isCancelledError, now, sleep, TimeoutError, timeout } from "../../index
 import type { HostLimits } from "./host-limits.ts";
 import type { Entry } from "./input.ts";
 import { type NameClaims, nameFromContentDisposition, nameFromUrl, PART, PART_META, staysInside } from "./names.ts";
+import { lockPart, PART_LOCK } from "./part-lock.ts";
 import { PartWriter } from "./part-writer.ts";
 import type { Outcome } from "./report.ts";
 
@@ -109,6 +110,8 @@ class Job {
   status: number | null = null;
   attempts = 0;
   notesWritten = false;
+  /** Releases the part's lock, once this run holds it. */
+  unlock: (() => void) | undefined = undefined;
   /** Loop time of the first request: the report's `ms` counts from here, not from the wait for a turn. */
   started: number | undefined = undefined;
   readonly active: ActiveDownload;
@@ -258,12 +261,17 @@ export class Downloader {
       return this.outcome(entry, null, "failed", started, { error: entry.error ?? "bad line" });
     }
     const job = new Job(entry, url, name);
-    if (job.name !== undefined) {
-      const skipped = await this.skipIfDone(job, started);
-      if (skipped !== undefined) return skipped;
-      if (this.settings.resume) this.loadPart(job);
-    }
     try {
+      if (job.name !== undefined) {
+        const skipped = await this.skipIfDone(job, started);
+        if (skipped !== undefined) return skipped;
+        try {
+          this.lock(job);
+        } catch (error) {
+          return this.outcome(entry, job.name, "failed", started, { job, error: this.classify(error).message });
+        }
+        if (this.settings.resume) this.loadPart(job);
+      }
       for (;;) {
         job.attempts++;
         let wait: number;
@@ -287,8 +295,32 @@ export class Downloader {
       }
     } finally {
       this.active.delete(job.active);
-      if (job.offset > 0 && job.name !== undefined && existsSync(this.partPath(job.name))) this.writeNotes(job);
+      if (job.unlock !== undefined) {
+        if (job.offset > 0 && job.name !== undefined && existsSync(this.partPath(job.name))) this.writeNotes(job);
+        job.unlock();
+      }
     }
+  }
+
+  /**
+   * Locks the job's part for this run, so that another run on the same
+   * folder never writes it at the same time; throws a failure if another
+   * live run holds it.
+   */
+  private lock(job: Job): void {
+    const name = job.name as string;
+    if (!staysInside(this.settings.outDir, name))
+      throw new TryFailure(`refusing to write outside the output folder: ${name}`, false);
+    const part = this.partPath(name);
+    this.ensureFolder(part);
+    const lock = lockPart(part.slice(0, -PART.length) + PART_LOCK);
+    if (typeof lock !== "function") {
+      throw new TryFailure(
+        `busy: another aio fetch (pid ${lock.pid}) is downloading ${this.label(name)} into this folder`,
+        false,
+      );
+    }
+    job.unlock = lock;
   }
 
   /** Turns whatever a try threw into a `TryFailure`. */
@@ -368,7 +400,8 @@ export class Downloader {
 
   /** A part holding nothing worth resuming is removed with its notes. */
   private dropEmptyPart(job: Job): void {
-    if (job.name === undefined || job.offset > 0) return;
+    // Without the lock the part is another run's.
+    if (job.name === undefined || job.offset > 0 || job.unlock === undefined) return;
     removeFile(this.partPath(job.name));
     removeFile(this.notesPath(job.name));
   }
@@ -464,6 +497,7 @@ export class Downloader {
     const suggested = nameFromContentDisposition(header(response, "content-disposition")) ?? nameFromUrl(job.url);
     job.name = this.claims.claim(suggested);
     job.active.name = job.name;
+    this.lock(job);
     if (this.settings.resume && existsSync(this.finalPath(job.name)) && job.entry.sha256 === undefined) {
       const bytes = statSync(this.finalPath(job.name)).size;
       return (started) => this.outcome(job.entry, job.name, "skipped", started, { job, bytes });

@@ -18,7 +18,7 @@ const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|]/g;
 // Our own temporary names must never be a final name.
-const OURS = /\.part(\.json)?$/i;
+const OURS = /\.part(\.json|\.lock)?$/i;
 
 /** Percent-decodes a URL path segment; a malformed escape is kept as it is. */
 function decodeSegment(segment: string): string {
