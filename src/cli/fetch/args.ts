@@ -20,6 +20,7 @@ Output:
       --content-disposition
                           name files as the server's Content-Disposition says (sanitised)
   -c, --resume            skip finished files; continue .part files with a Range request
+      --clobber           replace a file already there (default: fail that URL, keep the file)
       --report FILE       one JSON line per URL (url, path, result, status, bytes, ms,
                           attempts, sha256, error), written as each one finishes
 
@@ -70,6 +71,7 @@ export interface FetchArgs {
   mirror: boolean;
   contentDisposition: boolean;
   resume: boolean;
+  clobber: boolean;
   report: string | undefined;
   concurrency: number;
   perHost: number;
@@ -143,6 +145,7 @@ export function parseFetchArgs(argv: readonly string[], version: string): FetchA
     mirror: v.mirror === true,
     contentDisposition: v["content-disposition"] === true,
     resume: v.resume === true,
+    clobber: v.clobber === true,
     report: v.report,
     concurrency: v.concurrency === undefined ? 16 : parseCount("--concurrency", v.concurrency, 1),
     perHost: v["per-host"] === undefined ? 6 : parseCount("--per-host", v["per-host"], 1),
@@ -199,6 +202,7 @@ function parse(argv: readonly string[]) {
       mirror: { type: "boolean" },
       "content-disposition": { type: "boolean" },
       resume: { type: "boolean", short: "c" },
+      clobber: { type: "boolean" },
       report: { type: "string" },
       concurrency: { type: "string", short: "j" },
       "per-host": { type: "string" },

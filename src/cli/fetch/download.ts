@@ -7,14 +7,16 @@ import { createHash, type Hash } from "node:crypto";
 import {
   createReadStream,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from "node:fs";
-import { open, rename } from "node:fs/promises";
+import { link, open, rename, unlink } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 // The client's own modules, not the aio/http entry: that one also loads the
 // embedded server, whose `node:http` import makes Node load its bundled undici
@@ -44,6 +46,8 @@ export interface DownloadSettings {
   /** The output folder as the user wrote it, for the paths in messages and the report. */
   outLabel: string;
   resume: boolean;
+  /** Replace a file already under a final name (`--clobber`); otherwise that URL fails. */
+  clobber: boolean;
   contentDisposition: boolean;
   /** Tries per URL, the first included. */
   attempts: number;
@@ -271,6 +275,8 @@ export class Downloader {
           return this.outcome(entry, job.name, "failed", started, { job, error: this.classify(error).message });
         }
         if (this.settings.resume) this.loadPart(job);
+        const taken = this.refusal(job, false);
+        if (taken !== undefined) return this.outcome(entry, job.name, "failed", started, { job, error: taken });
       }
       for (;;) {
         job.attempts++;
@@ -300,6 +306,34 @@ export class Downloader {
         job.unlock();
       }
     }
+  }
+
+  /**
+   * Whether the job may replace a file already under its final name: only
+   * with `--clobber`, or with `--resume` and a `sha256=` the file there does
+   * not match (the user asked for other bytes under that name). A file this
+   * run did not create is never replaced otherwise: a server's
+   * Content-Disposition once named `.bashrc`.
+   */
+  private mayReplace(job: Job): boolean {
+    return this.settings.clobber || (this.settings.resume && job.entry.sha256 !== undefined);
+  }
+
+  /** Why the job's final name cannot be used (a file is there, and may not be replaced); `undefined` if it can. */
+  private refusal(job: Job, serverNamed: boolean): string | undefined {
+    const name = job.name as string;
+    if (this.mayReplace(job)) return undefined;
+    try {
+      if (!statSync(this.finalPath(name)).isFile()) return undefined; // a folder: finish() says so
+    } catch {
+      return undefined;
+    }
+    return this.notReplaced(name, serverNamed);
+  }
+
+  private notReplaced(name: string, serverNamed: boolean): string {
+    const named = serverNamed ? ", the name the server's Content-Disposition gave," : "";
+    return `${this.label(name)}${named} is a file this run did not create: not replaced (--clobber replaces it, -c skips it)`;
   }
 
   /**
@@ -502,6 +536,8 @@ export class Downloader {
       const bytes = statSync(this.finalPath(job.name)).size;
       return (started) => this.outcome(job.entry, job.name, "skipped", started, { job, bytes });
     }
+    const taken = this.refusal(job, true);
+    if (taken !== undefined) throw new TryFailure(taken, false);
     return undefined;
   }
 
@@ -612,10 +648,14 @@ export class Downloader {
       throw new TryFailure(`SHA-256 mismatch: expected ${expected}, got ${sha256}`, false);
     }
     try {
-      if (job.offset <= SMALL_BODY) renameSync(part, this.finalPath(name));
-      else await rename(part, this.finalPath(name));
+      await this.save(job, part, this.finalPath(name));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EISDIR") throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" && !isFolder(this.finalPath(name))) {
+        // A file appeared under the name while this one downloaded: it stays, and the part for -c.
+        throw new TryFailure(this.notReplaced(name, this.settings.contentDisposition), false);
+      }
+      if (code !== "EISDIR" && code !== "EEXIST") throw error;
       // A folder left by an earlier run where this file goes: the part could never be renamed, so it goes too.
       removeFile(part);
       removeFile(this.notesPath(name));
@@ -626,6 +666,35 @@ export class Downloader {
     job.offset = 0; // nothing left to resume
     if (job.notesWritten) removeFile(this.notesPath(name));
     return (started) => this.outcome(job.entry, name, "ok", started, { job, bytes, sha256 });
+  }
+
+  /**
+   * Gives the part its final name. Without leave to replace, a link (which
+   * fails with EEXIST rather than replace a file) and an unlink of the part:
+   * a file that appeared under the name since the check at the start stays.
+   * A file system without hard links (FAT, some network ones) gets a check
+   * and a rename instead. Small files synchronously, as they were written.
+   */
+  private async save(job: Job, part: string, final: string): Promise<void> {
+    const small = job.offset <= SMALL_BODY;
+    if (this.mayReplace(job)) {
+      if (small) renameSync(part, final);
+      else await rename(part, final);
+      return;
+    }
+    try {
+      if (small) linkSync(part, final);
+      else await link(part, final);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EXDEV") throw error;
+      if (existsSync(final)) throw Object.assign(new Error(`${final} exists`), { code: "EEXIST" });
+      if (small) renameSync(part, final);
+      else await rename(part, final);
+      return;
+    }
+    if (small) unlinkSync(part);
+    else await unlink(part);
   }
 
   private outcome(
@@ -661,6 +730,15 @@ function removeFile(path: string): void {
     rmSync(path, { force: true });
   } catch {
     // Nothing to remove, or nothing we may remove.
+  }
+}
+
+/** Whether a path is a folder (following links); `false` if nothing is there. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -64,6 +64,7 @@ async function fetchAll(args: FetchArgs): Promise<number> {
       outDir,
       outLabel: args.output,
       resume: args.resume,
+      clobber: args.clobber,
       contentDisposition: args.contentDisposition,
       attempts: args.retries + 1,
       timeout: args.timeout,
