@@ -8,7 +8,6 @@ import {
   createReadStream,
   existsSync,
   linkSync,
-  mkdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -23,17 +22,12 @@ import { dirname, join, relative } from "node:path";
 // too (about 10 ms of start-up the command does not need).
 import type { ClientResponse } from "../../http/client-response.ts";
 import type { ClientSession } from "../../http/client-session.ts";
-import {
-  HttpConnectError,
-  HttpError,
-  HttpResponseTooLargeError,
-  HttpTimeoutError,
-  HttpTooManyRedirectsError,
-} from "../../http/errors.ts";
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../http/retry.ts";
-import { isCancelledError, now, sleep, TimeoutError, timeout } from "../../index.ts";
+import { isCancelledError, now, sleep, timeout } from "../../index.ts";
+import { classify, RETRY_STATUSES, TryFailure } from "./failure.ts";
 import type { HostLimits } from "./host-limits.ts";
 import type { Entry } from "./input.ts";
+import { makeFolder } from "./make-folder.ts";
 import { type NameClaims, nameFromContentDisposition, nameFromUrl, PART, PART_META, staysInside } from "./names.ts";
 import { lockPart, PART_LOCK } from "./part-lock.ts";
 import { PartWriter } from "./part-writer.ts";
@@ -75,19 +69,6 @@ export interface ActiveDownload {
 const SMALL_BODY = 256 * 1024;
 /** A part at least this large gets its resume notes written at once, so that even a crash can be resumed. */
 const NOTES_AT_START = 1024 * 1024;
-
-/** A failure of one try, and whether another try may help. */
-class TryFailure extends Error {
-  readonly retryable: boolean;
-  /** How long the server asked us to wait (Retry-After), in ms. */
-  readonly retryAfter: number | undefined;
-
-  constructor(message: string, retryable: boolean, retryAfter?: number) {
-    super(message);
-    this.retryable = retryable;
-    this.retryAfter = retryAfter;
-  }
-}
 
 /** What the resume notes beside a part say: enough to ask the server for the rest, and know it is the same file. */
 interface PartNotes {
@@ -208,21 +189,6 @@ export function shownUrl(url: URL): string {
   return shown.href;
 }
 
-/** Whether a failure of the network or of time may heal on another try. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof TimeoutError || error instanceof HttpTimeoutError) return true;
-  if (error instanceof HttpConnectError) return error.kind !== "dns" && error.kind !== "tls";
-  // Anything else undici reports mid-body (a premature close, a bad chunk) is the network's doing.
-  return (
-    error instanceof HttpError &&
-    !(error instanceof HttpResponseTooLargeError) &&
-    !(error instanceof HttpTooManyRedirectsError)
-  );
-}
-
-/** Statuses worth another try. */
-const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
-
 /** Downloads URLs to files. One per run; `download()` is called once per URL, concurrently. */
 export class Downloader {
   private readonly session: ClientSession;
@@ -272,7 +238,10 @@ export class Downloader {
         try {
           this.lock(job);
         } catch (error) {
-          return this.outcome(entry, job.name, "failed", started, { job, error: this.classify(error).message });
+          return this.outcome(entry, job.name, "failed", started, {
+            job,
+            error: classify(error, this.settings, job.name === undefined ? undefined : this.label(job.name)).message,
+          });
         }
         if (this.settings.resume) this.loadPart(job);
         const taken = this.refusal(job, false);
@@ -290,7 +259,7 @@ export class Downloader {
           continue; // the server's answer asks for a fresh try at once (a range it could not serve)
         } catch (error) {
           if (isCancelledError(error)) throw error;
-          const failure = this.classify(error);
+          const failure = classify(error, this.settings, job.name === undefined ? undefined : this.label(job.name));
           if (!failure.retryable || job.attempts >= this.settings.attempts) {
             this.dropEmptyPart(job);
             return this.outcome(entry, job.name, "failed", job.started ?? started, { job, error: failure.message });
@@ -355,16 +324,6 @@ export class Downloader {
       );
     }
     job.unlock = lock;
-  }
-
-  /** Turns whatever a try threw into a `TryFailure`. */
-  private classify(error: unknown): TryFailure {
-    if (error instanceof TryFailure) return error;
-    if (error instanceof TimeoutError) {
-      return new TryFailure(`timed out after ${(this.settings.timeout ?? 0) / 1000} s (--timeout)`, true);
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return new TryFailure(message, isTransient(error));
   }
 
   private finalPath(name: string): string {
@@ -546,7 +505,7 @@ export class Downloader {
     const folder = dirname(path);
     if (this.folders.has(folder)) return;
     try {
-      mkdirSync(folder, { recursive: true });
+      makeFolder(folder);
     } catch (error) {
       // A file left by an earlier run (or by hand) where this run needs a folder: this URL fails, no other.
       const code = (error as NodeJS.ErrnoException).code;

@@ -4,14 +4,15 @@
 // `timeout` bounds each try, a Semaphore per host keeps the politeness
 // bound; Ctrl-C is `run()`'s cancellation of the root task, which reaches
 // every download at its current await.
-import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { ClientSession } from "../../http/client-session.ts";
 import { currentTask, isCancelledError, mapUnordered, now, run } from "../../index.ts";
 import { FETCH_HELP, type FetchArgs, parseFetchArgs, UsageError } from "./args.ts";
 import { Downloader } from "./download.ts";
+import { systemErrorText } from "./failure.ts";
 import { HostLimits } from "./host-limits.ts";
 import { type Entry, type InputProgress, readEntries } from "./input.ts";
+import { makeFolder } from "./make-folder.ts";
 import { mirrorPath, NameClaims, nameFromUrl } from "./names.ts";
 import { makeDisplay } from "./progress.ts";
 import { ReportFile, summaryLine, Tally } from "./report.ts";
@@ -38,15 +39,15 @@ async function* withNames(
 async function fetchAll(args: FetchArgs): Promise<number> {
   const outDir = resolve(args.output);
   try {
-    mkdirSync(outDir, { recursive: true });
+    makeFolder(outDir);
   } catch (error) {
-    throw new UsageError(`cannot create the output folder ${args.output}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot create the output folder ${args.output}: ${systemErrorText(error as Error)}`);
   }
   let report: ReportFile | undefined;
   try {
     report = args.report === undefined ? undefined : new ReportFile(args.report);
   } catch (error) {
-    throw new UsageError(`cannot write the report ${args.report}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot write the report ${args.report}: ${systemErrorText(error as Error)}`);
   }
   const headers: [string, string][] = [["user-agent", args.userAgent], ...args.headers];
   await using session = new ClientSession({

@@ -15,7 +15,7 @@ export interface Entry {
   /** The URL as written. */
   text: string;
   url: URL | undefined;
-  /** Why the line is unusable, in a sentence that names it. */
+  /** Why the line is unusable (`bad URL: ...`); `source` says where it is. */
   error: string | undefined;
   /** `out=NAME`: the file's path inside the output folder, sanitised. */
   out: string | undefined;
@@ -95,7 +95,8 @@ function entryOf(index: number, source: string, fields: readonly string[]): Entr
     }
   } catch (error) {
     entry.url = undefined;
-    entry.error = `bad URL on ${source}: ${(error as Error).message}`;
+    // Where the line is goes in the record's `source`, printed after the error: not here again.
+    entry.error = `bad URL: ${(error as Error).message}`;
   }
   return entry;
 }

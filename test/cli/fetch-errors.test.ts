@@ -1,0 +1,69 @@
+// Issue 11, item 6: `aio fetch`'s errors say what the user did and what the
+// system said, in the user's terms, once.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { startServer } from "../http/client-helpers.ts";
+import { mountTmpfs, readReport, runFetch, tempFolder } from "./fetch-helpers.ts";
+
+describe("aio fetch's errors", { concurrency: true }, () => {
+  test("an output folder on a read-only file system says EROFS, not ENOENT", async (t) => {
+    using dir = tempFolder();
+    const ro = join(dir.path, "ro");
+    mkdirSync(ro);
+    const mount = mountTmpfs(ro, "1m,ro");
+    if ("skip" in mount) {
+      t.skip(mount.skip);
+      return;
+    }
+    try {
+      const missing = await runFetch(["http://127.0.0.1:1/a.bin", "-o", "ro/sub"], { cwd: dir.path });
+      assert.equal(missing.code, 2, missing.stderr);
+      assert.match(missing.stderr, /cannot create the output folder ro\/sub: read-only file system \(EROFS\)/);
+      // The folder exists but takes no file: that URL fails, naming the file and the reason.
+      const server = await startServer((_req, res) => res.end("x"));
+      try {
+        const there = await runFetch([server.url("/a.bin"), "-o", "ro"], { cwd: dir.path });
+        assert.equal(there.code, 1, there.stdout + there.stderr);
+        assert.match(there.stdout, /FAIL .*cannot write ro\/a\.bin: read-only file system \(EROFS\)/);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      mount.unmount();
+    }
+  });
+
+  test("a body over --max-size says --max-size, with or without a Content-Length", async () => {
+    using dir = tempFolder();
+    const server = await startServer((req, res) => {
+      const body = Buffer.alloc(50_000, 120);
+      if (req.url === "/sized") res.writeHead(200, { "content-length": body.length });
+      res.end(body);
+    });
+    try {
+      const urls = [server.url("/sized"), server.url("/chunked")];
+      const result = await runFetch([...urls, "--max-size", "20k", "--report", "r.jsonl"], { cwd: dir.path });
+      assert.equal(result.code, 1);
+      for (const record of readReport(join(dir.path, "r.jsonl"))) {
+        assert.match(String(record.error), /over --max-size \(20000 bytes\)/);
+        assert.doesNotMatch(String(record.error), /maxResponseSize/);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a bad line names its location once", async () => {
+    using dir = tempFolder();
+    writeFileSync(join(dir.path, "urls.txt"), "# header\n\nnot a url\n");
+    const result = await runFetch(["-i", "urls.txt", "--report", "r.jsonl"], { cwd: dir.path });
+    assert.equal(result.code, 1);
+    const fail = result.stdout.split("\n").find((line) => line.startsWith("FAIL"));
+    assert.equal(fail, 'FAIL  not a url  bad URL: "not a url" is not an absolute URL (line 3 of urls.txt)');
+    const [record] = readReport(join(dir.path, "r.jsonl"));
+    assert.equal(record?.error, 'bad URL: "not a url" is not an absolute URL');
+    assert.equal(record?.source, "line 3 of urls.txt");
+  });
+});
