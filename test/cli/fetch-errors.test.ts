@@ -66,4 +66,28 @@ describe("aio fetch's errors", { concurrency: true }, () => {
     assert.equal(record?.error, 'bad URL: "not a url" is not an absolute URL');
     assert.equal(record?.source, "line 3 of urls.txt");
   });
+
+  test("a line over 8 MiB fails that line, shown by its start, and the run goes on", async () => {
+    using dir = tempFolder();
+    const server = await startServer((_req, res) => res.end("fine"));
+    try {
+      const huge = `${server.url("/")}${"a".repeat(20 * 1024 * 1024)}`;
+      const list = [server.url("/first.txt"), huge, `# ${"c".repeat(9 * 1024 * 1024)}`, server.url("/last.txt")];
+      writeFileSync(join(dir.path, "urls.txt"), `${list.join("\r\n")}\r\n`);
+      const result = await runFetch(["-i", "urls.txt", "-o", "out", "--report", "r.jsonl"], { cwd: dir.path });
+      assert.equal(result.code, 1, result.stderr);
+      const report = readReport(join(dir.path, "r.jsonl"));
+      assert.deepEqual(report.map((r) => [r.source, r.result]).sort(), [
+        ["line 1 of urls.txt", "ok"],
+        ["line 2 of urls.txt", "failed"],
+        ["line 4 of urls.txt", "ok"],
+      ]);
+      const bad = report.find((r) => r.result === "failed");
+      assert.match(String(bad?.error), /^bad URL: the line is 2097\d{4} bytes long, over the 8 MiB a URL may have$/);
+      assert.ok(String(bad?.url).length < 200, "the line is shown by its start");
+      assert.ok(result.stdout.length < 10_000, "nothing prints the whole line");
+    } finally {
+      await server.close();
+    }
+  });
 });
