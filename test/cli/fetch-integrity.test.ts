@@ -259,4 +259,22 @@ describe("aio fetch keeps its promises", { concurrency: true }, () => {
       await server.close();
     }
   });
+
+  test("names from a server: raw UTF-8 kept, format characters removed", async () => {
+    using dir = tempFolder();
+    const server = await startServer((req, res) => {
+      // As many servers send it: the UTF-8 bytes in a quoted filename (Node writes a header one byte per character).
+      const raw = Buffer.from('attachment; filename="résumé.pdf"', "utf8").toString("latin1");
+      const header = req.url === "/utf8" ? raw : "attachment; filename*=UTF-8''report%E2%80%AEfdp.exe";
+      res.writeHead(200, { "content-disposition": header }).end("x");
+    });
+    try {
+      const urls = [server.url("/utf8"), server.url("/bidi")];
+      const result = await runFetch([...urls, "--content-disposition", "-o", "out"], { cwd: dir.path });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.deepEqual(listFiles(join(dir.path, "out")), ["reportfdp.exe", "résumé.pdf"]);
+    } finally {
+      await server.close();
+    }
+  });
 });

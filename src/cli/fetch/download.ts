@@ -28,7 +28,7 @@ import { classify, RETRY_STATUSES, TryFailure } from "./failure.ts";
 import type { HostLimits } from "./host-limits.ts";
 import type { Entry } from "./input.ts";
 import { makeFolder } from "./make-folder.ts";
-import { type NameClaims, nameFromContentDisposition, nameFromUrl, PART, PART_META, staysInside } from "./names.ts";
+import { type Namer, PART, PART_META, staysInside } from "./names.ts";
 import { lockPart, PART_LOCK } from "./part-lock.ts";
 import { PartWriter } from "./part-writer.ts";
 import type { Outcome } from "./report.ts";
@@ -194,7 +194,7 @@ export class Downloader {
   private readonly session: ClientSession;
   private readonly settings: DownloadSettings;
   private readonly hosts: HostLimits;
-  private readonly claims: NameClaims;
+  private readonly namer: Namer;
   /** Folders known to exist. */
   private readonly folders = new Set<string>();
   /** Downloads under way, for the progress display. */
@@ -202,11 +202,11 @@ export class Downloader {
   /** Bytes received over the network in this run, all URLs together. */
   received = 0;
 
-  constructor(session: ClientSession, settings: DownloadSettings, hosts: HostLimits, claims: NameClaims) {
+  constructor(session: ClientSession, settings: DownloadSettings, hosts: HostLimits, namer: Namer) {
     this.session = session;
     this.settings = settings;
     this.hosts = hosts;
-    this.claims = claims;
+    this.namer = namer;
     this.folders.add(settings.outDir);
   }
 
@@ -487,8 +487,7 @@ export class Downloader {
 
   /** `--content-disposition`: names the file after the response; skips it if `--resume` finds it done. */
   private nameFromResponse(job: Job, response: ClientResponse): ((started: number) => Outcome) | undefined {
-    const suggested = nameFromContentDisposition(header(response, "content-disposition")) ?? nameFromUrl(job.url);
-    job.name = this.claims.claim(suggested);
+    job.name = this.namer.fromResponse(job.url, header(response, "content-disposition"));
     job.active.name = job.name;
     this.lock(job);
     if (this.settings.resume && existsSync(this.finalPath(job.name)) && job.entry.sha256 === undefined) {

@@ -13,26 +13,13 @@ import { systemErrorText } from "./failure.ts";
 import { HostLimits } from "./host-limits.ts";
 import { type Entry, type InputProgress, readEntries } from "./input.ts";
 import { makeFolder } from "./make-folder.ts";
-import { mirrorPath, NameClaims, nameFromUrl } from "./names.ts";
+import { Namer } from "./names.ts";
 import { makeDisplay } from "./progress.ts";
 import { ReportFile, summaryLine, Tally } from "./report.ts";
 
 /** Each entry with the name claimed for it, in input order (which makes names the same in every run). */
-async function* withNames(
-  entries: AsyncIterable<Entry>,
-  claims: NameClaims,
-  args: FetchArgs,
-): AsyncGenerator<[Entry, string | undefined]> {
-  for await (const entry of entries) {
-    const url = entry.url;
-    let name: string | undefined;
-    if (url !== undefined) {
-      if (entry.out !== undefined) name = claims.claim(entry.out);
-      else if (args.mirror) name = claims.claim(mirrorPath(url));
-      else if (!args.contentDisposition) name = claims.claim(nameFromUrl(url));
-    }
-    yield [entry, name];
-  }
+async function* withNames(entries: AsyncIterable<Entry>, namer: Namer): AsyncGenerator<[Entry, string | undefined]> {
+  for await (const entry of entries) yield [entry, namer.beforeRequest(entry)];
 }
 
 /** Runs the downloads; returns the exit code (0 all succeeded, 1 some failed). */
@@ -58,7 +45,7 @@ async function fetchAll(args: FetchArgs): Promise<number> {
     decompress: false,
     maxResponseSize: Number.isFinite(args.maxSize) ? args.maxSize : 0,
   });
-  const claims = new NameClaims();
+  const namer = new Namer(args);
   const downloader = new Downloader(
     session,
     {
@@ -75,7 +62,7 @@ async function fetchAll(args: FetchArgs): Promise<number> {
       maxRetryAfter: 120_000,
     },
     new HostLimits(args.perHost, args.rate),
-    claims,
+    namer,
   );
   const input: InputProgress = { seen: 0, exhausted: false };
   const tally = new Tally();
@@ -89,7 +76,7 @@ async function fetchAll(args: FetchArgs): Promise<number> {
   });
   let interrupted = false;
   try {
-    const jobs = withNames(readEntries(args.urls, args.lists, input), claims, args);
+    const jobs = withNames(readEntries(args.urls, args.lists, input), namer);
     const runs = mapUnordered(
       jobs,
       async ([entry, name]) => {
