@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { startServer } from "../http/client-helpers.ts";
-import { mountTmpfs, readReport, runFetch, tempFolder } from "./fetch-helpers.ts";
+import { mountTmpfs, readReport, runFetch, startFetch, tempFolder } from "./fetch-helpers.ts";
 
 describe("aio fetch's errors", { concurrency: true }, () => {
   test("an output folder on a read-only file system says EROFS, not ENOENT", async (t) => {
@@ -86,6 +86,45 @@ describe("aio fetch's errors", { concurrency: true }, () => {
       assert.match(String(bad?.error), /^bad URL: the line is 2097\d{4} bytes long, over the 8 MiB a URL may have$/);
       assert.ok(String(bad?.url).length < 200, "the line is shown by its start");
       assert.ok(result.stdout.length < 10_000, "nothing prints the whole line");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("-Y/-y fail a try slower than the limit, and retry it", async () => {
+    using dir = tempFolder();
+    // A trickle: 10 bytes every 100 ms (100 B/s), for 100 s. `/slow-once` trickles only on its first request.
+    let slowOnce = 0;
+    const server = await startServer(async (req, res) => {
+      res.writeHead(200, { "content-length": 10_000 });
+      if (req.url === "/slow-once" && ++slowOnce > 1) {
+        res.end(Buffer.alloc(10_000, 121));
+        return;
+      }
+      for (let i = 0; i < 1000 && !res.destroyed; i++) {
+        res.write(Buffer.alloc(10, 120));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      res.end();
+    });
+    try {
+      const urls = [server.url("/slow-once"), server.url("/always-slow")];
+      const args = [...urls, "-Y", "1k", "-y", "1.5", "--retries", "1", "--report", "r.jsonl", "-o", "out"];
+      const running = startFetch(args, { cwd: dir.path });
+      // Without the limit the trickle would hold the run for 100 s: a bound far above the 2 x 1.5 s it needs.
+      const killer = setTimeout(() => running.child.kill("SIGKILL"), 30_000);
+      const result = await running.exited;
+      clearTimeout(killer);
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      const report = readReport(join(dir.path, "r.jsonl"));
+      const once = report.find((r) => String(r.url).endsWith("/slow-once"));
+      assert.equal(once?.result, "ok");
+      assert.equal(once?.attempts, 2);
+      assert.equal(once?.bytes, 10_000);
+      const always = report.find((r) => String(r.url).endsWith("/always-slow"));
+      assert.equal(always?.result, "failed");
+      assert.equal(always?.attempts, 2);
+      assert.equal(always?.error, "slower than 1000 bytes/s for 1.5 s (--speed-limit)");
     } finally {
       await server.close();
     }

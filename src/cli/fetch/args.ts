@@ -33,6 +33,9 @@ Network:
       --retries N         more tries after a failure that may heal: a reset, a timeout,
                           408/429/5xx (default 3); backoff with jitter, Retry-After honoured
       --max-size SIZE     fail a file larger than SIZE (bytes; k, M, G suffixes)
+  -Y, --speed-limit SPEED fail a try slower than SPEED bytes/s (k, M suffixes) for --speed-time;
+                          it is retried as a timeout is
+  -y, --speed-time T      the window of --speed-limit (default 30s; alone, it sets a limit of 1)
       --rate N            at most N requests per second to each host
   -H, --header "K: V"     a request header (repeatable)
   -A, --user-agent UA     the User-Agent header
@@ -80,6 +83,8 @@ export interface FetchArgs {
   readTimeout: number;
   retries: number;
   maxSize: number;
+  /** `--speed-limit` over `--speed-time`; `undefined` for none. */
+  speedLimit: { bytesPerSecond: number; windowMs: number } | undefined;
   rate: number;
   headers: [string, string][];
   userAgent: string;
@@ -155,12 +160,20 @@ export function parseFetchArgs(argv: readonly string[], version: string): FetchA
     readTimeout: v["read-timeout"] === undefined ? 60_000 : parseDuration("--read-timeout", v["read-timeout"]),
     retries: v.retries === undefined ? 3 : parseCount("--retries", v.retries, 0),
     maxSize: v["max-size"] === undefined ? Number.POSITIVE_INFINITY : parseSize("--max-size", v["max-size"]),
+    speedLimit: undefined,
     rate: v.rate === undefined ? 0 : parseRate("--rate", v.rate),
     headers: [],
     userAgent: v["user-agent"] ?? `aio-fetch/${version}`,
     quiet: v.quiet === true,
   };
   if (args.help) return args;
+  if (v["speed-limit"] !== undefined || v["speed-time"] !== undefined) {
+    // As curl: -y alone means a limit of 1 byte/s, -Y alone a window of 30 s.
+    args.speedLimit = {
+      bytesPerSecond: v["speed-limit"] === undefined ? 1 : parseSize("--speed-limit", v["speed-limit"]),
+      windowMs: v["speed-time"] === undefined ? 30_000 : parseDuration("--speed-time", v["speed-time"]),
+    };
+  }
   for (const text of v.header ?? []) {
     try {
       args.headers.push(parseHeader(text));
@@ -212,6 +225,8 @@ function parse(argv: readonly string[]) {
       retries: { type: "string" },
       "max-size": { type: "string" },
       rate: { type: "string" },
+      "speed-limit": { type: "string", short: "Y" },
+      "speed-time": { type: "string", short: "y" },
       header: { type: "string", short: "H", multiple: true },
       "user-agent": { type: "string", short: "A" },
       quiet: { type: "boolean", short: "q" },

@@ -32,6 +32,7 @@ import { type Namer, PART, PART_META, staysInside } from "./names.ts";
 import { lockPart, PART_LOCK } from "./part-lock.ts";
 import { PartWriter } from "./part-writer.ts";
 import type { Outcome } from "./report.ts";
+import { type SpeedLimit, withSpeedLimit } from "./speed-limit.ts";
 
 /** The settings of a run that every download shares. */
 export interface DownloadSettings {
@@ -49,6 +50,8 @@ export interface DownloadSettings {
   timeout: number | null;
   /** The largest body accepted, in bytes. */
   maxSize: number;
+  /** The lowest speed of a try (`--speed-limit` over `--speed-time`); `undefined` for none. */
+  speedLimit: SpeedLimit | undefined;
   /** Compute every body's SHA-256 (for the report), not only where a `sha256=` asks. */
   hashAll: boolean;
   /** Request headers for every URL. */
@@ -94,6 +97,8 @@ class Job {
   hashed = 0;
   status: number | null = null;
   attempts = 0;
+  /** Bytes received for this URL over all its tries: never goes back, so `--speed-limit` can count on it. */
+  moved = 0;
   notesWritten = false;
   /** Releases the part's lock, once this run holds it. */
   unlock: (() => void) | undefined = undefined;
@@ -252,8 +257,14 @@ export class Downloader {
         let wait: number;
         try {
           const origin = `${url.protocol}//${url.host}`;
+          const limited = (): ReturnType<Downloader["try"]> =>
+            withSpeedLimit(
+              this.settings.speedLimit,
+              () => job.moved,
+              () => this.try(job),
+            );
           const settled = await this.hosts.run(origin, () =>
-            this.settings.timeout === null ? this.try(job) : timeout(this.settings.timeout, () => this.try(job)),
+            this.settings.timeout === null ? limited() : timeout(this.settings.timeout, limited),
           );
           if (settled !== undefined) return settled(job.started ?? started);
           continue; // the server's answer asks for a fresh try at once (a range it could not serve)
@@ -531,6 +542,7 @@ export class Downloader {
       // A small file: the whole body, then one write.
       const bytes = await response.bytes();
       this.received += bytes.length;
+      job.moved += bytes.length;
       if (bytes.length !== total) {
         throw new TryFailure(`the body ended after ${bytes.length} of ${total} bytes`, true);
       }
@@ -571,6 +583,7 @@ export class Downloader {
             throw new TryFailure(`the body is over --max-size (${this.settings.maxSize} bytes)`, false);
           }
           this.received += chunk.length;
+          job.moved += chunk.length;
           job.active.received = received;
           job.hash?.update(chunk);
           await writer.write(chunk);

@@ -57,6 +57,7 @@ async function fetchAll(args: FetchArgs): Promise<number> {
       attempts: args.retries + 1,
       timeout: args.timeout,
       maxSize: args.maxSize,
+      speedLimit: args.speedLimit,
       hashAll: report !== undefined,
       headers,
       maxRetryAfter: 120_000,
