@@ -53,7 +53,6 @@ async function fetchAll(args: FetchArgs): Promise<number> {
       outLabel: args.output,
       resume: args.resume,
       clobber: args.clobber,
-      contentDisposition: args.contentDisposition,
       attempts: args.retries + 1,
       timeout: args.timeout,
       maxSize: args.maxSize,
