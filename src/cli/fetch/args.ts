@@ -45,10 +45,12 @@ Network:
 
 Durations (T) are seconds, or take a unit: 30, 1.5s, 500ms, 2m.
 
-Every file is written to NAME.part, checked (Content-Length, sha256=) and only then renamed
-to NAME: a file under its final name is always complete. A name taken twice in one run gets
-a numeric suffix (a.txt, a-1.txt). Ctrl-C (or SIGTERM) stops every download at once and
-keeps the .part files for --resume.
+Every file is written to NAME.part (locked by NAME.part.lock, so two runs never write one
+file), checked (its length on disk, sha256=) and only then renamed to NAME: a file under its
+final name is complete. A file already there is never replaced without --clobber. A name
+taken twice in one run gets a numeric suffix (a.txt, a-1.txt). Ctrl-C (or SIGTERM) stops
+every download at once and keeps the .part files for --resume. No fsync: see docs/fetch.md
+for what a power cut can take.
 
 Exit codes: 0 every URL succeeded (or was skipped), 1 some failed, 2 bad usage,
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
