@@ -295,7 +295,7 @@ export class Downloader {
       if (done !== undefined) return done;
     }
     this.ensureFolder(part.final);
-    const busy = part.lock();
+    const busy = await part.lock();
     if (busy !== undefined) {
       throw new TryFailure(
         `busy: another aio fetch (pid ${busy.pid}) is downloading ${this.label(name)} into this folder`,

@@ -61,8 +61,8 @@ export class PartFile {
    * Locks the part for this run; returns the holder if another live run
    * has it. Throws the system error if no lock can be made (a full disk).
    */
-  lock(): Busy | undefined {
-    const taken = lockPart(this.lockPath);
+  async lock(): Promise<Busy | undefined> {
+    const taken = await lockPart(this.lockPath);
     if (typeof taken !== "function") return taken;
     this.unlock = taken;
     return undefined;

@@ -1,7 +1,8 @@
 // The lock of a part file, so that two runs on one output folder never write
-// one file: `NAME.part.lock`, created exclusively, holding the pid of the
-// process that writes the part; stale once that process is gone.
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// one file: `NAME.part.lock`, created exclusively (O_EXCL), holding the pid
+// of the process that writes the part; stale once that process is gone.
+import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { sleep } from "../../index.ts";
 
 /** The suffix of a part's lock file. */
 export const PART_LOCK = ".part.lock";
@@ -32,6 +33,13 @@ function holderOf(path: string): number | undefined {
 }
 
 /**
+ * How long a lock without a pid is given to get one: a lock is created, then
+ * its pid written, so a run may see it empty for the microseconds between.
+ * Still empty after this, it was left by a run killed between the two.
+ */
+const EMPTY_LOCK_GRACE = 100;
+
+/**
  * Takes the lock at `path`: returns a function that releases it, or the
  * holder when another live process has it. A lock whose pid is gone is stale
  * (its run was killed) and is taken over; so is one holding this process's
@@ -39,26 +47,33 @@ function holderOf(path: string): number | undefined {
  * once), so it was left by a dead process whose pid this one reuses.
  * Throws the system error if the lock cannot be created (a full disk, a
  * read-only folder).
+ *
+ * **Cancel safety:** it waits only for a lock found without a pid; if
+ * cancelled then, it holds nothing.
  */
-export function lockPart(path: string): (() => void) | Busy {
-  // The pid is written to a file of our own first and linked in place (a link never replaces a
-  // file): the lock appears with its pid in it, so a lock without one is garbage, not one half-made.
-  const mine = `${path}.${process.pid}`;
-  writeFileSync(mine, `${process.pid}\n`);
-  try {
-    for (let tries = 0; ; tries++) {
-      try {
-        linkSync(mine, path);
-        return () => rmSync(path, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST" || tries >= 3) throw error;
-      }
-      const holder = holderOf(path);
-      if (holder !== undefined && holder !== process.pid && alive(holder)) return { pid: holder };
-      breakStale(path, holder);
+export async function lockPart(path: string): Promise<(() => void) | Busy> {
+  for (let tries = 0; ; tries++) {
+    // One exclusive create and one write: a lock costs two calls to the file system (and one to
+    // release), which matters with 10,000 small files.
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, "wx");
+      writeSync(fd, `${process.pid}\n`);
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if (fd !== undefined) rmSync(path, { force: true }); // created, but no pid written (a full disk)
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || tries >= 3) throw error;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
-  } finally {
-    rmSync(mine, { force: true });
+    let holder = holderOf(path);
+    if (holder === undefined) {
+      await sleep(EMPTY_LOCK_GRACE);
+      if (!existsSync(path)) continue; // released meanwhile
+      holder = holderOf(path);
+    }
+    if (holder !== undefined && holder !== process.pid && alive(holder)) return { pid: holder };
+    breakStale(path, holder);
   }
 }
 
