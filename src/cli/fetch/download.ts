@@ -295,17 +295,28 @@ export class Downloader {
       if (done !== undefined) return done;
     }
     this.ensureFolder(part.final);
+    job.part = part;
+    if (this.settings.resume) {
+      await this.lock(job, part);
+      job.active.received = part.load(job.url);
+    }
+    if (!this.mayReplace(job) && isFile(part.final)) throw new TryFailure(this.notReplaced(name, serverNamed), false);
+    return undefined;
+  }
+
+  /**
+   * Locks the part for this run before anything reads or writes it (a
+   * resume, a streamed body); throws a failure if another live run holds it.
+   * Small bodies written whole need no lock (see `PartFile.writeWhole`).
+   */
+  private async lock(job: Job, part: PartFile): Promise<void> {
     const busy = await part.lock();
     if (busy !== undefined) {
       throw new TryFailure(
-        `busy: another aio fetch (pid ${busy.pid}) is downloading ${this.label(name)} into this folder`,
+        `busy: another aio fetch (pid ${busy.pid}) is downloading ${this.label(job.name as string)} into this folder`,
         false,
       );
     }
-    job.part = part;
-    if (this.settings.resume) job.active.received = part.load(job.url);
-    if (!this.mayReplace(job) && isFile(part.final)) throw new TryFailure(this.notReplaced(name, serverNamed), false);
-    return undefined;
   }
 
   /** With `--resume`, a finished file (whose digest matches, if one is given) is not fetched again. */
@@ -356,6 +367,7 @@ export class Downloader {
       job.active.received = bytes.length;
       return;
     }
+    await this.lock(job, part);
     let received = part.offset;
     await part.append(response.body, {
       hashing,
@@ -449,11 +461,8 @@ export class Downloader {
 
 /** Whether a path is a file (following links); `false` if nothing is there. */
 function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  // No exception for a missing file: this runs once per URL, and building one costs more than the stat.
+  return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
 }
 
 /** Whether a path is a folder (following links); `false` if nothing is there. */

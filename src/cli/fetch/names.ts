@@ -26,7 +26,7 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|]/g;
 // U+202E makes `\u202Etxt.exe` display as `exe.txt`. They are removed, not replaced.
 const FORMAT = /\p{Cf}/gu;
 // Our own temporary names must never be a final name.
-const OURS = /\.part(\.json|\.lock)?$/i;
+const OURS = /\.part(\.json|\.lock|\.\d+)?$/i;
 
 /** Percent-decodes a URL path segment; a malformed escape is kept as it is. */
 function decodeSegment(segment: string): string {
