@@ -25,6 +25,8 @@ describe("file names", () => {
     assert.equal(sanitizeName('C:\\x "y" <z>|?*'), "C__x _y_ _z____");
     assert.equal(sanitizeName("file.part"), "file.part_");
     assert.equal(sanitizeName("file.part.json"), "file.part.json_");
+    assert.equal(sanitizeName("file.part.lock"), "file.part.lock_");
+    assert.equal(sanitizeName("file.part.4242"), "file.part.4242_");
     assert.equal(sanitizeName(".bashrc"), ".bashrc");
   });
 
