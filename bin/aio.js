@@ -3,7 +3,8 @@
 // the repo, under the `aio-ts-source` condition that the npm scripts set, the
 // `#cli` import resolves to the TypeScript sources instead. Either way it needs
 // Node.js 22.19 or newer (undici 8). On an older Node, inside the repo, it re-runs
-// itself with the Node pinned in the repo's devDependencies.
+// itself with the Node pinned in the repo's devDependencies, and the child never
+// outlives this process (see the IPC channel below).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import module from "node:module";
@@ -15,8 +16,11 @@ const recentEnough = major > 22 || (major === 22 && minor >= 19);
 if (!recentEnough) {
   const pinned = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url));
   if (process.env.AIO_REEXEC !== "1" && existsSync(pinned)) {
+    // The IPC channel is the child's lifeline: when this process dies, however it dies (kill -9,
+    // a closed terminal, a supervisor), the kernel closes the channel and the child stops as a
+    // Ctrl-C stops it, instead of running on as an orphan that a second run would race.
     const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-      stdio: "inherit",
+      stdio: ["inherit", "inherit", "inherit", "ipc"],
       env: { ...process.env, AIO_REEXEC: "1" },
     });
     // A signal sent to this process alone (kill, a supervisor) must reach the real one;
@@ -38,6 +42,13 @@ if (!recentEnough) {
   // 220 ms to 110 ms here). NODE_COMPILE_CACHE chooses the folder, and
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off; a cache that cannot be written is
   // skipped silently.
+  if (process.env.AIO_REEXEC === "1" && process.channel !== undefined) {
+    // Re-run by an older Node (above): its death closes this channel. Stop as Ctrl-C does (every
+    // download cancelled, parts kept with their resume notes, exit 130). The channel must not keep
+    // this process alive on its own, hence unref.
+    process.once("disconnect", () => process.kill(process.pid, "SIGINT"));
+    process.channel.unref();
+  }
   module.enableCompileCache?.();
   const { main } = await import("#cli");
   process.exitCode = await main(process.argv.slice(2));

@@ -127,3 +127,20 @@ export async function startPythonServer(root: string): Promise<PythonServer> {
     },
   };
 }
+
+/**
+ * Mounts a tmpfs of `size` (as `mount -o size=`, e.g. `5m`) on `path`: a real,
+ * small file system that fills up. Returns why it could not (not root, no
+ * mount permission in a container), for the test to skip with that reason.
+ */
+export function mountTmpfs(path: string, size: string): { unmount(): void } | { skip: string } {
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path], { encoding: "utf8" });
+  if (mounted.error !== undefined || mounted.status !== 0) {
+    return { skip: `cannot mount a tmpfs here: ${mounted.error?.message ?? mounted.stderr.trim()}` };
+  }
+  return {
+    unmount: () => {
+      spawnSync("umount", ["-l", path]);
+    },
+  };
+}

@@ -25,6 +25,8 @@ describe("file names", () => {
     assert.equal(sanitizeName('C:\\x "y" <z>|?*'), "C__x _y_ _z____");
     assert.equal(sanitizeName("file.part"), "file.part_");
     assert.equal(sanitizeName("file.part.json"), "file.part.json_");
+    assert.equal(sanitizeName("file.part.lock"), "file.part.lock_");
+    assert.equal(sanitizeName("file.part.4242"), "file.part.4242_");
     assert.equal(sanitizeName(".bashrc"), ".bashrc");
   });
 
@@ -63,6 +65,26 @@ describe("file names", () => {
     assert.equal(nameFromContentDisposition("attachment"), undefined);
     assert.equal(nameFromContentDisposition('attachment; filename=""'), undefined);
     assert.equal(nameFromContentDisposition(undefined), undefined);
+  });
+
+  test("format characters are removed: a right-to-left override cannot disguise an extension", () => {
+    assert.equal(sanitizeName("\u202Etxt.exe"), "txt.exe");
+    assert.equal(sanitizeName("a\u200Bb\u2066c\u2069\uFEFFd\u00ADe"), "abcde");
+    assert.equal(nameFromContentDisposition("attachment; filename*=UTF-8''invoice%E2%80%AEfdp.exe"), "invoicefdp.exe");
+    assert.equal(nameFromUrl(new URL("http://h/%E2%80%AEtxt.exe")), "txt.exe");
+    assert.equal(sanitizeName("\u202E"), "download");
+  });
+
+  test("Content-Disposition: a raw UTF-8 filename is read as UTF-8, a raw ISO-8859-1 one as that", () => {
+    // Header values arrive one character per byte: the UTF-8 bytes of é are the two characters Ã©.
+    const utf8 = Buffer.from("é.txt", "utf8").toString("latin1");
+    assert.equal(nameFromContentDisposition(`attachment; filename="${utf8}"`), "é.txt");
+    assert.equal(nameFromContentDisposition('attachment; filename="\u00e9.txt"'), "é.txt");
+    assert.equal(nameFromContentDisposition('filename="no-type.txt"'), "no-type.txt");
+    assert.equal(
+      nameFromContentDisposition("attachment; filename*=UTF-8''%ZZ.txt; filename=\"fallback.txt\""),
+      "fallback.txt",
+    );
   });
 
   test("out= paths keep folders but drop every .. and absolute root", () => {

@@ -119,10 +119,10 @@ describe("aio fetch", { concurrency: true }, () => {
     writeFileSync(join(dir.path, "urls.txt"), list.join("\n"));
     const result = await runFetch(["-i", "urls.txt", "--report", "report.jsonl"], { cwd: dir.path });
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /bad URL on line 2 of urls.txt: "not a url" is not an absolute URL/);
-    assert.match(result.stdout, /bad URL on line 3 of urls.txt: .*only http: and https:/);
-    assert.match(result.stdout, /bad URL on line 4 of urls.txt: unknown option "bogus"/);
-    assert.match(result.stdout, /bad URL on line 5 of urls.txt: sha256= needs 64 hex digits/);
+    assert.match(result.stdout, /bad URL: "not a url" is not an absolute URL \(line 2 of urls.txt\)/);
+    assert.match(result.stdout, /bad URL: .*only http: and https: .*\(line 3 of urls.txt\)/);
+    assert.match(result.stdout, /bad URL: unknown option "bogus" .*\(line 4 of urls.txt\)/);
+    assert.match(result.stdout, /bad URL: sha256= needs 64 hex digits, got "xyz" \(line 5 of urls.txt\)/);
     assert.deepEqual(
       listFiles(dir.path).filter((f) => f !== "urls.txt" && f !== "report.jsonl"),
       ["10", "40"],

@@ -20,6 +20,7 @@ Output:
       --content-disposition
                           name files as the server's Content-Disposition says (sanitised)
   -c, --resume            skip finished files; continue .part files with a Range request
+      --clobber           replace a file already there (default: fail that URL, keep the file)
       --report FILE       one JSON line per URL (url, path, result, status, bytes, ms,
                           attempts, sha256, error), written as each one finishes
 
@@ -32,6 +33,9 @@ Network:
       --retries N         more tries after a failure that may heal: a reset, a timeout,
                           408/429/5xx (default 3); backoff with jitter, Retry-After honoured
       --max-size SIZE     fail a file larger than SIZE (bytes; k, M, G suffixes)
+  -Y, --speed-limit SPEED fail a try slower than SPEED bytes/s (k, M suffixes) for --speed-time;
+                          it is retried as a timeout is
+  -y, --speed-time T      the window of --speed-limit (default 30s; alone, it sets a limit of 1)
       --rate N            at most N requests per second to each host
   -H, --header "K: V"     a request header (repeatable)
   -A, --user-agent UA     the User-Agent header
@@ -41,10 +45,12 @@ Network:
 
 Durations (T) are seconds, or take a unit: 30, 1.5s, 500ms, 2m.
 
-Every file is written to NAME.part, checked (Content-Length, sha256=) and only then renamed
-to NAME: a file under its final name is always complete. A name taken twice in one run gets
-a numeric suffix (a.txt, a-1.txt). Ctrl-C (or SIGTERM) stops every download at once and
-keeps the .part files for --resume.
+Every file is written to NAME.part (locked by NAME.part.lock, so two runs never write one
+file), checked (its length on disk, sha256=) and only then renamed to NAME: a file under its
+final name is complete. A file already there is never replaced without --clobber. A name
+taken twice in one run gets a numeric suffix (a.txt, a-1.txt). Ctrl-C (or SIGTERM) stops
+every download at once and keeps the .part files for --resume. No fsync: see docs/fetch.md
+for what a power cut can take.
 
 Exit codes: 0 every URL succeeded (or was skipped), 1 some failed, 2 bad usage,
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
@@ -70,6 +76,7 @@ export interface FetchArgs {
   mirror: boolean;
   contentDisposition: boolean;
   resume: boolean;
+  clobber: boolean;
   report: string | undefined;
   concurrency: number;
   perHost: number;
@@ -78,6 +85,8 @@ export interface FetchArgs {
   readTimeout: number;
   retries: number;
   maxSize: number;
+  /** `--speed-limit` over `--speed-time`; `undefined` for none. */
+  speedLimit: { bytesPerSecond: number; windowMs: number } | undefined;
   rate: number;
   headers: [string, string][];
   userAgent: string;
@@ -143,6 +152,7 @@ export function parseFetchArgs(argv: readonly string[], version: string): FetchA
     mirror: v.mirror === true,
     contentDisposition: v["content-disposition"] === true,
     resume: v.resume === true,
+    clobber: v.clobber === true,
     report: v.report,
     concurrency: v.concurrency === undefined ? 16 : parseCount("--concurrency", v.concurrency, 1),
     perHost: v["per-host"] === undefined ? 6 : parseCount("--per-host", v["per-host"], 1),
@@ -152,12 +162,20 @@ export function parseFetchArgs(argv: readonly string[], version: string): FetchA
     readTimeout: v["read-timeout"] === undefined ? 60_000 : parseDuration("--read-timeout", v["read-timeout"]),
     retries: v.retries === undefined ? 3 : parseCount("--retries", v.retries, 0),
     maxSize: v["max-size"] === undefined ? Number.POSITIVE_INFINITY : parseSize("--max-size", v["max-size"]),
+    speedLimit: undefined,
     rate: v.rate === undefined ? 0 : parseRate("--rate", v.rate),
     headers: [],
     userAgent: v["user-agent"] ?? `aio-fetch/${version}`,
     quiet: v.quiet === true,
   };
   if (args.help) return args;
+  if (v["speed-limit"] !== undefined || v["speed-time"] !== undefined) {
+    // As curl: -y alone means a limit of 1 byte/s, -Y alone a window of 30 s.
+    args.speedLimit = {
+      bytesPerSecond: v["speed-limit"] === undefined ? 1 : parseSize("--speed-limit", v["speed-limit"]),
+      windowMs: v["speed-time"] === undefined ? 30_000 : parseDuration("--speed-time", v["speed-time"]),
+    };
+  }
   for (const text of v.header ?? []) {
     try {
       args.headers.push(parseHeader(text));
@@ -199,6 +217,7 @@ function parse(argv: readonly string[]) {
       mirror: { type: "boolean" },
       "content-disposition": { type: "boolean" },
       resume: { type: "boolean", short: "c" },
+      clobber: { type: "boolean" },
       report: { type: "string" },
       concurrency: { type: "string", short: "j" },
       "per-host": { type: "string" },
@@ -208,6 +227,8 @@ function parse(argv: readonly string[]) {
       retries: { type: "string" },
       "max-size": { type: "string" },
       rate: { type: "string" },
+      "speed-limit": { type: "string", short: "Y" },
+      "speed-time": { type: "string", short: "y" },
       header: { type: "string", short: "H", multiple: true },
       "user-agent": { type: "string", short: "A" },
       quiet: { type: "boolean", short: "q" },

@@ -1,40 +1,28 @@
-// One URL, from request to finished file. Bytes go to NAME.part; the part is
-// verified (length, optional SHA-256) and only then renamed to NAME, so a
-// file under its final name is always complete. A part left by a failure or
-// a Ctrl-C is continued by `--resume` with a Range request validated by
-// ETag or Last-Modified (If-Range), never appended to blindly.
-import { createHash, type Hash } from "node:crypto";
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { open, rename } from "node:fs/promises";
+// The download loop: one URL, from its name to its record. Each try is a
+// request whose body goes to the URL's part file (part-file.ts), continued
+// with a Range request where the server allows it (resume.ts); a try ends
+// in a plain result, or in a failure that is retried if it may heal
+// (failure.ts). The part is verified (length, optional SHA-256) and only
+// then given its final name, so a file under its final name is complete.
+import { statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 // The client's own modules, not the aio/http entry: that one also loads the
 // embedded server, whose `node:http` import makes Node load its bundled undici
 // too (about 10 ms of start-up the command does not need).
 import type { ClientResponse } from "../../http/client-response.ts";
 import type { ClientSession } from "../../http/client-session.ts";
-import {
-  HttpConnectError,
-  HttpError,
-  HttpResponseTooLargeError,
-  HttpTimeoutError,
-  HttpTooManyRedirectsError,
-} from "../../http/errors.ts";
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../http/retry.ts";
-import { isCancelledError, now, sleep, TimeoutError, timeout } from "../../index.ts";
+import { isCancelledError, now, sleep, timeout } from "../../index.ts";
+import { classify, RETRY_STATUSES, TryFailure } from "./failure.ts";
 import type { HostLimits } from "./host-limits.ts";
 import type { Entry } from "./input.ts";
-import { type NameClaims, nameFromContentDisposition, nameFromUrl, PART, PART_META, staysInside } from "./names.ts";
-import { PartWriter } from "./part-writer.ts";
+import { makeFolder } from "./make-folder.ts";
+import { type Namer, staysInside } from "./names.ts";
+import { hashFile, PartFile } from "./part-file.ts";
 import type { Outcome } from "./report.ts";
+import { answerOf, header, rangeHeaders } from "./resume.ts";
+import { type SpeedLimit, withSpeedLimit } from "./speed-limit.ts";
+import { credentialsOf, shownUrl } from "./url-credentials.ts";
 
 /** The settings of a run that every download shares. */
 export interface DownloadSettings {
@@ -43,13 +31,16 @@ export interface DownloadSettings {
   /** The output folder as the user wrote it, for the paths in messages and the report. */
   outLabel: string;
   resume: boolean;
-  contentDisposition: boolean;
+  /** Replace a file already under a final name (`--clobber`); otherwise that URL fails. */
+  clobber: boolean;
   /** Tries per URL, the first included. */
   attempts: number;
   /** Each try's time limit (request and body), in ms; `null` for none. */
   timeout: number | null;
   /** The largest body accepted, in bytes. */
   maxSize: number;
+  /** The lowest speed of a try (`--speed-limit` over `--speed-time`); `undefined` for none. */
+  speedLimit: SpeedLimit | undefined;
   /** Compute every body's SHA-256 (for the report), not only where a `sha256=` asks. */
   hashAll: boolean;
   /** Request headers for every URL. */
@@ -66,162 +57,57 @@ export interface ActiveDownload {
   total: number | undefined;
 }
 
-/** A body that bodies up to this size are read whole and written in one go: fewer system calls per small file. */
+/** How a URL settled. */
+export type Settled =
+  | { kind: "saved"; bytes: number; sha256: string | null }
+  | { kind: "skipped"; bytes: number; sha256: string | null }
+  | { kind: "failed"; error: string };
+
+/** A URL found finished by `--resume`. */
+type Skipped = Extract<Settled, { kind: "skipped" }>;
+
+/** How one try ended, unless it failed (a failure is thrown: see `classify`). */
+export type TryResult = Exclude<Settled, { kind: "failed" }> | { kind: "again" };
+
+/** Ask again at once: the answer was for a part that changed (a range it could not serve, a part found late). */
+const AGAIN: TryResult = { kind: "again" };
+/** How many answers in a row may ask for a fresh request before the URL fails: a server that always does loops. */
+const MAX_AGAIN = 3;
+/** Bodies up to this size are read whole and written in one go: fewer system calls per small file. */
 const SMALL_BODY = 256 * 1024;
-/** A part at least this large gets its resume notes written at once, so that even a crash can be resumed. */
-const NOTES_AT_START = 1024 * 1024;
 
-/** A failure of one try, and whether another try may help. */
-class TryFailure extends Error {
-  readonly retryable: boolean;
-  /** How long the server asked us to wait (Retry-After), in ms. */
-  readonly retryAfter: number | undefined;
-
-  constructor(message: string, retryable: boolean, retryAfter?: number) {
-    super(message);
-    this.retryable = retryable;
-    this.retryAfter = retryAfter;
-  }
-}
-
-/** What the resume notes beside a part say: enough to ask the server for the rest, and know it is the same file. */
-interface PartNotes {
-  url: string;
-  etag?: string | undefined;
-  lastModified?: string | undefined;
-  /** The Content-Encoding of the part's bytes (absent: as stored, identity). */
-  encoding?: string | undefined;
-}
-
-/** The state of one URL across its tries. */
+/** One URL across its tries. */
 class Job {
   readonly entry: Entry;
   readonly url: URL;
-  /** The file's path inside the output folder, once known. */
-  name: string | undefined;
-  /** Bytes in the part file that belong to the download. */
-  offset = 0;
-  /** The If-Range validator of the bytes in the part: a strong ETag, else Last-Modified. */
-  validator: PartNotes | undefined = undefined;
-  hash: Hash | undefined = undefined;
-  /** How many of the part's bytes `hash` has seen. */
-  hashed = 0;
+  readonly active: ActiveDownload;
+  /** The file's path inside the output folder, and its part: set together once the name is known. */
+  name: string | undefined = undefined;
+  part: PartFile | undefined = undefined;
+  /** Whether the name came from the response (`--content-disposition`), for the messages. */
+  namedByServer = false;
+  /** The last HTTP status received. */
   status: number | null = null;
+  /** Requests made. */
   attempts = 0;
-  notesWritten = false;
+  /** Bytes received over all tries: never goes back, so `--speed-limit` can count on it. */
+  moved = 0;
   /** Loop time of the first request: the report's `ms` counts from here, not from the wait for a turn. */
   started: number | undefined = undefined;
-  readonly active: ActiveDownload;
 
-  constructor(entry: Entry, url: URL, name: string | undefined) {
+  constructor(entry: Entry, url: URL) {
     this.entry = entry;
     this.url = url;
-    this.name = name;
-    this.active = { name: name ?? shownUrl(url), received: 0, total: undefined };
-  }
-
-  /** Forgets the part's bytes: the next body is written from the start. */
-  restart(): void {
-    this.offset = 0;
-    this.validator = undefined;
-    this.hash = undefined;
-    this.hashed = 0;
-    this.active.received = 0;
+    this.active = { name: shownUrl(url), received: 0, total: undefined };
   }
 }
-
-/** A header's first value. */
-function header(response: ClientResponse, name: string): string | undefined {
-  const value = response.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-// `bytes 100-199/1000` gives start 100 and total 1000; a 416's `bytes */1000` gives only the total.
-function parseContentRange(value: string | undefined): { start: number | undefined; total: number | undefined } {
-  const m = value === undefined ? null : /^\s*bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)\s*$/i.exec(value);
-  if (m === null) return { start: undefined, total: undefined };
-  return {
-    start: m[1] === undefined ? undefined : Number(m[1]),
-    total: m[2] === "*" || m[2] === undefined ? undefined : Number(m[2]),
-  };
-}
-
-/**
- * The validator of a response, for a later If-Range: only a strong ETag or a
- * strong Last-Modified date will do. A date is strong only if it is at least
- * a second older than the response's Date (RFC 9110, 8.8.2.2): a file
- * modified in the second it was sent may have changed under the bytes we got.
- */
-function validatorOf(response: ClientResponse, url: URL): PartNotes | undefined {
-  const etag = header(response, "etag");
-  const strong = etag !== undefined && !etag.startsWith("W/") ? etag : undefined;
-  let lastModified = header(response, "last-modified");
-  const date = header(response, "date");
-  if (lastModified !== undefined && date !== undefined) {
-    const modified = Date.parse(lastModified);
-    const sent = Date.parse(date);
-    if (Number.isNaN(modified) || Number.isNaN(sent) || sent - modified < 1000) lastModified = undefined;
-  }
-  if (strong === undefined && lastModified === undefined) return undefined;
-  return { url: url.href, etag: strong, lastModified, encoding: contentEncoding(response) };
-}
-
-/** The response's Content-Encoding, `undefined` for none (identity). */
-function contentEncoding(response: ClientResponse): string | undefined {
-  const value = header(response, "content-encoding")?.trim().toLowerCase();
-  return value === undefined || value === "" || value === "identity" ? undefined : value;
-}
-
-/**
- * A URL's `user:password@`, as curl and wget use it: Basic credentials in an
- * Authorization header (undici drops it on a redirect to another origin), and
- * the URL to request without them.
- */
-function credentialsOf(url: URL): { target: URL; authorization: string | undefined } {
-  if (url.username === "" && url.password === "") return { target: url, authorization: undefined };
-  const decode = (text: string): string => {
-    try {
-      return decodeURIComponent(text);
-    } catch {
-      return text;
-    }
-  };
-  const target = new URL(url.href);
-  target.username = "";
-  target.password = "";
-  const pair = `${decode(url.username)}:${decode(url.password)}`;
-  return { target, authorization: `Basic ${Buffer.from(pair).toString("base64")}` };
-}
-
-/** A URL as printed and reported: a password in it is masked (`user:***@host`), as wget masks it. */
-export function shownUrl(url: URL): string {
-  if (url.password === "") return url.href;
-  const shown = new URL(url.href);
-  shown.password = "***";
-  return shown.href;
-}
-
-/** Whether a failure of the network or of time may heal on another try. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof TimeoutError || error instanceof HttpTimeoutError) return true;
-  if (error instanceof HttpConnectError) return error.kind !== "dns" && error.kind !== "tls";
-  // Anything else undici reports mid-body (a premature close, a bad chunk) is the network's doing.
-  return (
-    error instanceof HttpError &&
-    !(error instanceof HttpResponseTooLargeError) &&
-    !(error instanceof HttpTooManyRedirectsError)
-  );
-}
-
-/** Statuses worth another try. */
-const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /** Downloads URLs to files. One per run; `download()` is called once per URL, concurrently. */
 export class Downloader {
   private readonly session: ClientSession;
   private readonly settings: DownloadSettings;
   private readonly hosts: HostLimits;
-  private readonly claims: NameClaims;
+  private readonly namer: Namer;
   /** Folders known to exist. */
   private readonly folders = new Set<string>();
   /** Downloads under way, for the progress display. */
@@ -229,17 +115,12 @@ export class Downloader {
   /** Bytes received over the network in this run, all URLs together. */
   received = 0;
 
-  constructor(session: ClientSession, settings: DownloadSettings, hosts: HostLimits, claims: NameClaims) {
+  constructor(session: ClientSession, settings: DownloadSettings, hosts: HostLimits, namer: Namer) {
     this.session = session;
     this.settings = settings;
     this.hosts = hosts;
-    this.claims = claims;
+    this.namer = namer;
     this.folders.add(settings.outDir);
-  }
-
-  /** The path of a file inside the output folder, as the user sees it. */
-  private label(name: string): string {
-    return this.settings.outLabel === "." ? name : join(this.settings.outLabel, name);
   }
 
   /**
@@ -248,75 +129,198 @@ export class Downloader {
    * to name it (`--content-disposition`).
    *
    * **Cancel safety:** if cancelled, the request is aborted at once, the
-   * part file is closed and kept (with resume notes), and no file appears
-   * under the final name.
+   * part file is closed and kept (with resume notes), its lock released,
+   * and no file appears under the final name.
    */
   async download(entry: Entry, name: string | undefined): Promise<Outcome> {
     const started = now();
-    const url = entry.url;
-    if (url === undefined) {
-      return this.outcome(entry, null, "failed", started, { error: entry.error ?? "bad line" });
+    if (entry.url === undefined) {
+      return this.outcome(entry, undefined, { kind: "failed", error: entry.error ?? "bad line" }, started);
     }
-    const job = new Job(entry, url, name);
-    if (job.name !== undefined) {
-      const skipped = await this.skipIfDone(job, started);
-      if (skipped !== undefined) return skipped;
-      if (this.settings.resume) this.loadPart(job);
-    }
+    const job = new Job(entry, entry.url);
     try {
-      for (;;) {
-        job.attempts++;
-        let wait: number;
+      let settled: Settled | undefined;
+      if (name !== undefined) {
         try {
-          const origin = `${url.protocol}//${url.host}`;
-          const settled = await this.hosts.run(origin, () =>
-            this.settings.timeout === null ? this.try(job) : timeout(this.settings.timeout, () => this.try(job)),
-          );
-          if (settled !== undefined) return settled(job.started ?? started);
-          continue; // the server's answer asks for a fresh try at once (a range it could not serve)
+          settled = await this.takeName(job, name, false);
         } catch (error) {
           if (isCancelledError(error)) throw error;
-          const failure = this.classify(error);
-          if (!failure.retryable || job.attempts >= this.settings.attempts) {
-            this.dropEmptyPart(job);
-            return this.outcome(entry, job.name, "failed", job.started ?? started, { job, error: failure.message });
-          }
-          wait = failure.retryAfter ?? backoffDelay(DEFAULT_RETRY, job.attempts);
+          settled = { kind: "failed", error: classify(error, this.settings, this.label(name)).message };
         }
-        await sleep(wait);
       }
+      settled ??= await this.tries(job);
+      return this.outcome(entry, job, settled, job.started ?? started);
     } finally {
       this.active.delete(job.active);
-      if (job.offset > 0 && job.name !== undefined && existsSync(this.partPath(job.name))) this.writeNotes(job);
+      job.part?.release();
     }
   }
 
-  /** Turns whatever a try threw into a `TryFailure`. */
-  private classify(error: unknown): TryFailure {
-    if (error instanceof TryFailure) return error;
-    if (error instanceof TimeoutError) {
-      return new TryFailure(`timed out after ${(this.settings.timeout ?? 0) / 1000} s (--timeout)`, true);
+  // ── The loop of tries ──
+
+  /** Tries until the URL is saved, or fails for good. */
+  private async tries(job: Job): Promise<Settled> {
+    const origin = `${job.url.protocol}//${job.url.host}`;
+    const tryOnce = (): Promise<TryResult> =>
+      withSpeedLimit(
+        this.settings.speedLimit,
+        () => job.moved,
+        () => this.tryOnce(job),
+      );
+    let again = 0;
+    for (;;) {
+      job.attempts++;
+      let wait: number;
+      try {
+        const result = await this.hosts.run(origin, () =>
+          this.settings.timeout === null ? tryOnce() : timeout(this.settings.timeout, tryOnce),
+        );
+        if (result.kind !== "again") return result;
+        if (++again > MAX_AGAIN) throw new TryFailure("the server kept answering with another range", false);
+        continue;
+      } catch (error) {
+        if (isCancelledError(error)) throw error;
+        const failure = classify(error, this.settings, job.name === undefined ? undefined : this.label(job.name));
+        if (!failure.retryable || job.attempts >= this.settings.attempts) {
+          job.part?.dropIfEmpty();
+          return { kind: "failed", error: failure.message };
+        }
+        wait = failure.retryAfter ?? backoffDelay(DEFAULT_RETRY, job.attempts);
+      }
+      await sleep(wait);
     }
-    const message = error instanceof Error ? error.message : String(error);
-    return new TryFailure(message, isTransient(error));
   }
 
-  private finalPath(name: string): string {
-    return join(this.settings.outDir, name);
+  /** One try: a request, and its body into the part. Throws a failure. */
+  private async tryOnce(job: Job): Promise<TryResult> {
+    this.active.add(job.active); // shown from its first request, not while it waits for its host
+    job.started ??= now();
+    // A part whose bytes have no validator cannot be continued: it starts over.
+    if (job.part !== undefined && job.part.offset > 0 && job.part.validator === undefined) job.part.restart();
+    const offset = job.part?.offset ?? 0;
+    const validator = job.part?.validator;
+    const response = await this.session.get(this.target(job), {
+      headers: [...this.headersOf(job), ...rangeHeaders(offset, validator)],
+      retry: false,
+      decompress: false,
+      raiseForStatus: false,
+    });
+    try {
+      job.status = response.status;
+      const ok = response.status >= 200 && response.status < 300;
+      if (!ok && !(response.status === 416 && offset > 0)) throw this.statusFailure(response);
+      const answer = answerOf(response, job.url, offset, validator);
+      if (answer.kind === "complete") return await this.finish(job, job.part as PartFile);
+      if (answer.kind === "start-over") {
+        job.part?.restart();
+        job.active.received = 0;
+        return AGAIN;
+      }
+      if (answer.total !== undefined && answer.total > this.settings.maxSize) {
+        throw new TryFailure(
+          `the file is ${answer.total} bytes, over --max-size (${this.settings.maxSize} bytes)`,
+          false,
+        );
+      }
+      if (job.part === undefined) {
+        // --content-disposition: only now is the name known.
+        const name = this.namer.fromResponse(job.url, header(response, "content-disposition"));
+        const settled = await this.takeName(job, name, true);
+        if (settled !== undefined) return settled;
+        // With --resume, a part an earlier run left under that name: ask for the rest of it with
+        // a Range request rather than take this whole body again.
+        if ((job.part as PartFile | undefined)?.offset !== 0) return AGAIN;
+      }
+      const part = job.part as PartFile;
+      if (answer.kind === "whole") {
+        part.restart();
+        part.validator = answer.validator;
+      }
+      job.active.total = answer.total;
+      await this.receive(job, part, response, answer.total);
+      return await this.finish(job, part);
+    } finally {
+      response.release();
+    }
   }
 
-  private partPath(name: string): string {
-    return join(this.settings.outDir, name + PART);
+  /** The failure a status other than 2xx means: retried for the statuses that may heal, after any Retry-After. */
+  private statusFailure(response: ClientResponse): TryFailure {
+    const status = response.status;
+    const retryAfter = parseRetryAfter(response.headers["retry-after"], response.headers.date);
+    const reason = response.statusText === "" ? "" : ` ${response.statusText}`;
+    if (retryAfter !== undefined && retryAfter > this.settings.maxRetryAfter) {
+      return new TryFailure(
+        `HTTP ${status}${reason}, retry after ${Math.round(retryAfter / 1000)} s (too long to wait)`,
+        false,
+      );
+    }
+    return new TryFailure(`HTTP ${status}${reason}`, RETRY_STATUSES.has(status), retryAfter);
   }
 
-  private notesPath(name: string): string {
-    return join(this.settings.outDir, name + PART_META);
+  /** The URL to request: without its credentials, which go in a header. */
+  private target(job: Job): URL {
+    return credentialsOf(job.url).target;
+  }
+
+  /** The request's headers: the run's, the line's, and Basic credentials from the URL unless a header gives them. */
+  private headersOf(job: Job): (readonly [string, string])[] {
+    const headers: (readonly [string, string])[] = [...this.settings.headers, ...job.entry.headers];
+    const { authorization } = credentialsOf(job.url);
+    if (authorization !== undefined && !headers.some(([key]) => key.toLowerCase() === "authorization")) {
+      headers.push(["authorization", authorization]);
+    }
+    return headers;
+  }
+
+  // ── The part and the final file ──
+
+  /**
+   * Gives the job its name and its part: a finished file found by
+   * `--resume` settles it (skipped); otherwise the part is locked for this
+   * run, taken up if `--resume` finds one, and the final name checked free.
+   * Throws a failure: a name outside the folder, a part another run holds,
+   * a file there that may not be replaced.
+   */
+  private async takeName(job: Job, name: string, serverNamed: boolean): Promise<Skipped | undefined> {
+    job.name = name;
+    job.namedByServer = serverNamed;
+    job.active.name = name;
+    if (!staysInside(this.settings.outDir, name)) {
+      throw new TryFailure(`refusing to write outside the output folder: ${name}`, false);
+    }
+    const part = new PartFile(this.settings.outDir, name);
+    if (this.settings.resume) {
+      const done = await this.finishedFile(job, part.final);
+      if (done !== undefined) return done;
+    }
+    this.ensureFolder(part.final);
+    job.part = part;
+    if (this.settings.resume) {
+      await this.lock(job, part);
+      job.active.received = part.load(job.url);
+    }
+    if (!this.mayReplace(job) && isFile(part.final)) throw new TryFailure(this.notReplaced(name, serverNamed), false);
+    return undefined;
+  }
+
+  /**
+   * Locks the part for this run before anything reads or writes it (a
+   * resume, a streamed body); throws a failure if another live run holds it.
+   * Small bodies written whole need no lock (see `PartFile.writeWhole`).
+   */
+  private async lock(job: Job, part: PartFile): Promise<void> {
+    const busy = await part.lock();
+    if (busy !== undefined) {
+      throw new TryFailure(
+        `busy: another aio fetch (pid ${busy.pid}) is downloading ${this.label(job.name as string)} into this folder`,
+        false,
+      );
+    }
   }
 
   /** With `--resume`, a finished file (whose digest matches, if one is given) is not fetched again. */
-  private async skipIfDone(job: Job, started: number): Promise<Outcome | undefined> {
-    if (!this.settings.resume || job.name === undefined) return undefined;
-    const path = this.finalPath(job.name);
+  private async finishedFile(job: Job, path: string): Promise<Skipped | undefined> {
     let size: number;
     try {
       const info = statSync(path);
@@ -331,144 +335,86 @@ export class Downloader {
       sha256 = await hashFile(path, size);
       if (expected !== undefined && sha256 !== expected) return undefined; // not the file asked for: fetch it again
     }
-    return this.outcome(job.entry, job.name, "skipped", started, {
-      job,
-      bytes: size,
-      sha256,
-    });
-  }
-
-  /** With `--resume`, takes up a part left by an earlier run, if its notes say it is this URL's. */
-  private loadPart(job: Job): void {
-    if (job.name === undefined) return;
-    try {
-      const size = statSync(this.partPath(job.name)).size;
-      const notes = JSON.parse(readFileSync(this.notesPath(job.name), "utf8")) as PartNotes;
-      if (size > 0 && notes.url === job.url.href && (notes.etag !== undefined || notes.lastModified !== undefined)) {
-        job.offset = size;
-        job.validator = notes;
-        job.notesWritten = true;
-        job.active.received = size;
-      }
-    } catch {
-      // No part, or no notes: start from the beginning (the part is overwritten).
-    }
-  }
-
-  /** Writes the resume notes of the part (synchronously: it may be the last thing a Ctrl-C lets run). */
-  private writeNotes(job: Job): void {
-    if (job.name === undefined || job.validator === undefined) return;
-    try {
-      writeFileSync(this.notesPath(job.name), JSON.stringify(job.validator));
-      job.notesWritten = true;
-    } catch {
-      // Without notes the part is simply fetched again: nothing is lost.
-    }
-  }
-
-  /** A part holding nothing worth resuming is removed with its notes. */
-  private dropEmptyPart(job: Job): void {
-    if (job.name === undefined || job.offset > 0) return;
-    removeFile(this.partPath(job.name));
-    removeFile(this.notesPath(job.name));
+    return { kind: "skipped", bytes: size, sha256 };
   }
 
   /**
-   * One try: a request, and the body into the part. Returns how the URL
-   * settled (a function that builds its record), `undefined` to try again at
-   * once, or throws a failure.
+   * Whether the job may replace a file already under its final name: only
+   * with `--clobber`, or with `--resume` and a `sha256=` the file there does
+   * not match (the user asked for other bytes under that name). A file this
+   * run did not create is never replaced otherwise: a server's
+   * Content-Disposition once named `.bashrc`.
    */
-  private async try(job: Job): Promise<((started: number) => Outcome) | undefined> {
-    const { entry, url } = job;
-    this.active.add(job.active); // shown from its first request, not while it waits for its host
-    job.started ??= now();
-    const headers: (readonly [string, string])[] = [...this.settings.headers, ...entry.headers];
-    const { target, authorization } = credentialsOf(url);
-    if (authorization !== undefined && !headers.some(([key]) => key.toLowerCase() === "authorization")) {
-      headers.push(["authorization", authorization]);
+  private mayReplace(job: Job): boolean {
+    return this.settings.clobber || (this.settings.resume && job.entry.sha256 !== undefined);
+  }
+
+  private notReplaced(name: string, serverNamed: boolean): string {
+    const named = serverNamed ? ", the name the server's Content-Disposition gave," : "";
+    return `${this.label(name)}${named} is a file this run did not create: not replaced (--clobber replaces it, -c skips it)`;
+  }
+
+  /** Streams the body into the part, after the bytes already there; throws if it ends short. */
+  private async receive(job: Job, part: PartFile, response: ClientResponse, total: number | undefined): Promise<void> {
+    const hashing = this.hashing(job);
+    if (part.offset === 0 && total !== undefined && total <= SMALL_BODY) {
+      // A small file: the whole body, then one write.
+      const bytes = await response.bytes();
+      this.received += bytes.length;
+      job.moved += bytes.length;
+      if (bytes.length !== total) throw new TryFailure(`the body ended after ${bytes.length} of ${total} bytes`, true);
+      part.writeWhole(bytes, hashing);
+      job.active.received = bytes.length;
+      return;
     }
-    if (job.offset > 0 && job.validator !== undefined) {
-      headers.push(["range", `bytes=${job.offset}-`]);
-      headers.push(["if-range", job.validator.etag ?? (job.validator.lastModified as string)]);
-    } else if (job.offset > 0) {
-      job.restart();
-    }
-    const response = await this.session.get(target, {
-      headers,
-      retry: false,
-      decompress: false,
-      raiseForStatus: false,
+    await this.lock(job, part);
+    let received = part.offset;
+    await part.append(response.body, {
+      hashing,
+      expected: total,
+      onChunk: (chunk) => {
+        received += chunk.length;
+        if (received > this.settings.maxSize) {
+          throw new TryFailure(`the body is over --max-size (${this.settings.maxSize} bytes)`, false);
+        }
+        this.received += chunk.length;
+        job.moved += chunk.length;
+        job.active.received = received;
+      },
     });
-    try {
-      const status = response.status;
-      job.status = status;
-      if (status === 416 && job.offset > 0) {
-        // Nothing left to send: the part may already be the whole file.
-        const { total } = parseContentRange(header(response, "content-range"));
-        if (total === job.offset) return await this.finish(job);
-        job.restart();
-        return undefined;
-      }
-      if (status < 200 || status >= 300) {
-        const retryAfter = parseRetryAfter(response.headers["retry-after"], response.headers.date);
-        const reason = response.statusText === "" ? "" : ` ${response.statusText}`;
-        if (retryAfter !== undefined && retryAfter > this.settings.maxRetryAfter) {
-          throw new TryFailure(
-            `HTTP ${status}${reason}, retry after ${Math.round(retryAfter / 1000)} s (too long to wait)`,
-            false,
-          );
-        }
-        throw new TryFailure(`HTTP ${status}${reason}`, RETRY_STATUSES.has(status), retryAfter);
-      }
-      let total: number | undefined;
-      const length = header(response, "content-length");
-      const bodyLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
-      if (status === 206) {
-        const range = parseContentRange(header(response, "content-range"));
-        if (range.start !== job.offset || contentEncoding(response) !== job.validator?.encoding) {
-          // Not the range asked for, or the rest in another encoding than the part (a server that
-          // compresses whole responses but sends ranges plain): take the file again from the start.
-          job.restart();
-          return undefined;
-        }
-        total = range.total;
-      } else {
-        // A 200 to a Range request: the server ignored it, or the file changed (If-Range). Start over.
-        if (job.offset > 0) job.restart();
-        total = bodyLength;
-        job.validator = validatorOf(response, url);
-      }
-      if (total !== undefined && total > this.settings.maxSize) {
-        throw new TryFailure(`the file is ${total} bytes, over --max-size (${this.settings.maxSize} bytes)`, false);
-      }
-      if (job.name === undefined) {
-        const named = this.nameFromResponse(job, response);
-        if (named !== undefined) return named;
-        if (this.settings.resume) {
-          // Only now is the name known, and with it the part an earlier run left: ask for the rest of
-          // it with a Range request rather than take this whole body again.
-          this.loadPart(job);
-          if (job.offset > 0) return undefined;
-        }
-      }
-      job.active.total = total;
-      await this.receive(job, response, total);
-      return await this.finish(job);
-    } finally {
-      response.release();
+    if (total !== undefined && part.offset !== total) {
+      throw new TryFailure(`the body ended after ${part.offset} of ${total} bytes`, true);
     }
   }
 
-  /** `--content-disposition`: names the file after the response; skips it if `--resume` finds it done. */
-  private nameFromResponse(job: Job, response: ClientResponse): ((started: number) => Outcome) | undefined {
-    const suggested = nameFromContentDisposition(header(response, "content-disposition")) ?? nameFromUrl(job.url);
-    job.name = this.claims.claim(suggested);
-    job.active.name = job.name;
-    if (this.settings.resume && existsSync(this.finalPath(job.name)) && job.entry.sha256 === undefined) {
-      const bytes = statSync(this.finalPath(job.name)).size;
-      return (started) => this.outcome(job.entry, job.name, "skipped", started, { job, bytes });
+  /** Verifies the part and gives it its final name. */
+  private async finish(job: Job, part: PartFile): Promise<TryResult> {
+    const name = job.name as string;
+    const sha256 = this.hashing(job) ? await part.sha256() : null;
+    const expected = job.entry.sha256;
+    if (expected !== undefined && sha256 !== expected) {
+      part.discard(); // the bytes are wrong: nothing of them is worth keeping
+      throw new TryFailure(`SHA-256 mismatch: expected ${expected}, got ${sha256}`, false);
     }
-    return undefined;
+    const bytes = part.offset;
+    try {
+      await part.save(this.mayReplace(job), bytes <= SMALL_BODY);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EISDIR" && code !== "EEXIST") throw error;
+      if (!isFolder(part.final)) {
+        // A file appeared under the name while this one downloaded: it stays, and the part for -c.
+        throw new TryFailure(this.notReplaced(name, job.namedByServer), false);
+      }
+      // A folder left by an earlier run where this file goes: the part could never be renamed, so it goes too.
+      part.discard();
+      throw new TryFailure(`cannot save ${this.label(name)}: a folder of that name is in the way`, false);
+    }
+    return { kind: "saved", bytes, sha256 };
+  }
+
+  private hashing(job: Job): boolean {
+    return this.settings.hashAll || job.entry.sha256 !== undefined;
   }
 
   /** Makes sure the folder of a file exists. */
@@ -476,7 +422,7 @@ export class Downloader {
     const folder = dirname(path);
     if (this.folders.has(folder)) return;
     try {
-      mkdirSync(folder, { recursive: true });
+      makeFolder(folder);
     } catch (error) {
       // A file left by an earlier run (or by hand) where this run needs a folder: this URL fails, no other.
       const code = (error as NodeJS.ErrnoException).code;
@@ -489,156 +435,41 @@ export class Downloader {
     this.folders.add(folder);
   }
 
-  /** Streams the body into the part file, after the `job.offset` bytes already there. */
-  private async receive(job: Job, response: ClientResponse, total: number | undefined): Promise<void> {
-    const name = job.name as string;
-    const final = this.finalPath(name);
-    if (!staysInside(this.settings.outDir, name))
-      throw new TryFailure(`refusing to write outside the output folder: ${name}`, false);
-    this.ensureFolder(final);
-    const part = this.partPath(name);
-    const hashing = this.settings.hashAll || job.entry.sha256 !== undefined;
+  // ── The record ──
 
-    if (job.offset === 0 && total !== undefined && total <= SMALL_BODY) {
-      // A small file: the whole body, then one write.
-      const bytes = await response.bytes();
-      this.received += bytes.length;
-      if (bytes.length !== total) {
-        throw new TryFailure(`the body ended after ${bytes.length} of ${total} bytes`, true);
-      }
-      if (hashing) {
-        job.hash = createHash("sha256").update(bytes);
-        job.hashed = bytes.length;
-      }
-      // Synchronously: for a small file, the thread pool's round trips cost more than the write itself.
-      writeFileSync(part, bytes);
-      job.offset = bytes.length;
-      job.active.received = bytes.length;
-      return;
-    }
-
-    if (hashing && job.hashed !== job.offset) {
-      // Resuming a part from an earlier run (or try): its bytes count towards the digest.
-      job.hash = createHash("sha256");
-      await hashInto(job.hash, part, job.offset);
-      job.hashed = job.offset;
-    } else if (hashing && job.hash === undefined) {
-      job.hash = createHash("sha256");
-    }
-    const handle = await open(part, job.offset > 0 ? "r+" : "w");
-    try {
-      if (job.offset > 0) await handle.truncate(job.offset);
-      if (job.validator !== undefined && !job.notesWritten && (total === undefined || total >= NOTES_AT_START)) {
-        this.writeNotes(job);
-      }
-      const writer = new PartWriter(handle, job.offset);
-      // The digest runs ahead of the disk: until the body is all written, it
-      // matches no offset, so a failed try re-reads the part (see above).
-      if (job.hash !== undefined) job.hashed = -1;
-      try {
-        let received = job.offset;
-        for await (const chunk of response.body) {
-          received += chunk.length;
-          if (received > this.settings.maxSize) {
-            throw new TryFailure(`the body is over --max-size (${this.settings.maxSize} bytes)`, false);
-          }
-          this.received += chunk.length;
-          job.active.received = received;
-          job.hash?.update(chunk);
-          await writer.write(chunk);
-        }
-        await writer.flush();
-      } finally {
-        // Whatever happened, no write may be under way once the handle closes.
-        await writer.settle();
-        job.offset = writer.offset;
-      }
-      if (job.hash !== undefined) job.hashed = job.offset;
-    } finally {
-      await handle.close();
-    }
-    if (total !== undefined && job.offset !== total) {
-      throw new TryFailure(`the body ended after ${job.offset} of ${total} bytes`, true);
-    }
+  /** The path of a file inside the output folder, as the user sees it. */
+  private label(name: string): string {
+    return this.settings.outLabel === "." ? name : join(this.settings.outLabel, name);
   }
 
-  /** Verifies the part and renames it to its final name. */
-  private async finish(job: Job): Promise<(started: number) => Outcome> {
-    const name = job.name as string;
-    const part = this.partPath(name);
-    let sha256: string | null = null;
-    if (job.hash !== undefined && job.hashed === job.offset) sha256 = job.hash.digest("hex");
-    else if (this.settings.hashAll || job.entry.sha256 !== undefined) sha256 = await hashFile(part, job.offset);
-    const expected = job.entry.sha256;
-    if (expected !== undefined && sha256 !== expected) {
-      // The bytes are wrong: nothing of them is worth keeping.
-      removeFile(part);
-      removeFile(this.notesPath(name));
-      job.restart();
-      throw new TryFailure(`SHA-256 mismatch: expected ${expected}, got ${sha256}`, false);
-    }
-    try {
-      if (job.offset <= SMALL_BODY) renameSync(part, this.finalPath(name));
-      else await rename(part, this.finalPath(name));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EISDIR") throw error;
-      // A folder left by an earlier run where this file goes: the part could never be renamed, so it goes too.
-      removeFile(part);
-      removeFile(this.notesPath(name));
-      job.restart();
-      throw new TryFailure(`cannot save ${this.label(name)}: a folder of that name is in the way`, false);
-    }
-    const bytes = job.offset;
-    job.offset = 0; // nothing left to resume
-    if (job.notesWritten) removeFile(this.notesPath(name));
-    return (started) => this.outcome(job.entry, name, "ok", started, { job, bytes, sha256 });
-  }
-
-  private outcome(
-    entry: Entry,
-    name: string | null | undefined,
-    result: Outcome["result"],
-    started: number,
-    extra: { job?: Job; bytes?: number; sha256?: string | null; error?: string },
-  ): Outcome {
-    const job = extra.job;
+  private outcome(entry: Entry, job: Job | undefined, settled: Settled, started: number): Outcome {
+    const failed = settled.kind === "failed";
     return {
       url: entry.url === undefined ? entry.text : shownUrl(entry.url),
-      path: name === null || name === undefined ? null : this.label(name),
-      result,
+      path: job?.name === undefined ? null : this.label(job.name),
+      result: failed ? "failed" : settled.kind === "saved" ? "ok" : "skipped",
       status: job?.status ?? null,
-      bytes: extra.bytes ?? job?.offset ?? 0,
+      bytes: failed ? (job?.part?.offset ?? 0) : settled.bytes,
       ms: Math.round(now() - started),
       attempts: job?.attempts ?? 0,
-      sha256: extra.sha256 ?? null,
-      error: extra.error ?? null,
+      sha256: failed ? null : settled.sha256,
+      error: failed ? settled.error : null,
       source: entry.source,
     };
   }
 }
 
-/**
- * Removes a file of ours if it is there. Never throws: it runs on the way out
- * of a failed URL (where its folder may be a file, ENOTDIR), and a leftover
- * part is only clutter, while a throw here would end the whole run.
- */
-function removeFile(path: string): void {
+/** Whether a path is a file (following links); `false` if nothing is there. */
+function isFile(path: string): boolean {
+  // No exception for a missing file: this runs once per URL, and building one costs more than the stat.
+  return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+}
+
+/** Whether a path is a folder (following links); `false` if nothing is there. */
+function isFolder(path: string): boolean {
   try {
-    rmSync(path, { force: true });
+    return statSync(path).isDirectory();
   } catch {
-    // Nothing to remove, or nothing we may remove.
+    return false;
   }
-}
-
-/** Feeds the first `length` bytes of a file into a hash. */
-async function hashInto(hash: Hash, path: string, length: number): Promise<void> {
-  if (length === 0) return;
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1 })) hash.update(chunk as Buffer);
-}
-
-/** The SHA-256 of the first `length` bytes of a file, in hex. */
-async function hashFile(path: string, length: number): Promise<string> {
-  const hash = createHash("sha256");
-  await hashInto(hash, path, length);
-  return hash.digest("hex");
 }

@@ -4,49 +4,37 @@
 // `timeout` bounds each try, a Semaphore per host keeps the politeness
 // bound; Ctrl-C is `run()`'s cancellation of the root task, which reaches
 // every download at its current await.
-import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { ClientSession } from "../../http/client-session.ts";
 import { currentTask, isCancelledError, mapUnordered, now, run } from "../../index.ts";
 import { FETCH_HELP, type FetchArgs, parseFetchArgs, UsageError } from "./args.ts";
 import { Downloader } from "./download.ts";
+import { systemErrorText } from "./failure.ts";
 import { HostLimits } from "./host-limits.ts";
 import { type Entry, type InputProgress, readEntries } from "./input.ts";
-import { mirrorPath, NameClaims, nameFromUrl } from "./names.ts";
+import { makeFolder } from "./make-folder.ts";
+import { Namer } from "./names.ts";
 import { makeDisplay } from "./progress.ts";
 import { ReportFile, summaryLine, Tally } from "./report.ts";
 
 /** Each entry with the name claimed for it, in input order (which makes names the same in every run). */
-async function* withNames(
-  entries: AsyncIterable<Entry>,
-  claims: NameClaims,
-  args: FetchArgs,
-): AsyncGenerator<[Entry, string | undefined]> {
-  for await (const entry of entries) {
-    const url = entry.url;
-    let name: string | undefined;
-    if (url !== undefined) {
-      if (entry.out !== undefined) name = claims.claim(entry.out);
-      else if (args.mirror) name = claims.claim(mirrorPath(url));
-      else if (!args.contentDisposition) name = claims.claim(nameFromUrl(url));
-    }
-    yield [entry, name];
-  }
+async function* withNames(entries: AsyncIterable<Entry>, namer: Namer): AsyncGenerator<[Entry, string | undefined]> {
+  for await (const entry of entries) yield [entry, namer.beforeRequest(entry)];
 }
 
 /** Runs the downloads; returns the exit code (0 all succeeded, 1 some failed). */
 async function fetchAll(args: FetchArgs): Promise<number> {
   const outDir = resolve(args.output);
   try {
-    mkdirSync(outDir, { recursive: true });
+    makeFolder(outDir);
   } catch (error) {
-    throw new UsageError(`cannot create the output folder ${args.output}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot create the output folder ${args.output}: ${systemErrorText(error as Error)}`);
   }
   let report: ReportFile | undefined;
   try {
     report = args.report === undefined ? undefined : new ReportFile(args.report);
   } catch (error) {
-    throw new UsageError(`cannot write the report ${args.report}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot write the report ${args.report}: ${systemErrorText(error as Error)}`);
   }
   const headers: [string, string][] = [["user-agent", args.userAgent], ...args.headers];
   await using session = new ClientSession({
@@ -57,23 +45,24 @@ async function fetchAll(args: FetchArgs): Promise<number> {
     decompress: false,
     maxResponseSize: Number.isFinite(args.maxSize) ? args.maxSize : 0,
   });
-  const claims = new NameClaims();
+  const namer = new Namer(args);
   const downloader = new Downloader(
     session,
     {
       outDir,
       outLabel: args.output,
       resume: args.resume,
-      contentDisposition: args.contentDisposition,
+      clobber: args.clobber,
       attempts: args.retries + 1,
       timeout: args.timeout,
       maxSize: args.maxSize,
+      speedLimit: args.speedLimit,
       hashAll: report !== undefined,
       headers,
       maxRetryAfter: 120_000,
     },
     new HostLimits(args.perHost, args.rate),
-    claims,
+    namer,
   );
   const input: InputProgress = { seen: 0, exhausted: false };
   const tally = new Tally();
@@ -87,7 +76,7 @@ async function fetchAll(args: FetchArgs): Promise<number> {
   });
   let interrupted = false;
   try {
-    const jobs = withNames(readEntries(args.urls, args.lists, input), claims, args);
+    const jobs = withNames(readEntries(args.urls, args.lists, input), namer);
     const runs = mapUnordered(
       jobs,
       async ([entry, name]) => {

@@ -2,7 +2,6 @@
 // read lazily, a line at a time, so that a list of millions never sits in
 // memory. A bad line becomes an entry that fails, not an end of the run.
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { ensureFuture } from "../../core/index.ts";
 import { sanitizePath } from "./names.ts";
 
@@ -15,7 +14,7 @@ export interface Entry {
   /** The URL as written. */
   text: string;
   url: URL | undefined;
-  /** Why the line is unusable, in a sentence that names it. */
+  /** Why the line is unusable (`bad URL: ...`); `source` says where it is. */
   error: string | undefined;
   /** `out=NAME`: the file's path inside the output folder, sanitised. */
   out: string | undefined;
@@ -95,27 +94,89 @@ function entryOf(index: number, source: string, fields: readonly string[]): Entr
     }
   } catch (error) {
     entry.url = undefined;
-    entry.error = `bad URL on ${source}: ${(error as Error).message}`;
+    // Where the line is goes in the record's `source`, printed after the error: not here again.
+    entry.error = `bad URL: ${(error as Error).message}`;
   }
   return entry;
 }
 
-/** The lines of a file, or of stdin for `-`; each wait for a line is cancellable at once. */
-async function* linesOf(file: string): AsyncGenerator<string> {
+/** The longest line taken as a URL, in bytes: curl's limit for a URL (8 MiB). */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+/** How much of a line too long to use is kept, to show it. */
+const SHOWN_BYTES = 100;
+
+/** A line longer than `MAX_LINE_BYTES`: its start, to show, and its length. */
+interface LongLine {
+  start: string;
+  bytes: number;
+}
+
+/** The entry of a line too long to be a URL: it fails, shown by its start. */
+function tooLong(index: number, source: string, line: LongLine): Entry {
+  return {
+    index,
+    source,
+    text: `${line.start}…`,
+    url: undefined,
+    error: `bad URL: the line is ${line.bytes} bytes long, over the ${MAX_LINE_BYTES / 1024 / 1024} MiB a URL may have`,
+    out: undefined,
+    sha256: undefined,
+    headers: [],
+  };
+}
+
+/**
+ * The lines of a file, or of stdin for `-`, split at `\n` (a `\r` before it
+ * is dropped); each wait for a chunk is cancellable at once. A line longer
+ * than `MAX_LINE_BYTES` comes out as a `LongLine`, and its bytes past the
+ * limit are never held: readline would hold a line of any length, and a
+ * 300 MB one ended the run with `Invalid string length`.
+ */
+async function* linesOf(file: string): AsyncGenerator<string | LongLine> {
   const input = file === "-" ? process.stdin : createReadStream(file);
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  const iterator = lines[Symbol.asyncIterator]();
+  // stdin is not ours to destroy when the run stops reading it early.
+  const iterator = input.iterator({ destroyOnReturn: input !== process.stdin })[Symbol.asyncIterator]();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let long: LongLine | undefined;
+  const take = (piece: Buffer): void => {
+    if (long !== undefined) {
+      long.bytes += piece.length;
+    } else if (pendingBytes + piece.length > MAX_LINE_BYTES) {
+      const head = Buffer.concat([...pending, piece.subarray(0, SHOWN_BYTES)]).subarray(0, SHOWN_BYTES);
+      long = { start: head.toString("utf8"), bytes: pendingBytes + piece.length };
+      pending = [];
+      pendingBytes = 0;
+    } else if (piece.length > 0) {
+      pending.push(piece);
+      pendingBytes += piece.length;
+    }
+  };
+  const line = (): string | LongLine => {
+    const done = long ?? Buffer.concat(pending, pendingBytes).toString("utf8").replace(/\r$/, "");
+    pending = [];
+    pendingBytes = 0;
+    long = undefined;
+    return done;
+  };
   try {
     for (;;) {
-      // readline's promise takes no signal: wrap it, so that Ctrl-C does not wait for the next line.
+      // A stream's promise takes no signal: wrap it, so that Ctrl-C does not wait for the next chunk.
       const next = await ensureFuture(iterator.next());
-      if (next.done === true) return;
-      yield next.value;
+      if (next.done === true) break;
+      const chunk = typeof next.value === "string" ? Buffer.from(next.value) : (next.value as Buffer);
+      let start = 0;
+      for (let end = chunk.indexOf(10, start); end >= 0; end = chunk.indexOf(10, start)) {
+        take(chunk.subarray(start, end));
+        yield line();
+        start = end + 1;
+      }
+      take(chunk.subarray(start));
     }
+    if (pendingBytes > 0 || long !== undefined) yield line();
   } finally {
-    lines.close();
-    if (input !== process.stdin) input.destroy();
-    else process.stdin.pause();
+    await iterator.return?.();
+    if (input === process.stdin) process.stdin.pause();
   }
 }
 
@@ -139,6 +200,18 @@ export async function* readEntries(
     let lineNumber = 0;
     for await (const raw of linesOf(list)) {
       lineNumber++;
+      if (typeof raw !== "string") {
+        if (
+          raw.start
+            .replace(/^\uFEFF/, "")
+            .trimStart()
+            .startsWith("#")
+        )
+          continue; // a long comment
+        progress.seen++;
+        yield tooLong(index++, `line ${lineNumber} of ${label}`, raw);
+        continue;
+      }
       const line = lineNumber === 1 ? raw.replace(/^\uFEFF/, "") : raw;
       const trimmed = line.trim();
       if (trimmed === "" || trimmed.startsWith("#")) continue;

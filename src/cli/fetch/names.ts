@@ -1,7 +1,11 @@
-// Where a download goes: names from URLs and from Content-Disposition,
+// Where a download goes: every naming decision of `aio fetch` is here. Names
+// from `out=`, from URLs (`--mirror` or not) and from Content-Disposition,
 // sanitised so that no name a server or a list can give escapes the output
-// folder, and claimed so that two URLs of one run never share a file.
+// folder or hides what it is, and claimed so that two URLs of one run never
+// share a file.
 import { isAbsolute, join, relative, sep } from "node:path";
+import { decodeExtended, parse as parseContentDisposition } from "content-disposition";
+import type { Entry } from "./input.ts";
 
 /** The suffix of a download in progress, and of its resume notes. */
 export const PART = ".part";
@@ -17,8 +21,12 @@ const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 // Control characters (C0, DEL, C1) and the characters some file system refuses.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|]/g;
+// Format characters (Unicode's Cf: bidirectional overrides and isolates, zero-width
+// characters, the soft hyphen, a BOM) are invisible or reorder what is shown:
+// U+202E makes `\u202Etxt.exe` display as `exe.txt`. They are removed, not replaced.
+const FORMAT = /\p{Cf}/gu;
 // Our own temporary names must never be a final name.
-const OURS = /\.part(\.json)?$/i;
+const OURS = /\.part(\.json|\.lock|\.\d+)?$/i;
 
 /** Percent-decodes a URL path segment; a malformed escape is kept as it is. */
 function decodeSegment(segment: string): string {
@@ -27,11 +35,6 @@ function decodeSegment(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-/** Percent-decodes bytes and reads them as ISO-8859-1, the other charset RFC 6266 names. */
-function percentDecodeLatin1(text: string): string {
-  return text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
 /** Cuts `text` to at most `bytes` UTF-8 bytes, on a code point boundary. */
@@ -55,7 +58,7 @@ function truncateUtf8(text: string, bytes: number): string {
  * Returns `fallback` when nothing usable is left.
  */
 export function sanitizeName(raw: string, fallback = "download"): string {
-  let name = raw.normalize("NFC").replace(UNSAFE, "_").trim();
+  let name = raw.normalize("NFC").replace(FORMAT, "").replace(UNSAFE, "_").trim();
   name = name.replace(/[. ]+$/, "");
   if (name === "" || /^\.+$/.test(name)) return fallback;
   if (RESERVED.test(name)) name = `_${name}`;
@@ -97,28 +100,42 @@ export function mirrorPath(url: URL): string {
 }
 
 /**
+ * A `filename` parameter's bytes as the sender meant them. Header values
+ * arrive as ISO-8859-1 (one character per byte), but servers send raw
+ * UTF-8 (`filename="é"` as the bytes C3 A9, which read as `Ã©`): bytes that
+ * form valid UTF-8 are read as UTF-8, as browsers read them; others stay
+ * ISO-8859-1 (a lone E9 is `é` in it, and never valid UTF-8).
+ */
+function utf8IfValid(text: string): string {
+  if (!/[\u0080-\u00ff]/.test(text) || /[^\x20-\xff]/.test(text)) return text;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(text, "latin1"));
+  } catch {
+    return text;
+  }
+}
+
+/**
  * The file name a `Content-Disposition` header gives (RFC 6266: `filename*`
  * wins over `filename`), reduced to its last path segment and sanitised;
- * `undefined` if the header names none.
+ * `undefined` if the header names none. Parsed by the `content-disposition`
+ * package (lenient: a malformed parameter is skipped, not an error); a
+ * header that forgot its type (`filename="a.txt"` alone) is read as an
+ * attachment, as browsers read it.
  */
 export function nameFromContentDisposition(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  let raw: string | undefined;
-  const extended = /(?:^|;)\s*filename\*\s*=\s*([^']*)'[^']*'([^;]*)/i.exec(header);
-  if (extended !== undefined && extended !== null) {
-    const charset = (extended[1] ?? "").toLowerCase();
-    const value = (extended[2] ?? "").trim();
-    try {
-      raw = charset === "utf-8" || charset === "" ? decodeURIComponent(value) : percentDecodeLatin1(value);
-    } catch {
-      raw = undefined;
-    }
+  const text = /^\s*filename\*?\s*=/i.test(header) ? `attachment; ${header}` : header;
+  let parameters: Record<string, string>;
+  try {
+    parameters = parseContentDisposition(text, { extended: false }).parameters;
+  } catch {
+    return undefined;
   }
-  if (raw === undefined) {
-    const quoted = /(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header);
-    const plain = /(?:^|;)\s*filename\s*=\s*([^;\s]+)/i.exec(header);
-    raw = quoted !== null ? (quoted[1] ?? "").replace(/\\(.)/g, "$1") : plain?.[1];
-  }
+  const extended = parameters["filename*"];
+  const decoded = extended === undefined ? undefined : decodeExtended(extended);
+  const plain = parameters.filename;
+  const raw = decoded ?? (plain === undefined ? undefined : utf8IfValid(plain));
   if (raw === undefined) return undefined;
   const base = raw.split(/[/\\]/).at(-1) ?? "";
   const name = sanitizeName(base, "");
@@ -195,5 +212,41 @@ export class NameClaims {
         return candidate;
       }
     }
+  }
+}
+
+/**
+ * Names the downloads of one run, as its options say: `out=` first, then
+ * `--mirror`'s host and path, then `--content-disposition`'s server name
+ * (known only from the response), else the URL's last segment. Every name
+ * is claimed, so none is given twice.
+ */
+export class Namer {
+  private readonly claims = new NameClaims();
+  private readonly mirror: boolean;
+  private readonly contentDisposition: boolean;
+
+  constructor(options: { mirror: boolean; contentDisposition: boolean }) {
+    this.mirror = options.mirror;
+    this.contentDisposition = options.contentDisposition;
+  }
+
+  /**
+   * The name of an entry known before its request, claimed; `undefined` for
+   * a bad line, or when the response is to name it. Called in input order,
+   * so that the same list gives the same names in every run.
+   */
+  beforeRequest(entry: Entry): string | undefined {
+    const url = entry.url;
+    if (url === undefined) return undefined;
+    if (entry.out !== undefined) return this.claims.claim(entry.out);
+    if (this.mirror) return this.claims.claim(mirrorPath(url));
+    if (this.contentDisposition) return undefined;
+    return this.claims.claim(nameFromUrl(url));
+  }
+
+  /** `--content-disposition`: the name the response gives (the URL's, if it gives none), claimed. */
+  fromResponse(url: URL, contentDisposition: string | undefined): string {
+    return this.claims.claim(nameFromContentDisposition(contentDisposition) ?? nameFromUrl(url));
   }
 }

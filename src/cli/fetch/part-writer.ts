@@ -57,6 +57,27 @@ export class PartWriter {
     if (this.failure !== undefined) throw this.failure.error;
   }
 
+  /**
+   * Writes `chunks` (`bytes` in all) at the offset, and moves the offset by
+   * what the disk took. libuv's `writev` returns a short count with no error
+   * when a write fails part-way (ENOSPC, EFBIG, EDQUOT: the file system took
+   * what it had room for), so the rest is written again; that second write
+   * is the one that reports the error. Counting the bytes queued instead of
+   * those written is how a full disk once gave a truncated file its final name.
+   */
+  private async writeAll(chunks: Uint8Array[], bytes: number): Promise<void> {
+    let left = chunks;
+    let remaining = bytes;
+    while (remaining > 0) {
+      const { bytesWritten } = await this.handle.writev(left, this.offset);
+      this.offset += bytesWritten;
+      remaining -= bytesWritten;
+      if (remaining === 0) return;
+      if (bytesWritten === 0) throw new Error(`wrote 0 of ${remaining} bytes to the part file, and no error`);
+      left = skipBytes(left, bytesWritten);
+    }
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queued.length > 0) {
@@ -64,8 +85,7 @@ export class PartWriter {
         const bytes = this.queuedBytes;
         this.queued = [];
         this.queuedBytes = 0;
-        await this.handle.writev(chunks, this.offset);
-        this.offset += bytes;
+        await this.writeAll(chunks, bytes);
       }
     } catch (error) {
       this.failure = { error };
@@ -73,4 +93,19 @@ export class PartWriter {
       this.writing = undefined;
     }
   }
+}
+
+/** `chunks` without their first `n` bytes (views, no copies). */
+function skipBytes(chunks: readonly Uint8Array[], n: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let skip = n;
+  for (const chunk of chunks) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    rest.push(skip === 0 ? chunk : chunk.subarray(skip));
+    skip = 0;
+  }
+  return rest;
 }

@@ -81,26 +81,64 @@ class QuietDisplay implements Display {
   stop(): void {}
 }
 
+/** The window of the recent rate, in ms: long enough to smooth bursts, short enough to follow a change. */
+const RATE_WINDOW = 5000;
+
 /**
- * How long the rest of the run should take, in ms; `undefined` while it
- * cannot be told (the list not read to its end, nothing done yet). When every
- * URL left is under way and its size is known (a few large files), from the
- * bytes left and the rate so far; otherwise from the files left and the time
- * per file so far, which a few large files would make far too short.
+ * The recent rate of a byte count that grows: samples taken as the display
+ * redraws, the rate over the last `RATE_WINDOW` ms of them. The rate of the
+ * whole run would keep a fast start (small files, a cache) in the ETA long
+ * after the downloads slowed down.
  */
-export function estimateRemaining(source: ProgressSource, elapsed: number): number | undefined {
-  const { tally, input, active } = source;
-  const done = tally.finished;
-  if (!input.exhausted || done >= input.seen || elapsed <= 0) return undefined;
-  const byFiles = done > 0 ? ((input.seen - done) * elapsed) / done : undefined;
-  const received = source.received();
-  if (input.seen - done !== active.size || received === 0) return byFiles;
-  let bytesLeft = 0;
-  for (const download of active) {
-    if (download.total === undefined) return byFiles;
-    bytesLeft += Math.max(0, download.total - download.received);
+export class RateMeter {
+  private readonly samples: [at: number, bytes: number][] = [];
+
+  /** Records the count at loop time `at`. */
+  sample(at: number, bytes: number): void {
+    this.samples.push([at, bytes]);
+    // Keep the newest sample that is a whole window old, as the window's start.
+    while (this.samples.length > 2 && (this.samples[1] as [number, number])[0] <= at - RATE_WINDOW) {
+      this.samples.shift();
+    }
   }
-  return (bytesLeft * elapsed) / received;
+
+  /** Bytes per ms over the recent window; `undefined` before two samples. */
+  rate(): number | undefined {
+    const first = this.samples[0];
+    const last = this.samples.at(-1);
+    if (first === undefined || last === undefined || last[0] <= first[0]) return undefined;
+    return (last[1] - first[1]) / (last[0] - first[0]);
+  }
+}
+
+/**
+ * How long the rest of the run should take, in ms: the bytes left at the
+ * recent rate (bytes per ms). The bytes left are those of the downloads
+ * under way (their size less what arrived) and, for the URLs not started
+ * yet, the mean size of the files known so far. `undefined` while it cannot
+ * be told: the list not read to its end, a download under way of unknown
+ * size, no size known at all, no rate yet. Counting files instead of bytes
+ * once said "ETA 1 s" with two 30-second downloads most of the way to go.
+ */
+export function estimateRemaining(source: ProgressSource, rate: number | undefined): number | undefined {
+  const { tally, input, active } = source;
+  const left = input.seen - tally.finished;
+  if (!input.exhausted || left <= 0 || rate === undefined || rate <= 0) return undefined;
+  let bytesLeft = 0;
+  let knownBytes = tally.okBytes;
+  let known = tally.ok;
+  for (const download of active) {
+    if (download.total === undefined) return undefined;
+    bytesLeft += Math.max(0, download.total - download.received);
+    knownBytes += download.total;
+    known++;
+  }
+  const waiting = left - active.size;
+  if (waiting > 0) {
+    if (known === 0) return undefined;
+    bytesLeft += (waiting * knownBytes) / known;
+  }
+  return bytesLeft / rate;
 }
 
 const SHOWN_ACTIVE = 6;
@@ -113,6 +151,7 @@ class LiveDisplay implements Display {
   private readonly write: (text: string) => void;
   private lines = 0;
   private readonly ticker: Task<void>;
+  private readonly meter = new RateMeter();
 
   constructor(source: ProgressSource, out: NodeJS.WriteStream) {
     this.source = source;
@@ -146,7 +185,8 @@ class LiveDisplay implements Display {
     const rate = elapsed > 0 ? (received * 1000) / elapsed : 0;
     const done = tally.finished;
     const total = input.exhausted ? `${input.seen}` : `${input.seen}+`;
-    const left = estimateRemaining(this.source, elapsed);
+    this.meter.sample(now(), received);
+    const left = estimateRemaining(this.source, this.meter.rate());
     const eta = left === undefined ? "ETA --" : `ETA ${formatDuration(left)}`;
     const failed = tally.failed > 0 ? `  ${tally.failed} failed` : "";
     const lines = [

@@ -52,9 +52,12 @@ export class Tally {
   ok = 0;
   failed = 0;
   skipped = 0;
+  /** Bytes of the files saved: their mean size guesses the size of files not started yet. */
+  okBytes = 0;
 
   add(outcome: Outcome): void {
     this[outcome.result]++;
+    if (outcome.result === "ok") this.okBytes += outcome.bytes;
   }
 
   get finished(): number {
