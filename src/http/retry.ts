@@ -256,16 +256,6 @@ export class RetryPolicy {
   }
 }
 
-// ── Kept for src/cli/fetch until it asks a RetryPolicy (see the report of the HTTP helper) ──
-
-/** @deprecated internal: `RetryPolicy.default`. */
-export const DEFAULT_RETRY: RetryPolicy = RetryPolicy.default;
-
-/** @deprecated internal: `policy.backoffDelay(retry)`. */
-export function backoffDelay(policy: RetryPolicy, retry: number): number {
-  return policy.backoffDelay(retry);
-}
-
 // ── Retry-After ──
 
 const SECONDS = /^\s*(\d+)\s*$/;

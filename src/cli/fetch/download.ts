@@ -6,14 +6,10 @@
 // then given its final name, so a file under its final name is complete.
 import { statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-// The client's own modules, not the aio/http entry: that one also loads the
-// embedded server, whose `node:http` import makes Node load its bundled undici
-// too (about 10 ms of start-up the command does not need).
-import type { ClientResponse } from "../../http/client-response.ts";
-import type { ClientSession } from "../../http/client-session.ts";
-import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../http/retry.ts";
+// The command is built on aio-ts's public entry points only, as a user's program would be.
+import type { ClientResponse, ClientSession, RetryPolicy } from "../../http.ts";
 import { isCancelledError, now, sleep, timeout } from "../../index.ts";
-import { classify, RETRY_STATUSES, TryFailure } from "./failure.ts";
+import { classify, TryFailure } from "./failure.ts";
 import type { HostLimits } from "./host-limits.ts";
 import type { Entry } from "./input.ts";
 import { makeFolder } from "./make-folder.ts";
@@ -33,8 +29,11 @@ export interface DownloadSettings {
   resume: boolean;
   /** Replace a file already under a final name (`--clobber`); otherwise that URL fails. */
   clobber: boolean;
-  /** Tries per URL, the first included. */
-  attempts: number;
+  /**
+   * When to try again (statuses, transient failures), how often (`attempts`, the first included), the backoff
+   * between tries, and the longest Retry-After honoured (`maxRetryAfter`; a longer one fails the URL).
+   */
+  retry: RetryPolicy;
   /** Each try's time limit (request and body), in ms; `null` for none. */
   timeout: number | null;
   /** The largest body accepted, in bytes. */
@@ -45,8 +44,6 @@ export interface DownloadSettings {
   hashAll: boolean;
   /** Request headers for every URL. */
   headers: readonly (readonly [string, string])[];
-  /** The longest Retry-After honoured, in ms; a longer one fails the URL. */
-  maxRetryAfter: number;
 }
 
 /** A download in progress, as the progress display shows it. */
@@ -181,11 +178,11 @@ export class Downloader {
       } catch (error) {
         if (isCancelledError(error)) throw error;
         const failure = classify(error, this.settings, job.name === undefined ? undefined : this.label(job.name));
-        if (!failure.retryable || job.attempts >= this.settings.attempts) {
+        if (!failure.retryable || job.attempts >= this.settings.retry.attempts) {
           job.part?.dropIfEmpty();
           return { kind: "failed", error: failure.message };
         }
-        wait = failure.retryAfter ?? backoffDelay(DEFAULT_RETRY, job.attempts);
+        wait = failure.retryAfter ?? this.settings.retry.backoffDelay(job.attempts);
       }
       await sleep(wait);
     }
@@ -247,15 +244,16 @@ export class Downloader {
   /** The failure a status other than 2xx means: retried for the statuses that may heal, after any Retry-After. */
   private statusFailure(response: ClientResponse): TryFailure {
     const status = response.status;
-    const retryAfter = parseRetryAfter(response.headers["retry-after"], response.headers.date);
+    const policy = this.settings.retry;
+    const retryAfter = policy.retryAfter(response);
     const reason = response.statusText === "" ? "" : ` ${response.statusText}`;
-    if (retryAfter !== undefined && retryAfter > this.settings.maxRetryAfter) {
+    if (retryAfter !== undefined && retryAfter > policy.maxRetryAfter) {
       return new TryFailure(
         `HTTP ${status}${reason}, retry after ${Math.round(retryAfter / 1000)} s (too long to wait)`,
         false,
       );
     }
-    return new TryFailure(`HTTP ${status}${reason}`, RETRY_STATUSES.has(status), retryAfter);
+    return new TryFailure(`HTTP ${status}${reason}`, policy.isRetryableStatus(status), retryAfter);
   }
 
   /** The URL to request: without its credentials, which go in a header. */

@@ -1,11 +1,5 @@
 // Why a try failed, in words for the user, and whether another try may heal it.
-import {
-  HttpConnectError,
-  HttpError,
-  HttpResponseTooLargeError,
-  HttpTimeoutError,
-  HttpTooManyRedirectsError,
-} from "../../http/errors.ts";
+import { HttpError, HttpResponseTooLargeError, type RetryPolicy } from "../../http.ts";
 import { TimeoutError } from "../../index.ts";
 
 /** A failure of one try, and whether another try may help. */
@@ -19,21 +13,6 @@ export class TryFailure extends Error {
     this.retryable = retryable;
     this.retryAfter = retryAfter;
   }
-}
-
-/** Statuses worth another try. */
-export const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
-
-/** Whether a failure of the network or of time may heal on another try. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof TimeoutError || error instanceof HttpTimeoutError) return true;
-  if (error instanceof HttpConnectError) return error.kind !== "dns" && error.kind !== "tls";
-  // Anything else undici reports mid-body (a premature close, a bad chunk) is the network's doing.
-  return (
-    error instanceof HttpError &&
-    !(error instanceof HttpResponseTooLargeError) &&
-    !(error instanceof HttpTooManyRedirectsError)
-  );
 }
 
 /**
@@ -63,7 +42,7 @@ function isSystemError(error: unknown): error is NodeJS.ErrnoException {
  */
 export function classify(
   error: unknown,
-  settings: { timeout: number | null; maxSize: number },
+  settings: { timeout: number | null; maxSize: number; retry: RetryPolicy },
   file: string | undefined,
 ): TryFailure {
   if (error instanceof TryFailure) return error;
@@ -79,5 +58,5 @@ export function classify(
     return new TryFailure(`cannot write ${what}: ${systemErrorText(error)}`, false);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new TryFailure(message, isTransient(error));
+  return new TryFailure(message, settings.retry.isRetryableError(error));
 }

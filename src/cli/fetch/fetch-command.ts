@@ -5,7 +5,7 @@
 // bound; Ctrl-C is `run()`'s cancellation of the root task, which reaches
 // every download at its current await.
 import { resolve } from "node:path";
-import { ClientSession } from "../../http/client-session.ts";
+import { ClientSession, RetryPolicy } from "../../http.ts";
 import { currentTask, isCancelledError, mapUnordered, now, run } from "../../index.ts";
 import { FETCH_HELP, type FetchArgs, parseFetchArgs, UsageError } from "./args.ts";
 import { Downloader } from "./download.ts";
@@ -16,6 +16,14 @@ import { makeFolder } from "./make-folder.ts";
 import { Namer } from "./names.ts";
 import { makeDisplay } from "./progress.ts";
 import { ReportFile, summaryLine, Tally } from "./report.ts";
+
+/**
+ * The statuses a download tries again, more than a session's default (429, 502-504): a downloader meets
+ * flaky mirrors and CDNs, where a 408, 425 or 500 often heals on the next try (curl's --retry set, plus 425).
+ */
+const RETRY_STATUSES = [408, 425, 429, 500, 502, 503, 504];
+/** The longest Retry-After a download waits for, in ms; a longer one fails the URL. */
+const MAX_RETRY_AFTER = 120_000;
 
 /** Each entry with the name claimed for it, in input order (which makes names the same in every run). */
 async function* withNames(entries: AsyncIterable<Entry>, namer: Namer): AsyncGenerator<[Entry, string | undefined]> {
@@ -39,7 +47,7 @@ async function fetchAll(args: FetchArgs): Promise<number> {
   const headers: [string, string][] = [["user-agent", args.userAgent], ...args.headers];
   await using session = new ClientSession({
     limit: args.concurrency,
-    limitPerHost: args.perHost,
+    // No limitPerHost: HostLimits bounds each host (and its --rate) around a whole try, outside --timeout.
     timeout: { total: null, connect: args.connectTimeout, read: args.readTimeout },
     retry: false,
     decompress: false,
@@ -53,13 +61,16 @@ async function fetchAll(args: FetchArgs): Promise<number> {
       outLabel: args.output,
       resume: args.resume,
       clobber: args.clobber,
-      attempts: args.retries + 1,
+      retry: new RetryPolicy({
+        attempts: args.retries + 1,
+        statuses: RETRY_STATUSES,
+        maxRetryAfter: MAX_RETRY_AFTER,
+      }),
       timeout: args.timeout,
       maxSize: args.maxSize,
       speedLimit: args.speedLimit,
       hashAll: report !== undefined,
       headers,
-      maxRetryAfter: 120_000,
     },
     new HostLimits(args.perHost, args.rate),
     namer,

@@ -2,7 +2,7 @@
 // read lazily, a line at a time, so that a list of millions never sits in
 // memory. A bad line becomes an entry that fails, not an end of the run.
 import { createReadStream } from "node:fs";
-import { ensureFuture } from "../../core/index.ts";
+import { ensureFuture } from "../../index.ts";
 import { sanitizePath } from "./names.ts";
 
 /** One URL to fetch, with the options its line gave; or a bad line, with `error` set. */

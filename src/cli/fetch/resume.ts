@@ -2,7 +2,7 @@
 // If-Range), and what its answer means for the part. Bytes are never
 // appended blindly: only a 206 for exactly the range asked, in the part's
 // own Content-Encoding, continues it; anything else starts the file over.
-import type { ClientResponse } from "../../http/client-response.ts";
+import type { ClientResponse } from "../../http.ts";
 
 /**
  * The validator of a part's bytes, as its resume notes keep it: enough to
