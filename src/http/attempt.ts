@@ -11,12 +11,13 @@
  * documented API for clients built on it. Redirects, decompression and the
  * size limit are still undici's interceptors, wrapped around this handler.
  */
-import type { Dispatcher } from "undici";
+
 import { Future, InvalidStateError } from "../core/index.ts";
 import { type BodyState, DONE, READING, RELEASED, UNREAD } from "./body-state.ts";
 import type { Slot } from "./connection-limits.ts";
 import type { Exchange, ExchangeAttempt } from "./exchange.ts";
 import type { CancelQueued } from "./queued-abort.ts";
+import type { Dispatcher } from "./undici.ts";
 
 type Controller = Dispatcher.DispatchController;
 type RawHeaders = Record<string, string | string[] | undefined>;

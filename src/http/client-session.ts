@@ -1,4 +1,3 @@
-import { Agent, type Dispatcher, interceptors } from "undici";
 import {
   argumentError,
   current,
@@ -38,6 +37,7 @@ import {
 } from "./session-options.ts";
 import { sleepOrAbort } from "./sleep-or-abort.ts";
 import { DEFAULT_TIMEOUT, type ResolvedTimeout, resolveTimeout } from "./timeouts.ts";
+import { Agent, assertRealUndici, type Dispatcher, interceptors } from "./undici.ts";
 
 /** One request's settings, the session's with the request's laid over them. */
 interface Prepared {
@@ -131,9 +131,11 @@ export class ClientSession implements AsyncDisposable, ExchangeOwner {
 
   /**
    * @throws TypeError if an option is invalid, e.g. ``Expected `limit` to be a non-negative integer or Infinity, got `-1` (number)``.
+   * @throws {AioError} `ERR_AIO_UNSUPPORTED_RUNTIME` if the runtime replaced undici with a built-in module of its own.
    */
   constructor(options: ClientSessionOptions = {}) {
     if (options === null || typeof options !== "object") throw argumentError("options", "an object", options);
+    assertRealUndici();
     this.baseUrl = checkBaseUrl(options.baseUrl);
     const limit = checkCount("limit", options.limit, 100);
     const perHost = checkCount("limitPerHost", options.limitPerHost, 0);

@@ -13,16 +13,18 @@
  * client then destroys a connect no request waits for any more.
  *
  * The symbol is not exported by undici's entry point (undici has no exports
- * map, so its module is reachable by path). It is looked up once; if a later
+ * map, so its module is reachable by path). It is loaded through `undici.ts`,
+ * from the same undici instance as the `Agent` (a symbol of another copy
+ * would never match). It is looked up once; if a later
  * undici drops it, the hook is simply never called and aborts fall back to
  * the `onRequestStart` path (test/http/client-cancel.test.ts then fails on
  * "cancelling during a hanging connect").
  */
-import { createRequire } from "node:module";
+import { undiciFile } from "./undici.ts";
 
 function lookUp(): symbol | undefined {
   try {
-    const symbols = createRequire(import.meta.url)("undici/lib/core/symbols.js") as Record<string, unknown>;
+    const symbols = undiciFile("lib/core/symbols.js") as Record<string, unknown>;
     const key = symbols.kQueuedAbort;
     return typeof key === "symbol" ? key : undefined;
   } catch {

@@ -47,12 +47,21 @@ function codeOf(error: unknown): string | undefined {
  * What went wrong in a TLS error, in words: OpenSSL's `reason` ("wrong
  * version number"), else the first line of the message, without OpenSSL's
  * `error:0A00010B:SSL routines:...:file.c:77:` prefix and trailer.
+ *
+ * The same words on every runtime: Bun (BoringSSL) gives the reason as a
+ * constant, `WRONG_VERSION_NUMBER`; Deno (rustls) has no `reason` and ends
+ * its message with OpenSSL's triple, `(SSL routines:ssl3_get_record:wrong
+ * version number)`, whose last part is the reason Node gives.
  */
 function tlsReason(cause: unknown): string {
   if (!(cause instanceof Error)) return "";
   const reason = (cause as { reason?: unknown }).reason;
-  if (typeof reason === "string" && reason !== "") return reason;
+  if (typeof reason === "string" && reason !== "") {
+    return /^[A-Z0-9_]+$/.test(reason) ? reason.toLowerCase().replaceAll("_", " ") : reason;
+  }
   const line = cause.message.split("\n", 1)[0]?.trim() ?? "";
+  const triple = /\([^():]+:[^():]*:([^():]+)\)$/.exec(line);
+  if (triple?.[1] !== undefined) return triple[1].trim();
   return /:error:[0-9A-F]+:/.test(line) ? "" : line;
 }
 

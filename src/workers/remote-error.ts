@@ -9,7 +9,9 @@
  * (those that cannot be cloned are left out). The caller gets the error back
  * with them restored: `instanceof TypeError`, `error.code` and
  * `error.name === "MyError"` work as in the worker; `instanceof MyError`
- * cannot, the class itself does not travel.
+ * cannot, the class itself does not travel. The `cause` travels as a packet
+ * of its own: Bun's structured clone (JavaScriptCore's) drops it, and its
+ * name and properties deserve the same restoring.
  *
  * The packet is a plain object, thrown instead of the error, so the main
  * thread can tell the function's own error from a failure around it (a
@@ -30,7 +32,12 @@ export interface RemoteError {
   name?: string;
   /** The error's own enumerable properties that could be cloned. */
   props?: Record<string, unknown>;
+  /** The error's `cause`, packed the same way, if it has one. */
+  cause?: RemoteError;
 }
+
+/** Causes packed below an error: a deeper chain (or a cycle) is cut there. */
+const MAX_CAUSES = 8;
 
 /** Whether structured clone (what carries values between threads) can copy `value`. */
 export function cloneable(value: unknown): boolean {
@@ -43,7 +50,7 @@ export function cloneable(value: unknown): boolean {
 }
 
 /** Worker side: wraps a thrown value so that it crosses to the caller whole. */
-export function packError(error: unknown): RemoteError {
+export function packError(error: unknown, depth = 0): RemoteError {
   if (!(error instanceof Error)) {
     return { [TAG]: true, error: cloneable(error) ? error : String(error) };
   }
@@ -61,7 +68,9 @@ export function packError(error: unknown): RemoteError {
     copy.stack = error.stack ?? `${error.name}: ${error.message}`;
     sent = copy;
   }
-  return { [TAG]: true, error: sent, name: error.name, props };
+  const packet: RemoteError = { [TAG]: true, error: sent, name: error.name, props };
+  if (error.cause !== undefined && depth < MAX_CAUSES) packet.cause = packError(error.cause, depth + 1);
+  return packet;
 }
 
 /** Main side: whether a rejection came from the worker function (a packet). */
@@ -76,6 +85,9 @@ export function unpackError(packet: RemoteError): unknown {
   if (packet.props !== undefined) Object.assign(error, packet.props);
   if (packet.name !== undefined && error.name !== packet.name) {
     Object.defineProperty(error, "name", { value: packet.name, writable: true, configurable: true });
+  }
+  if (packet.cause !== undefined) {
+    Object.defineProperty(error, "cause", { value: unpackError(packet.cause), writable: true, configurable: true });
   }
   return error;
 }

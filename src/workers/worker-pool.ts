@@ -268,7 +268,11 @@ export class WorkerPool<M extends object = UntypedWorkerModule> {
         return bad;
       }
     }
-    return new WorkerError(`The worker thread running \`${name}\` failed: ${describe(error)}`, {
+    // Every argument clones, and a function's error is packed so that it does:
+    // what failed is the result. Say so in aio's words, as each runtime words
+    // its DataCloneError differently ("could not" on Node, "can not" on Bun).
+    const detail = isDataCloneError(error) ? `its result could not be cloned (${describe(error)})` : describe(error);
+    return new WorkerError(`The worker thread running \`${name}\` failed: ${detail}`, {
       function: name,
       code: "ERR_AIO_WORKER_CRASHED",
       cause: error,

@@ -7,10 +7,11 @@ import { now, run } from "aio-ts";
 import { ClientSession, HttpConnectError, HttpStatusError, HttpTimeoutError } from "aio-ts/http";
 import { FAULT_KINDS, type FaultKind, type ServerHandle, serve, VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
+import { REAL_IDLE } from "./client-helpers.ts";
 
 const real = { handleSignals: false } as const;
 /** Virtual time that waits for real sockets: time jumps only after 50 real ms of quiet. */
-const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: 50 }) }) as const;
+const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: REAL_IDLE }) }) as const;
 /** Backoff without jitter, so that the waits are exact: 100, 200, 400... */
 const exact = { backoff: { base: 100, max: 10_000, jitter: false } } as const;
 const ORIGIN = /http:\/\/127\.0\.0\.1:\d+/.source;

@@ -4,6 +4,16 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
+/**
+ * The `realIdle` of the tests' VirtualClocks: real milliseconds of quiet after
+ * which virtual time jumps, that is, the time a loopback response may take to
+ * arrive. 50 ms on a machine at rest; `AIO_TEST_REAL_IDLE` raises it where I/O
+ * is slower (scripts/test-runtime.ts sets 250 for Bun and Deno: Deno's
+ * loopback under a loaded machine took over 50 ms, and the clock jumped to a
+ * 60 s deadline). A larger value only makes those tests wait longer.
+ */
+export const REAL_IDLE = Number(process.env.AIO_TEST_REAL_IDLE ?? 50);
+
 export interface TestServer {
   readonly server: Server;
   readonly origin: string;

@@ -1,5 +1,5 @@
 import type { Duplex } from "node:stream";
-import { type Dispatcher, errors } from "undici";
+import { type Dispatcher, errors } from "../undici.ts";
 
 type Controller = Dispatcher.DispatchController;
 type Headers = Parameters<NonNullable<Dispatcher.DispatchHandler["onResponseStart"]>>[2];
