@@ -1,12 +1,13 @@
-// `npm run test:bun` and `npm run test:deno`: the test suite on Bun or Deno,
-// with the binaries the repo pins in node_modules, minus the tests that
+// `npm run test:bun`, `npm run test:deno` and `npm run test:node22`: the test
+// suite on Bun, Deno or Node 22, with the binaries the repo pins (node_modules,
+// tools/node22), minus the tests that
 // test/runtimes.json excludes on that runtime, each with its reason
 // (docs/runtimes.md explains them). Prints the exclusions, streams the
 // runner's output, then repeats the runner's closing lines; exits non-zero if
 // a test failed, the runner found no tests, an exclusion names a test that no
 // longer exists, or the run takes longer than LIMIT_MS.
 //
-//   node scripts/test-runtime.ts bun|deno [test files...]
+//   node scripts/test-runtime.ts bun|deno|node22 [test files...]
 //
 // Bun: `bun test`, one fresh global per file (`--isolate`, as node --test runs
 // a process per file); node:test's `describe`/`test` work there, not under
@@ -16,6 +17,10 @@
 // mapped to test/runtimes/node-test.ts, which registers an excluded test with
 // `skip: reason`, so Deno lists it as "ignored" (its `--filter` cannot reach
 // a test inside a `describe`).
+//
+// Node 22: `node --test`, with scripts/lower-syntax.mjs loaded (its V8 does
+// not parse `await using`, which the tests use; the hook lowers it as the
+// build does, and maps "node:test" to the same wrapper as Deno's).
 //
 // The source condition goes through the environment (BUN_OPTIONS,
 // DENO_CONDITIONS), as NODE_OPTIONS does for `npm run test:unit`, so that the
@@ -33,7 +38,8 @@ interface Exclusion {
   reason: string;
 }
 
-type Runtime = "bun" | "deno";
+type Runtime = "bun" | "deno" | "node22";
+const RUNTIMES: readonly string[] = ["bun", "deno", "node22"];
 
 /** A run that goes past this is stuck: fail it rather than hold CI (a full run takes 1-3 minutes). */
 const LIMIT_MS = 15 * 60_000;
@@ -44,7 +50,11 @@ const BUN_TEST_TIMEOUT_MS = 120_000;
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = { bun: join(ROOT, "node_modules/.bin/bun"), deno: join(ROOT, "node_modules/.bin/deno") };
+const BIN = {
+  bun: join(ROOT, "node_modules/.bin/bun"),
+  deno: join(ROOT, "node_modules/.bin/deno"),
+  node22: join(ROOT, "tools/node22/node_modules/node/bin/node"),
+};
 
 function fail(message: string): never {
   console.error(`test-runtime: ${message}`);
@@ -97,6 +107,11 @@ function steps(runtime: Runtime, files: string[], skipped: Exclusion[]): Step[] 
     args.push(...files.map((file) => `./${file}`));
     return [{ bin: BIN.bun, args, env: { ...env, BUN_OPTIONS: "--conditions=aio-ts-source" } }];
   }
+  if (runtime === "node22") {
+    const hooks = join(ROOT, "scripts/lower-syntax.mjs");
+    const nodeEnv = { ...env, NODE_OPTIONS: `--conditions=aio-ts-source --import=${hooks}` };
+    return [{ bin: BIN.node22, args: ["--test", "--test-reporter=spec", ...files], env: nodeEnv }];
+  }
   const denoEnv = { ...env, DENO_CONDITIONS: "aio-ts-source" };
   const common = ["--no-lock", "--import-map", "test/runtimes/deno-imports.json"];
   return [
@@ -107,16 +122,18 @@ function steps(runtime: Runtime, files: string[], skipped: Exclusion[]): Step[] 
   ];
 }
 
-/** The runner's closing lines: Bun's counts and "Ran N tests", Deno's "ok | ..." or "FAILED | ...". */
+/** The runner's closing lines: Bun's counts and "Ran N tests", Deno's "ok | ..." or "FAILED | ...", node's "ℹ pass N". */
 function isClosingLine(runtime: Runtime, line: string): boolean {
+  if (runtime === "node22") return /^ℹ (tests|pass|fail|cancelled|skipped) \d+$/.test(line);
   if (runtime === "bun")
     return /^\s*\d+ (pass|fail|skip|todo|filtered out)\s*$/.test(line) || /^Ran \d+ tests? /.test(line);
   return /^(ok|FAILED) \| /.test(line);
 }
 
 async function main(): Promise<number> {
-  const runtime = process.argv[2];
-  if (runtime !== "bun" && runtime !== "deno") fail("usage: node scripts/test-runtime.ts bun|deno [test files...]");
+  const given = process.argv[2] ?? "";
+  if (!RUNTIMES.includes(given)) fail("usage: node scripts/test-runtime.ts bun|deno|node22 [test files...]");
+  const runtime = given as Runtime;
   const exclusions = readExclusions(runtime);
   const wholeFiles = new Set(exclusions.filter((entry) => entry.test === undefined).map((entry) => entry.file));
   const chosen = process.argv.slice(3).map((file) => relative(ROOT, join(process.cwd(), file)).split("\\").join("/"));

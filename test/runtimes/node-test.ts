@@ -15,7 +15,8 @@ interface Exclusion {
   reason: string;
 }
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const runtime =
+  "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : `node${process.versions.node.split(".")[0]}`;
 const list = JSON.parse(readFileSync(new URL("../runtimes.json", import.meta.url), "utf8")) as Record<
   string,
   Exclusion[] | undefined
