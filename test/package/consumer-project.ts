@@ -17,7 +17,8 @@ export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The runtimes the repo installs for its tests (devDependencies; Node 22 from tools/node22). */
 export const RUNTIMES = {
-  node24: process.execPath,
+  // Not process.execPath: this file also runs under Bun and Deno (npm run test:bun, test:deno).
+  node24: join(REPO, "node_modules/node/bin/node"),
   node22: join(REPO, "tools/node22/node_modules/node/bin/node"),
   bun: join(REPO, "node_modules/bun/bin/bun.exe"),
   deno: join(REPO, "node_modules/deno/deno"),
@@ -31,18 +32,23 @@ export interface Ran {
   stderr: string;
 }
 
+/** Variables of the repo's own runs: the source condition on each runtime, test tuning, npm's INIT_CWD. */
+const REPO_ONLY = new Set(["NODE_OPTIONS", "BUN_OPTIONS", "DENO_CONDITIONS", "AIO_TEST_REAL_IDLE", "INIT_CWD"]);
+
 /**
  * The environment of a user's shell: without the repo's source condition (which,
  * inside node_modules, would point Node at TypeScript it refuses to strip) and
- * without the npm_* variables of the `npm test` this runs under. The PATH leads
+ * nor its counterparts for Bun and Deno, and without the npm_* variables of the `npm test` this runs under. The PATH leads
  * with the folder of `node` so that `#!/usr/bin/env node` finds it.
  */
 export function userEnv(node: string = RUNTIMES.node24): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === "NODE_OPTIONS" || key.toLowerCase().startsWith("npm_") || key === "INIT_CWD") continue;
+    if (REPO_ONLY.has(key) || key.toLowerCase().startsWith("npm_")) continue;
     env[key] = value;
   }
+  // Deno's child_process puts its own DENO_CONDITIONS back into a child's environment unless it is set.
+  env.DENO_CONDITIONS = "";
   env.PATH = `${dirname(node)}:${process.env.PATH ?? ""}`;
   env.NO_COLOR = "1";
   return env;
