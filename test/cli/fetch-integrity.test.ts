@@ -5,9 +5,11 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { startServer } from "../http/client-helpers.ts";
+import { olderNode } from "../old-node.ts";
 import {
   BIN,
   listFiles,
@@ -20,26 +22,35 @@ import {
   until,
 } from "./fetch-helpers.ts";
 
+/**
+ * Answers a GET for a file of `size` bytes with an ETag, honouring a `Range: bytes=N-`: writes the head (200, 206, or
+ * 416 past the end) and returns where the body starts, or undefined when the head was all.
+ */
+function rangeHead(req: IncomingMessage, res: ServerResponse, size: number): number | undefined {
+  const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+  const start = range === null ? 0 : Number(range[1]);
+  if (start >= size && range !== null) {
+    res.writeHead(416, { "content-range": `bytes */${size}` }).end();
+    return undefined;
+  }
+  if (range !== null) {
+    res.writeHead(206, {
+      etag: '"v1"',
+      "content-length": size - start,
+      "content-range": `bytes ${start}-${size - 1}/${size}`,
+    });
+  } else {
+    res.writeHead(200, { etag: '"v1"', "content-length": size });
+  }
+  return start;
+}
+
 /** A server of one file of `size` bytes of `rangeBody`, with an ETag and Range support. */
 async function sizedServer(size: number) {
   const bytes = rangeBody(size);
   return startServer((req, res) => {
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
-    const start = range === null ? 0 : Number(range[1]);
-    if (start >= size) {
-      res.writeHead(416, { "content-range": `bytes */${size}` }).end();
-      return;
-    }
-    if (range !== null) {
-      res.writeHead(206, {
-        etag: '"v1"',
-        "content-length": size - start,
-        "content-range": `bytes ${start}-${size - 1}/${size}`,
-      });
-    } else {
-      res.writeHead(200, { etag: '"v1"', "content-length": size });
-    }
-    res.end(bytes.subarray(start));
+    const start = rangeHead(req, res, size);
+    if (start !== undefined) res.end(bytes.subarray(start));
   });
 }
 
@@ -47,33 +58,14 @@ async function sizedServer(size: number) {
 async function slowServer(size: number, paceMs: number) {
   const bytes = rangeBody(size);
   return startServer(async (req, res) => {
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
-    const start = range === null ? 0 : Math.min(Number(range[1]), size);
-    if (range !== null) {
-      res.writeHead(206, {
-        etag: '"v1"',
-        "content-length": size - start,
-        "content-range": `bytes ${start}-${size - 1}/${size}`,
-      });
-    } else {
-      res.writeHead(200, { etag: '"v1"', "content-length": size });
-    }
+    const start = rangeHead(req, res, size);
+    if (start === undefined) return;
     for (let at = start; at < size && !res.destroyed; at += 16 * 1024) {
       res.write(bytes.subarray(at, Math.min(size, at + 16 * 1024)));
       await new Promise((resolve) => setTimeout(resolve, paceMs));
     }
     res.end();
   });
-}
-
-/** A Node older than 22.19 on this machine (outside node_modules), on which bin/aio.js re-runs itself. */
-function olderNode(): string | undefined {
-  for (const candidate of ["/usr/bin/node", "/usr/local/bin/node"]) {
-    const run = spawnSync(candidate, ["-p", "process.versions.node"], { encoding: "utf8" });
-    const [major = 0, minor = 0] = (run.stdout ?? "").trim().split(".").map(Number);
-    if (run.status === 0 && (major < 22 || (major === 22 && minor < 19))) return candidate;
-  }
-  return undefined;
 }
 
 /** Whether a process is gone: no such pid, or a zombie that nothing reaped yet. */

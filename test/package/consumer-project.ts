@@ -141,17 +141,3 @@ export function makeConsumerProject(): ConsumerProject {
     [Symbol.dispose]: () => rmSync(root, { recursive: true, force: true }),
   };
 }
-
-/** The first `node` on the PATH (outside the repo) older than 22.19, the floor aio-ts states; or undefined. */
-export function olderNode(): string | undefined {
-  const repoBins = new Set([join(REPO, "node_modules/.bin"), dirname(RUNTIMES.node24)]);
-  for (const folder of (process.env.PATH ?? "").split(":")) {
-    if (folder === "" || repoBins.has(folder) || folder.startsWith(REPO)) continue;
-    const candidate = join(folder, "node");
-    const ran = spawnSync(candidate, ["-p", "process.versions.node"], { encoding: "utf8" });
-    if (ran.status !== 0) continue;
-    const [major = 0, minor = 0] = ran.stdout.trim().split(".").map(Number);
-    if (major < 22 || (major === 22 && minor < 19)) return candidate;
-  }
-  return undefined;
-}

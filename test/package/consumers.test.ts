@@ -7,11 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { serve } from "aio-ts/testing";
+import { olderNode } from "../old-node.ts";
 import {
   type ConsumerProject,
   makeConsumerProject,
   mustSucceed,
-  olderNode,
   REPO,
   RUNTIMES,
   runIn,
