@@ -239,7 +239,10 @@ describe("aio fetch", { concurrency: true }, () => {
     // Only stalling URLs in this run: the server stalls for good (not for a while), so the short read timeout can
     // only fire where it should, however late a busy machine runs the client or the server.
     using dir = tempFolder();
-    const urls = { stall: `${server.url}/range/100?fault=stall`, stallBody: `${server.url}/range/10000?fault=stall-mid-body` };
+    const urls = {
+      stall: `${server.url}/range/100?fault=stall`,
+      stallBody: `${server.url}/range/10000?fault=stall-mid-body`,
+    };
     const args = [...Object.values(urls), "--read-timeout", "300ms", "--retries", "1"];
     const result = await runFetch([...args, "--report", "r.jsonl", "-o", "o"], { cwd: dir.path });
     assert.equal(result.code, 1);

@@ -94,9 +94,9 @@ describe("the lesson's programs", { concurrency: true }, () => {
     assertSucceeded(outcome);
     assert.deepEqual(outcome.lines, BREAKFAST);
     // From its first line to its last: 3 s if the two ran together, 5 s one after the other. The 1.5 s margin is only
-    // for the lines' delivery to this process.
+    // for the lines' delivery to this process. No lower bound: on a busy machine the first line was seen 600 ms late.
     const ms = between(outcome, "Boiling water...", "Breakfast: chai + toast");
-    assert.ok(ms >= 2900 && ms < 4500, `made in ${Math.round(ms)} ms: did gather run them one after the other?`);
+    assert.ok(ms < 4500, `made in ${Math.round(ms)} ms: did gather run them one after the other?`);
   });
 
   test("emails: tasks start when main yields, and both emails are sent together", async () => {

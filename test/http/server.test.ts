@@ -699,7 +699,7 @@ describe("aio serve (CLI)", { timeout: 20_000 }, () => {
       [["--help=1"], /--help takes no value, got "--help=1"/],
       [["8080"], /unknown argument "8080"/],
     ] as const) {
-      const r = spawnSync(process.execPath, [bin, "serve", ...args], { encoding: "utf8", timeout: 5000 });
+      const r = spawnSync(process.execPath, [bin, "serve", ...args], { encoding: "utf8", timeout: 60_000 }); // a hang guard, not a bound
       assert.equal(r.status, 2, args.join(" "));
       assert.match(r.stderr, message);
       assert.match(r.stderr, /Run `aio serve --help` for usage/);

@@ -18,8 +18,8 @@ import {
 } from "aio-ts";
 import { ClientSession } from "aio-ts/http";
 import { VirtualClock } from "aio-ts/testing";
-import { startServer } from "../http/client-helpers.ts";
 import { rejection, runVirtual } from "../helpers.ts";
+import { startServer } from "../http/client-helpers.ts";
 
 describe("TaskGroup cancelled from outside while its exit waits", () => {
   test("still waits for a child whose cleanup is slow, and ends after it", async () => {
