@@ -5,6 +5,7 @@ import { createTask, ensureFuture, now, run, sleep, TimeoutError, waitFor } from
 import { VirtualClock } from "aio-ts/testing";
 import fc from "fast-check";
 import { rejection, runVirtual } from "../helpers.ts";
+import { fcParams } from "../properties/fc-config.ts";
 
 describe("sleep", () => {
   test("wakes sleepers in deadline order, first-in first-out for equal deadlines", async () => {
@@ -26,7 +27,7 @@ describe("sleep", () => {
           expected.map(([, i]) => i),
         );
       }),
-      { numRuns: 100 },
+      fcParams(100),
     );
   });
 

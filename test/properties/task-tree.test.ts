@@ -19,6 +19,7 @@ import {
 } from "aio-ts";
 import fc from "fast-check";
 import { runVirtual } from "../helpers.ts";
+import { fcParams } from "./fc-config.ts";
 
 type Node =
   | { kind: "leaf"; ms: number; fail: boolean; swallow: boolean }
@@ -134,6 +135,6 @@ test("random task trees never leak a task, never run a finally twice, and end ev
         assert.match(r.message, /never retrieved|during run\(\) shutdown/, r.message);
       }
     }),
-    { numRuns: 300 },
+    fcParams(300),
   );
 });
