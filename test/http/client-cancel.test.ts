@@ -20,13 +20,10 @@ import {
   waitFor,
 } from "aio-ts";
 import { ClientSession, HttpError } from "aio-ts/http";
-import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
-import { startServer, type TestServer } from "./client-helpers.ts";
+import { startServer, type TestServer, virtual } from "./client-helpers.ts";
 
 const opts = { handleSignals: false } as const;
-/** Virtual time that waits for real sockets: time jumps only after 50 real ms of quiet. */
-const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: 50 }) }) as const;
 
 let srv: TestServer;
 before(async () => {

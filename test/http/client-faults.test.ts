@@ -14,12 +14,10 @@ import {
   type ServerHandle,
   serve,
 } from "aio-ts/http";
-import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
+import { virtual } from "./client-helpers.ts";
 
 const real = { handleSignals: false } as const;
-/** Virtual time that waits for real sockets: time jumps only after 50 real ms of quiet. */
-const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: 50 }) }) as const;
 /** Backoff without jitter, so that the waits are exact: 100, 200, 400... */
 const exact = { backoff: { base: 100, max: 10_000, jitter: false } } as const;
 const ORIGIN = /http:\/\/127\.0\.0\.1:\d+/.source;
