@@ -928,7 +928,11 @@ test("wait() with a timeout returns what is done then; duplicates count once; an
     assert.equal(r2.pending.size, 0);
     assert.deepEqual(new Set([...r2.done].map((f) => f.result())), new Set(["test", "spam"]));
 
-    await assert.rejects(async () => wait([]));
+    // asyncio raises ValueError; aio throws TypeError, at once (docs/differences-from-asyncio.md).
+    assert.throws(
+      () => wait([]),
+      (e: unknown) => e instanceof TypeError && /Expected `aws` to be a non-empty/.test(e.message),
+    );
   });
 });
 

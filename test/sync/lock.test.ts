@@ -35,6 +35,8 @@ describe("Lock", () => {
   });
 
   test("no barging: after a release, a newcomer queues behind the woken waiter", async () => {
+    // The newcomer asks in the very turn of the release, before the woken waiter has run: the only moment barging can
+    // happen. (A newcomer started as a new task would run after the waiter anyway, and prove nothing.)
     const order: string[] = [];
     await runVirtual(async () => {
       const lock = new Lock();
@@ -42,20 +44,19 @@ describe("Lock", () => {
       const waiter = createTask(async () => {
         await lock.acquire();
         order.push("waiter");
+        await sleep(5); // holds the lock across a wait: a barger would run meanwhile
+        order.push("waiter releases");
         lock.release();
       });
       await sleep(1);
       lock.release(); // wakes `waiter`, which has not run yet
       assert.equal(lock.locked(), false, "as in asyncio, the lock reads unlocked until the waiter runs");
-      const newcomer = createTask(async () => {
-        await lock.acquire();
-        order.push("newcomer");
-        lock.release();
-      });
+      await lock.acquire(); // the newcomer: this task, at once
+      order.push("newcomer");
+      lock.release();
       await waiter;
-      await newcomer;
     });
-    assert.deepEqual(order, ["waiter", "newcomer"]);
+    assert.deepEqual(order, ["waiter", "waiter releases", "newcomer"]);
   });
 
   test("a waiter woken and then cancelled before it ran passes the lock on", async () => {
