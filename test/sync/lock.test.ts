@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createTask, InvalidStateError, isCancelledError, Lock, now, sleep, type Task } from "aio-ts";
-import { rejection, runVirtual } from "../helpers.ts";
+import { bestTimes, rejection, runVirtual } from "../helpers.ts";
 
 describe("Lock", () => {
   test("an uncontended acquire takes the lock at once", async () => {
@@ -155,10 +155,8 @@ describe("Lock", () => {
       });
       return performance.now() - start;
     };
-    await cost(2000); // warm up
-    const small = await cost(5000);
-    const large = await cost(20000);
-    // Linear would be 4x; quadratic 16x. A generous relative guard, no absolute time.
+    const { small, large } = await bestTimes(cost, 5000, 20_000);
+    // Linear would be 4x; quadratic 16x. A generous relative guard on the least disturbed samples, no absolute time.
     assert.ok(large < small * 10, `5k: ${small.toFixed(0)} ms, 20k: ${large.toFixed(0)} ms`);
   });
 });
