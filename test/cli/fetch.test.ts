@@ -161,6 +161,7 @@ describe("aio fetch", { concurrency: true }, () => {
     const missing = `${server.url}/status/404`;
     const result = await runFetch([ok, missing, "--report", "r.jsonl", "-o", "o"], { cwd: dir.path });
     assert.equal(result.code, 1);
+    assert.ok(existsSync(join(dir.path, "r.jsonl")), `no report; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     const report = readReport(join(dir.path, "r.jsonl"));
     const good = report.find((r) => r.url === ok);
     assert.equal(good?.result, "ok");
