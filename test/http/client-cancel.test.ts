@@ -234,7 +234,7 @@ test("a task cancelled before it sends anything sends nothing", async () => {
 // The connect timeout is left at its default (30 s): each of these tests
 // finishes long before it only if the cancel itself destroys the connect.
 test("cancelling while connecting (a TLS handshake that hangs) destroys the connecting socket", {
-  timeout: 10_000,
+  timeout: 60_000,
 }, async () => {
   const silent = await silentServer();
   try {
@@ -255,7 +255,7 @@ test("cancelling while connecting (a TLS handshake that hangs) destroys the conn
   }
 });
 
-test("waitFor around a request stuck connecting stops the connect at the deadline", { timeout: 10_000 }, async () => {
+test("waitFor around a request stuck connecting stops the connect at the deadline", { timeout: 60_000 }, async () => {
   const silent = await silentServer();
   try {
     await run(async () => {
@@ -269,7 +269,7 @@ test("waitFor around a request stuck connecting stops the connect at the deadlin
 });
 
 test("close() while a request is connecting fails it and destroys the connecting socket", {
-  timeout: 10_000,
+  timeout: 60_000,
 }, async () => {
   const silent = await silentServer();
   try {
