@@ -22,8 +22,9 @@ export default {
   mutate: [`${folder}/**/*.ts`],
   testRunner: "command",
   commandRunner: {
-    // The linear-time guards time 20,000 tasks: seconds per mutant for no mutant they alone would kill.
-    command: `NODE_OPTIONS=--conditions=aio-ts-source node --test --test-reporter=dot --test-skip-pattern="linear time" ${tests}`,
+    // The linear-time guards time 20,000 tasks: seconds per mutant for no mutant they alone would kill. A mutant that
+    // makes a test wait forever fails that test after 10 s, rather than waiting out Stryker's timeout.
+    command: `NODE_OPTIONS=--conditions=aio-ts-source node --test --test-reporter=dot --test-skip-pattern="linear time" --test-timeout=10000 ${tests}`,
   },
   coverageAnalysis: "off",
   incremental: true,
@@ -32,7 +33,9 @@ export default {
   htmlReporter: { fileName: `reports/mutation/${area}.html` },
   jsonReporter: { fileName: `reports/mutation/${area}.json` },
   concurrency: 2,
-  timeoutMS: 30_000,
+  // A mutant that livelocks the loop (no test timeout can fire) is stopped this long past the normal run time.
+  timeoutMS: 5000,
+  timeoutFactor: 1.25,
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };
