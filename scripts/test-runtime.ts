@@ -95,9 +95,7 @@ interface Step {
 }
 
 function steps(runtime: Runtime, files: string[], skipped: Exclusion[]): Step[] {
-  // A VirtualClock in the HTTP tests jumps after this much real quiet: more than
-  // the 50 ms of a machine at rest, for these runtimes' slower loopback under load.
-  const env = { ...process.env, NO_COLOR: "1", AIO_TEST_REAL_IDLE: process.env.AIO_TEST_REAL_IDLE ?? "250" };
+  const env = { ...process.env, NO_COLOR: "1" };
   if (runtime === "bun") {
     const args = ["test", "--isolate", `--timeout=${BUN_TEST_TIMEOUT_MS}`];
     // Bun's full name of a test is its suites' names and its own, joined by spaces.

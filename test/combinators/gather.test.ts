@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CancelledError, createTask, currentTask, gather, isCancelledError, now, sleep, type Task } from "aio-ts";
-import { rejection, runVirtual } from "../helpers.ts";
+import { PENDING_AT_EXIT, rejection, runVirtual } from "../helpers.ts";
 
 describe("gather", () => {
   test("runs its children concurrently and returns their results in order", async () => {
@@ -118,13 +118,16 @@ describe("gather", () => {
   });
 
   test("a child cancelled on its own makes the gather fail with CancelledError", async () => {
-    await runVirtual(async () => {
-      const t = createTask(() => sleep(1000));
-      const g = gather(t, () => sleep(10));
-      await sleep(1);
-      t.cancel();
-      assert.ok(isCancelledError(await rejection(g)));
-    });
+    await runVirtual(
+      async () => {
+        const t = createTask(() => sleep(1000));
+        const g = gather(t, () => sleep(10));
+        await sleep(1);
+        t.cancel();
+        assert.ok(isCancelledError(await rejection(g)));
+      },
+      { expectReports: [PENDING_AT_EXIT] },
+    );
   });
 
   test("the same task passed twice gives its result twice", async () => {

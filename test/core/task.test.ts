@@ -11,7 +11,7 @@ import {
   sleep,
   type Task,
 } from "aio-ts";
-import { rejection, runVirtual } from "../helpers.ts";
+import { rejection, runVirtual, SWALLOWED_CANCEL } from "../helpers.ts";
 
 describe("createTask", () => {
   test("starts the task when its creator next yields, not before", async () => {
@@ -213,20 +213,23 @@ describe("Task.cancel", () => {
   });
 
   test("a task that swallows its cancellation and returns keeps its result", async () => {
-    await runVirtual(async () => {
-      const t = createTask(async () => {
-        try {
-          await sleep(1000);
-        } catch {
-          return "swallowed";
-        }
-        return "normal";
-      });
-      await sleep(1);
-      t.cancel();
-      assert.equal(await t, "swallowed");
-      assert.equal(t.cancelled(), false);
-    });
+    await runVirtual(
+      async () => {
+        const t = createTask(async () => {
+          try {
+            await sleep(1000);
+          } catch {
+            return "swallowed";
+          }
+          return "normal";
+        });
+        await sleep(1);
+        t.cancel();
+        assert.equal(await t, "swallowed");
+        assert.equal(t.cancelled(), false);
+      },
+      { expectReports: [SWALLOWED_CANCEL] },
+    );
   });
 });
 

@@ -1199,16 +1199,30 @@ describe("BarrierTests", () => {
       const barrier = new Barrier(N);
       const barrierNoWaiting = new Barrier(N - rewait);
       let rewaitN = rewait;
+      const events: string[] = [];
       await gatherTasks(N, async () => {
         await barrier.wait();
         if (rewaitN > 0) {
           rewaitN--;
-          await barrier.wait();
+          events.push("rewaits");
+          await barrier.wait(); // blocked while the barrier drains: it waits for the refill
+          events.push("rewaiter through");
         } else {
           await barrierNoWaiting.wait();
+          events.push("past the other barrier");
           await barrier.wait();
+          events.push("through");
         }
       });
+      // As CPython's comment says, success means barrierNoWaiting was waited for exactly N - rewait times (it let
+      // them through), and the rewaiters got through only once those had joined them.
+      assert.equal(events.filter((e) => e === "past the other barrier").length, N - rewait);
+      const firstThrough = events.findIndex((e) => e.endsWith("through"));
+      assert.equal(events.lastIndexOf("past the other barrier") < firstThrough, true, events.join(", "));
+      assert.equal(events.filter((e) => e === "rewaiter through").length, rewait);
+      assert.equal(events.filter((e) => e === "through").length, N - rewait);
+      assert.equal(barrier.nWaiting, 0);
+      assert.equal(barrier.broken, false);
     });
   });
 

@@ -19,7 +19,7 @@ import {
   type Task,
 } from "aio-ts";
 import { VirtualClock } from "aio-ts/testing";
-import { rejection, runVirtual } from "../helpers.ts";
+import { PENDING_AT_EXIT, rejection, runVirtual } from "../helpers.ts";
 
 class ZeroDivision extends Error {
   override name = "ZeroDivision";
@@ -72,10 +72,13 @@ test("run inside a running task throws InvalidStateError and never calls its mai
 // test_runners.py: test_asyncio_run_cancels_hanging_tasks
 test("run cancels a task main left sleeping, and returns main's value", async () => {
   let loTask: Task<void> | undefined;
-  const result = await runVirtual(async () => {
-    loTask = createTask(() => sleep(100));
-    return 123;
-  });
+  const result = await runVirtual(
+    async () => {
+      loTask = createTask(() => sleep(100));
+      return 123;
+    },
+    { expectReports: [PENDING_AT_EXIT] },
+  );
   assert.equal(result, 123);
   assert.equal(loTask?.done(), true);
   assert.equal(loTask?.cancelled(), true);
@@ -85,13 +88,16 @@ test("run cancels a task main left sleeping, and returns main's value", async ()
 test("run cancels a task left waiting on a future nobody will set, and the future with it", async () => {
   let loTask: Task<void> | undefined;
   const never = new Future<void>();
-  const result = await runVirtual(async () => {
-    loTask = createTask(async () => {
-      await never;
-    });
-    await sleep(0);
-    return "ok";
-  });
+  const result = await runVirtual(
+    async () => {
+      loTask = createTask(async () => {
+        await never;
+      });
+      await sleep(0);
+      return "ok";
+    },
+    { expectReports: [PENDING_AT_EXIT] },
+  );
   assert.equal(result, "ok");
   assert.equal(loTask?.cancelled(), true);
   assert.equal(never.cancelled(), true);
@@ -254,18 +260,21 @@ test("runs one after the other each have their own tasks and clock", async () =>
 // test_runners.py: test_asyncio_run_cancels_hanging_tasks (the cleanup of a leftover task may await)
 test("a leftover task's cleanup may await and finishes before run returns", async () => {
   const log: string[] = [];
-  const result = await runVirtual(async () => {
-    createTask(async () => {
-      try {
-        await sleep(100);
-      } finally {
-        await sleep(50);
-        log.push(`cleaned up at ${now()}`);
-      }
-    });
-    await sleep(10);
-    return "main";
-  });
+  const result = await runVirtual(
+    async () => {
+      createTask(async () => {
+        try {
+          await sleep(100);
+        } finally {
+          await sleep(50);
+          log.push(`cleaned up at ${now()}`);
+        }
+      });
+      await sleep(10);
+      return "main";
+    },
+    { expectReports: [PENDING_AT_EXIT] },
+  );
   log.push(`run returned ${result}`);
   assert.deepEqual(log, ["cleaned up at 60", "run returned main"]);
 });

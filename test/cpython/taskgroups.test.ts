@@ -18,7 +18,7 @@ import {
   timeout,
   waitFor,
 } from "aio-ts";
-import { rejection, runVirtual } from "../helpers.ts";
+import { rejection, runVirtual, SWALLOWED_CANCEL } from "../helpers.ts";
 
 class MyExc extends Error {
   override name = "MyExc";
@@ -508,31 +508,34 @@ test("a child created with a name carries it", async () => {
 
 // test_taskgroups.py: test_taskgroup_no_create_task_after_failure
 test("once a child failed, creating a task in the group is refused", async () => {
-  await runVirtual(async () => {
-    let refused: unknown;
-    const coro1 = async () => {
-      await sleep(1);
-      throw new ZeroDivision();
-    };
-    const e = await rejection(
-      taskGroup(async (g) => {
-        g.createTask(coro1);
-        g.createTask(async () => {
-          try {
-            await sleep(1000);
-          } catch {
+  await runVirtual(
+    async () => {
+      let refused: unknown;
+      const coro1 = async () => {
+        await sleep(1);
+        throw new ZeroDivision();
+      };
+      const e = await rejection(
+        taskGroup(async (g) => {
+          g.createTask(coro1);
+          g.createTask(async () => {
             try {
-              g.createTask(coro1);
-            } catch (err) {
-              refused = err;
+              await sleep(1000);
+            } catch {
+              try {
+                g.createTask(coro1);
+              } catch (err) {
+                refused = err;
+              }
             }
-          }
-        });
-      }),
-    );
-    expectGroup(e, "ZeroDivision");
-    assert.ok(refused instanceof InvalidStateError);
-  });
+          });
+        }),
+      );
+      expectGroup(e, "ZeroDivision");
+      assert.ok(refused instanceof InvalidStateError);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // test_taskgroups.py: test_taskgroup_context_manager_exit_raises
@@ -675,31 +678,34 @@ test("a child error and an outside cancel at once: the group raises its errors a
 
 // test_taskgroups.py: test_cancels_task_if_created_during_creation
 test("a child created by a child that then fails at once still gets its sibling cancelled", async () => {
-  await runVirtual(async () => {
-    let ran = false;
-    let secondCancelled = false;
-    const e = await rejection(
-      taskGroup(async (tg) => {
-        const third = async () => {
-          throw new MyExc("third task failed");
-        };
-        tg.createTask(async () => {
-          tg.createTask(third);
-          try {
-            await sleep(0);
-            await sleep(0);
-          } catch (err) {
-            if (!(err instanceof CancelledError)) throw err;
-            secondCancelled = true;
-          }
-          ran = true;
-        });
-      }),
-    );
-    expectGroup(e, "MyExc");
-    assert.equal(ran, true);
-    assert.equal(secondCancelled, true);
-  });
+  await runVirtual(
+    async () => {
+      let ran = false;
+      let secondCancelled = false;
+      const e = await rejection(
+        taskGroup(async (tg) => {
+          const third = async () => {
+            throw new MyExc("third task failed");
+          };
+          tg.createTask(async () => {
+            tg.createTask(third);
+            try {
+              await sleep(0);
+              await sleep(0);
+            } catch (err) {
+              if (!(err instanceof CancelledError)) throw err;
+              secondCancelled = true;
+            }
+            ran = true;
+          });
+        }),
+      );
+      expectGroup(e, "MyExc");
+      assert.equal(ran, true);
+      assert.equal(secondCancelled, true);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // test_taskgroups.py: test_exception_refcycles_propagate_cancellation_error (its observable part)

@@ -29,7 +29,7 @@ import {
   wait,
   waitFor,
 } from "aio-ts";
-import { rejection, runVirtual } from "../helpers.ts";
+import { PENDING_AT_EXIT, rejection, runVirtual, SWALLOWED_CANCEL } from "../helpers.ts";
 
 const isCancel =
   (message: string) =>
@@ -114,31 +114,34 @@ test("cancelling the future a task awaits ends the task cancelled, with or witho
 
 // test_tasks.py: test_cancel_task_ignoring
 test("a task that ignores a cancel goes on to its next await unharmed", async () => {
-  await runVirtual(async () => {
-    const fut1 = new Future<void>();
-    const fut2 = new Future<void>();
-    const fut3 = new Future<number>();
-    const t = createTask(async () => {
-      await fut1;
-      try {
-        await fut2;
-      } catch (e) {
-        if (!(e instanceof CancelledError)) throw e;
-      }
-      return await fut3;
-    });
-    await sleep(0);
-    fut1.setResult();
-    await sleep(0);
-    t.cancel();
-    assert.equal(fut2.cancelled(), true);
-    await sleep(0);
-    assert.equal(fut3.cancelled(), false);
-    fut3.setResult(42);
-    assert.equal(await t, 42);
-    assert.equal(fut3.cancelled(), false);
-    assert.equal(t.cancelled(), false);
-  });
+  await runVirtual(
+    async () => {
+      const fut1 = new Future<void>();
+      const fut2 = new Future<void>();
+      const fut3 = new Future<number>();
+      const t = createTask(async () => {
+        await fut1;
+        try {
+          await fut2;
+        } catch (e) {
+          if (!(e instanceof CancelledError)) throw e;
+        }
+        return await fut3;
+      });
+      await sleep(0);
+      fut1.setResult();
+      await sleep(0);
+      t.cancel();
+      assert.equal(fut2.cancelled(), true);
+      await sleep(0);
+      assert.equal(fut3.cancelled(), false);
+      fut3.setResult(42);
+      assert.equal(await t, 42);
+      assert.equal(fut3.cancelled(), false);
+      assert.equal(t.cancelled(), false);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // test_tasks.py: test_cancel_current_task
@@ -423,33 +426,36 @@ test("sleep(0) lets already-queued callbacks run first; sleep(ms, value) resolve
 
 // test_tasks.py: test_yield_future_passes_cancel
 test("cancelling a task reaches the future awaited by a coroutine it awaits", async () => {
-  await runVirtual(async () => {
-    let proof = 0;
-    const waiter = new Future<void>();
-    async function inner() {
-      try {
-        await waiter;
-      } catch (e) {
-        proof += 1;
-        throw e;
+  await runVirtual(
+    async () => {
+      let proof = 0;
+      const waiter = new Future<void>();
+      async function inner() {
+        try {
+          await waiter;
+        } catch (e) {
+          proof += 1;
+          throw e;
+        }
+        assert.fail("got past the wait in inner()");
       }
-      assert.fail("got past the wait in inner()");
-    }
-    const f = createTask(async () => {
-      try {
-        await inner();
-        proof += 10;
-      } catch (e) {
-        if (!(e instanceof CancelledError)) throw e;
-        proof += 100;
-      }
-    });
-    await sleep(0);
-    f.cancel();
-    await f;
-    assert.equal(proof, 101);
-    assert.equal(waiter.cancelled(), true);
-  });
+      const f = createTask(async () => {
+        try {
+          await inner();
+          proof += 10;
+        } catch (e) {
+          if (!(e instanceof CancelledError)) throw e;
+          proof += 100;
+        }
+      });
+      await sleep(0);
+      f.cancel();
+      await f;
+      assert.equal(proof, 101);
+      assert.equal(waiter.cancelled(), true);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // test_tasks.py: test_yield_wait_does_not_shield_cancel
@@ -914,22 +920,29 @@ test("wait(FIRST_EXCEPTION) returns at the first failure and leaves the rest pen
 
 // test_tasks.py: test_wait_with_timeout, test_wait_duplicate_coroutines, test_wait_errors
 test("wait() with a timeout returns what is done then; duplicates count once; an empty list is refused", async () => {
-  await runVirtual(async () => {
-    const a = createTask(() => sleep(100));
-    const b = createTask(() => sleep(150));
-    const r = await wait([b, a], { timeout: 110 });
-    assert.deepEqual(r.done, new Set([a]));
-    assert.deepEqual(r.pending, new Set([b]));
-    assert.equal(now(), 110);
-    assert.equal(b.cancelled(), false);
+  await runVirtual(
+    async () => {
+      const a = createTask(() => sleep(100));
+      const b = createTask(() => sleep(150));
+      const r = await wait([b, a], { timeout: 110 });
+      assert.deepEqual(r.done, new Set([a]));
+      assert.deepEqual(r.pending, new Set([b]));
+      assert.equal(now(), 110);
+      assert.equal(b.cancelled(), false);
 
-    const c = createTask(async () => "test");
-    const r2 = await wait([c, c, createTask(async () => "spam")]);
-    assert.equal(r2.pending.size, 0);
-    assert.deepEqual(new Set([...r2.done].map((f) => f.result())), new Set(["test", "spam"]));
+      const c = createTask(async () => "test");
+      const r2 = await wait([c, c, createTask(async () => "spam")]);
+      assert.equal(r2.pending.size, 0);
+      assert.deepEqual(new Set([...r2.done].map((f) => f.result())), new Set(["test", "spam"]));
 
-    await assert.rejects(async () => wait([]));
-  });
+      // asyncio raises ValueError; aio throws TypeError, at once (docs/differences-from-asyncio.md).
+      assert.throws(
+        () => wait([]),
+        (e: unknown) => e instanceof TypeError && /Expected `aws` to be a non-empty/.test(e.message),
+      );
+    },
+    { expectReports: [PENDING_AT_EXIT] },
+  );
 });
 
 // test_tasks.py: test_as_completed, test_as_completed_same_tasks_in_as_out
@@ -1211,28 +1224,31 @@ test("a task cancelled after its first step never runs the code after its next a
 
 // test_tasks.py: test_cancel_task_catching (a task that catches the cancel and returns is not cancelled)
 test("a task that catches the cancel of a future it awaits returns normally and counts one cancel request", async () => {
-  await runVirtual(async () => {
-    const fut1 = new Future<void>();
-    const fut2 = new Future<void>();
-    const t = createTask(async () => {
-      await fut1;
-      try {
-        await fut2;
-      } catch (e) {
-        if (e instanceof CancelledError) return 42;
-        throw e;
-      }
-      return 0;
-    });
-    await sleep(0);
-    fut1.setResult(undefined);
-    await sleep(0);
-    t.cancel();
-    assert.equal(fut2.cancelled(), true);
-    assert.equal(t.cancelling(), 1);
-    assert.equal(await t, 42);
-    assert.equal(t.cancelled(), false);
-  });
+  await runVirtual(
+    async () => {
+      const fut1 = new Future<void>();
+      const fut2 = new Future<void>();
+      const t = createTask(async () => {
+        await fut1;
+        try {
+          await fut2;
+        } catch (e) {
+          if (e instanceof CancelledError) return 42;
+          throw e;
+        }
+        return 0;
+      });
+      await sleep(0);
+      fut1.setResult(undefined);
+      await sleep(0);
+      t.cancel();
+      assert.equal(fut2.cancelled(), true);
+      assert.equal(t.cancelling(), 1);
+      assert.equal(await t, 42);
+      assert.equal(t.cancelled(), false);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // test_tasks.py: test_cancel_both_task_and_inner_future (the order reversed: task first, then the future)
@@ -1327,14 +1343,17 @@ test("a done callback can start a task on the running loop; it runs on the loop'
 // runners.py: _cancel_all_tasks (a task started from a callback is cancelled at the end like any other)
 test("a task started from a done callback and left running is cancelled when run ends", async () => {
   let started: Task<void> | undefined;
-  await runVirtual(async () => {
-    const fut = new Future<void>();
-    fut.addDoneCallback(() => {
-      started = createTask(() => sleep(60_000));
-    });
-    fut.setResult(undefined);
-    await sleep(0);
-  });
+  await runVirtual(
+    async () => {
+      const fut = new Future<void>();
+      fut.addDoneCallback(() => {
+        started = createTask(() => sleep(60_000));
+      });
+      fut.setResult(undefined);
+      await sleep(0);
+    },
+    { expectReports: [PENDING_AT_EXIT] },
+  );
   assert.equal(started?.cancelled(), true);
 });
 
@@ -1592,22 +1611,25 @@ for (const [name, op] of [
 
 // tasks.py: Task.cancel ("Leave self._fut_waiter; it may be a Task that catches and ignores the cancellation")
 test("a task awaiting a task that swallows the cancel gets its value, and is not cancelled itself", async () => {
-  await runVirtual(async () => {
-    const inner = createTask(async () => {
-      try {
-        await sleep(1000);
-      } catch {
-        return 42;
-      }
-      return 0;
-    });
-    const outer = createTask(async () => await inner);
-    await sleep(0);
-    assert.equal(outer.cancel(), true);
-    assert.equal(await outer, 42);
-    assert.equal(outer.cancelled(), false);
-    assert.equal(outer.cancelling(), 1);
-  });
+  await runVirtual(
+    async () => {
+      const inner = createTask(async () => {
+        try {
+          await sleep(1000);
+        } catch {
+          return 42;
+        }
+        return 0;
+      });
+      const outer = createTask(async () => await inner);
+      await sleep(0);
+      assert.equal(outer.cancel(), true);
+      assert.equal(await outer, 42);
+      assert.equal(outer.cancelled(), false);
+      assert.equal(outer.cancelling(), 1);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // tasks.py: Task.cancel (a second cancel reaches the awaited task again)
@@ -1638,22 +1660,25 @@ test("a second cancel reaches the awaited task again after it ignored the first"
 
 // tasks.py: _GatheringFuture.cancel (the gather fails with CancelledError even if its child swallowed the cancel)
 test("a cancelled gather fails with CancelledError even when its child swallowed the cancel and returned", async () => {
-  await runVirtual(async () => {
-    const child = createTask(async () => {
-      try {
-        await sleep(1000);
-      } catch {
-        return 1;
-      }
-      return 2;
-    });
-    const g = gather(child);
-    await sleep(0);
-    assert.equal(g.cancel(), true);
-    await expectCancelled(g);
-    assert.equal(child.result(), 1);
-    assert.equal(g.cancelled(), false);
-  });
+  await runVirtual(
+    async () => {
+      const child = createTask(async () => {
+        try {
+          await sleep(1000);
+        } catch {
+          return 1;
+        }
+        return 2;
+      });
+      const g = gather(child);
+      await sleep(0);
+      assert.equal(g.cancel(), true);
+      await expectCancelled(g);
+      assert.equal(child.result(), 1);
+      assert.equal(g.cancelled(), false);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // ── Two cancels before the task resumes deliver one CancelledError ──

@@ -17,7 +17,7 @@ import {
   timeout,
   timeoutAt,
 } from "aio-ts";
-import { rejection, runVirtual } from "../helpers.ts";
+import { rejection, runVirtual, SWALLOWED_CANCEL } from "../helpers.ts";
 
 class ZeroDivision extends Error {}
 class KeyErr extends Error {}
@@ -297,28 +297,31 @@ test("a timeout inside the cleanup of an expired timeout expires on its own", as
 
 // test_timeouts.py: test_timeout_after_cancellation, test_cancel_in_timeout_after_cancellation
 test("in cleanup after a swallowed cancel, a timeout still expires and a new cancel stays a cancel", async () => {
-  await runVirtual(async () => {
-    for (const cancelInside of [false, true]) {
-      const t = createTask(async () => {
-        try {
-          currentTask()?.cancel();
-          await sleep(1000);
-        } catch (e) {
-          if (!(e instanceof CancelledError)) throw e;
-        }
-        if (!cancelInside) return rejection(timeout(0, () => sleep(1000)));
-        return rejection(
-          timeout(1000, async () => {
+  await runVirtual(
+    async () => {
+      for (const cancelInside of [false, true]) {
+        const t = createTask(async () => {
+          try {
             currentTask()?.cancel();
-            await sleep(2000);
-          }),
-        );
-      });
-      const e = await t;
-      if (cancelInside) assert.ok(e instanceof CancelledError, `expected CancelledError, got ${String(e)}`);
-      else expectTimeout(e);
-    }
-  });
+            await sleep(1000);
+          } catch (e) {
+            if (!(e instanceof CancelledError)) throw e;
+          }
+          if (!cancelInside) return rejection(timeout(0, () => sleep(1000)));
+          return rejection(
+            timeout(1000, async () => {
+              currentTask()?.cancel();
+              await sleep(2000);
+            }),
+          );
+        });
+        const e = await t;
+        if (cancelInside) assert.ok(e instanceof CancelledError, `expected CancelledError, got ${String(e)}`);
+        else expectTimeout(e);
+      }
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // test_timeouts.py: test_timeout_finished

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CancelledError, createTask, Future, now, shield, sleep, type Task, TimeoutError, wait, waitFor } from "aio-ts";
-import { rejection, runVirtual } from "../helpers.ts";
+import { rejection, runVirtual, SWALLOWED_CANCEL } from "../helpers.ts";
 
 /** A small timeout: above zero, so it takes the timer path. */
 const EPSILON = 1;
@@ -41,15 +41,18 @@ class SlowTask {
 // given to waitFor runs as a child task, which starts at the caller's next
 // yield; asyncio 3.12+ runs the coroutine inline. So the work must have started.
 test("cancelling a waitFor whose work ignores cancels lets the work run to its end", async () => {
-  await runVirtual(async () => {
-    const t = new SlowTask();
-    const waitForTask = createTask(() => waitFor(() => t.run(), SlowTask.DURATION * 2));
-    await sleep(0);
-    await sleep(0);
-    waitForTask.cancel();
-    await wait([waitForTask]);
-    assert.equal(t.exited, true);
-  });
+  await runVirtual(
+    async () => {
+      const t = new SlowTask();
+      const waitForTask = createTask(() => waitFor(() => t.run(), SlowTask.DURATION * 2));
+      await sleep(0);
+      await sleep(0);
+      waitForTask.cancel();
+      await wait([waitForTask]);
+      assert.equal(t.exited, true);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 test("cancelling a waitFor before its child task started means the work never runs", async () => {
@@ -66,16 +69,19 @@ test("cancelling a waitFor before its child task started means the work never ru
 
 // test_waitfor.py: test_asyncio_wait_for_timeout
 test("a waitFor whose work ignores the expiry waits for the work to end", async () => {
-  await runVirtual(async () => {
-    const t = new SlowTask();
-    try {
-      await waitFor(() => t.run(), SlowTask.DURATION / 2);
-    } catch (e) {
-      if (!(e instanceof TimeoutError)) throw e;
-    }
-    assert.equal(t.exited, true);
-    assert.equal(now(), SlowTask.DURATION);
-  });
+  await runVirtual(
+    async () => {
+      const t = new SlowTask();
+      try {
+        await waitFor(() => t.run(), SlowTask.DURATION / 2);
+      } catch (e) {
+        if (!(e instanceof TimeoutError)) throw e;
+      }
+      assert.equal(t.exited, true);
+      assert.equal(now(), SlowTask.DURATION);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // test_waitfor.py: test_wait_for_timeout_less_then_0_or_0_future_done
@@ -166,19 +172,22 @@ test("waitFor returns the result when the work finishes in time, or with no limi
 
 // test_waitfor.py: test_wait_for_cancellation_race_condition, test_wait_for_cancel_suppressed
 test("work that swallows the expiry's cancel and returns gives its value, not TimeoutError", async () => {
-  await runVirtual(async () => {
-    const result = await waitFor(async () => {
-      try {
-        await sleep(10_000);
-      } catch (e) {
-        if (e instanceof CancelledError) return 42;
-        throw e;
-      }
-      return 0;
-    }, 100);
-    assert.equal(result, 42);
-    assert.equal(now(), 100);
-  });
+  await runVirtual(
+    async () => {
+      const result = await waitFor(async () => {
+        try {
+          await sleep(10_000);
+        } catch (e) {
+          if (e instanceof CancelledError) return 42;
+          throw e;
+        }
+        return 0;
+      }, 100);
+      assert.equal(result, 42);
+      assert.equal(now(), 100);
+    },
+    { expectReports: [SWALLOWED_CANCEL] },
+  );
 });
 
 // test_waitfor.py: test_wait_for_waits_for_task_cancellation, test_wait_for_waits_for_task_cancellation_w_timeout_0

@@ -20,13 +20,10 @@ import {
   waitFor,
 } from "aio-ts";
 import { ClientSession, HttpError } from "aio-ts/http";
-import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
-import { REAL_IDLE, startServer, type TestServer } from "./client-helpers.ts";
+import { startServer, type TestServer, virtual } from "./client-helpers.ts";
 
 const opts = { handleSignals: false } as const;
-/** Virtual time that waits for real sockets: time jumps only after 50 real ms of quiet. */
-const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: REAL_IDLE }) }) as const;
 
 let srv: TestServer;
 before(async () => {
@@ -237,7 +234,7 @@ test("a task cancelled before it sends anything sends nothing", async () => {
 // The connect timeout is left at its default (30 s): each of these tests
 // finishes long before it only if the cancel itself destroys the connect.
 test("cancelling while connecting (a TLS handshake that hangs) destroys the connecting socket", {
-  timeout: 10_000,
+  timeout: 60_000,
 }, async () => {
   const silent = await silentServer();
   try {
@@ -258,7 +255,7 @@ test("cancelling while connecting (a TLS handshake that hangs) destroys the conn
   }
 });
 
-test("waitFor around a request stuck connecting stops the connect at the deadline", { timeout: 10_000 }, async () => {
+test("waitFor around a request stuck connecting stops the connect at the deadline", { timeout: 60_000 }, async () => {
   const silent = await silentServer();
   try {
     await run(async () => {
@@ -272,7 +269,7 @@ test("waitFor around a request stuck connecting stops the connect at the deadlin
 });
 
 test("close() while a request is connecting fails it and destroys the connecting socket", {
-  timeout: 10_000,
+  timeout: 60_000,
 }, async () => {
   const silent = await silentServer();
   try {

@@ -3,16 +3,18 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { VirtualClock } from "aio-ts/testing";
 
 /**
- * The `realIdle` of the tests' VirtualClocks: real milliseconds of quiet after
- * which virtual time jumps, that is, the time a loopback response may take to
- * arrive. 50 ms on a machine at rest; `AIO_TEST_REAL_IDLE` raises it where I/O
- * is slower (scripts/test-runtime.ts sets 250 for Bun and Deno: Deno's
- * loopback under a loaded machine took over 50 ms, and the clock jumped to a
- * 60 s deadline). A larger value only makes those tests wait longer.
+ * Real milliseconds of quiet before virtual time may jump, in the tests that run a VirtualClock beside real sockets.
+ * It bounds nothing the code does: only how long a loopback reply on its way may take to show. At 50 ms, with two
+ * CPU-bound processes beside the suite (and on Deno, whose loopback is slower), a 60 s timeout "passed" while a reply
+ * was on its way. `AIO_TEST_REAL_IDLE` overrides it; a larger value only makes those tests wait longer.
  */
-export const REAL_IDLE = Number(process.env.AIO_TEST_REAL_IDLE ?? 50);
+export const REAL_IDLE = Number(process.env.AIO_TEST_REAL_IDLE ?? 300);
+
+/** `run()` options for virtual time that waits for real sockets: time jumps only after REAL_IDLE real ms of quiet. */
+export const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: REAL_IDLE }) }) as const;
 
 export interface TestServer {
   readonly server: Server;

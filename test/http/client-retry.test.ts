@@ -11,12 +11,9 @@ import { Readable } from "node:stream";
 import { test } from "node:test";
 import { createTask, now, run, sleep } from "aio-ts";
 import { ClientSession, HttpConnectError, HttpStatusError, HttpTimeoutError } from "aio-ts/http";
-import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
-import { type Handler, REAL_IDLE, startServer, type TestServer } from "./client-helpers.ts";
+import { type Handler, startServer, type TestServer, virtual } from "./client-helpers.ts";
 
-/** Virtual time that waits for real sockets: time jumps only after 50 real ms of quiet. */
-const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: REAL_IDLE }) }) as const;
 /** Backoff without jitter, so that the waits are exact: 100, 200, 400... */
 const exact = { backoff: { base: 100, max: 10_000, jitter: false } } as const;
 /** No total timeout: under virtual time, nothing may fire while a real reply is on its way. */

@@ -8,12 +8,9 @@ import { createServer, type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { createTask, now, run, sleep } from "aio-ts";
 import { ClientSession, HttpError, HttpTimeoutError } from "aio-ts/http";
-import { VirtualClock } from "aio-ts/testing";
 import { rejection } from "../helpers.ts";
-import { REAL_IDLE, startServer, type TestServer } from "./client-helpers.ts";
+import { startServer, type TestServer, virtual } from "./client-helpers.ts";
 
-/** Virtual time that waits for real sockets: time jumps only after 50 real ms of quiet. */
-const virtual = () => ({ handleSignals: false, clock: new VirtualClock({ realIdle: REAL_IDLE }) }) as const;
 const real = { handleSignals: false } as const;
 
 let srv: TestServer;

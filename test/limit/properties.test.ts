@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { allTasks, CapacityLimiter, createTask, isCancelledError, map, sleep, type Task } from "aio-ts";
 import fc from "fast-check";
 import { runVirtual } from "../helpers.ts";
+import { fcParams } from "../properties/fc-config.ts";
 
 type Op =
   | { kind: "acquire"; actor: number }
@@ -139,7 +140,7 @@ test("random acquire/release/cancel on a CapacityLimiter keep every token accoun
         });
       },
     ),
-    { numRuns: 300 },
+    fcParams(300),
   );
 });
 
@@ -217,6 +218,6 @@ test("random maps keep their bound and their order, and clean up every call", as
         });
       },
     ),
-    { numRuns: 300 },
+    fcParams(300),
   );
 });

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { CancelledError, createTask, PriorityQueue, Queue, QueueShutDown, sleep } from "aio-ts";
 import fc from "fast-check";
 import { rejection, runVirtual } from "../helpers.ts";
+import { fcParams } from "../properties/fc-config.ts";
 
 function drain<T>(q: Queue<T>): T[] {
   const items: T[] = [];
@@ -174,7 +175,7 @@ describe("PriorityQueue: comparator", () => {
           assert.deepEqual(drain(q), model);
         },
       ),
-      { numRuns: 300 },
+      fcParams(300),
     );
   });
 });

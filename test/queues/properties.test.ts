@@ -19,6 +19,7 @@ import {
 } from "aio-ts";
 import fc from "fast-check";
 import { runVirtual } from "../helpers.ts";
+import { fcParams } from "../properties/fc-config.ts";
 
 type Op =
   | { kind: "put" | "get"; delay: number; limit: number | null }
@@ -213,6 +214,6 @@ test("random puts, gets, cancels and shutdowns across tasks never lose or duplic
         assert.equal(after.unfinishedTasks, inserted.size - discarded, "unfinished count drifted");
       });
     }),
-    { numRuns: 1000 },
+    fcParams(1000),
   );
 });

@@ -15,7 +15,7 @@ import {
 } from "aio-ts";
 import { VirtualClock } from "aio-ts/testing";
 import { loopOf } from "../../src/core/index.ts";
-import { rejection, runVirtual } from "../helpers.ts";
+import { PENDING_AT_EXIT, rejection, runVirtual } from "../helpers.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -32,17 +32,20 @@ describe("run", () => {
 
   test("cancels and awaits every task still running when main ends, running their finally blocks first", async () => {
     const log: string[] = [];
-    await runVirtual(async () => {
-      createTask(async () => {
-        try {
-          await sleep(60_000);
-        } finally {
-          await sleep(5);
-          log.push(`background cleaned up at ${now()}`);
-        }
-      });
-      await sleep(10);
-    });
+    await runVirtual(
+      async () => {
+        createTask(async () => {
+          try {
+            await sleep(60_000);
+          } finally {
+            await sleep(5);
+            log.push(`background cleaned up at ${now()}`);
+          }
+        });
+        await sleep(10);
+      },
+      { expectReports: [PENDING_AT_EXIT] },
+    );
     log.push("run returned");
     assert.deepEqual(log, ["background cleaned up at 15", "run returned"]);
   });

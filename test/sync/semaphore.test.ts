@@ -13,6 +13,7 @@ import {
 } from "aio-ts";
 import fc from "fast-check";
 import { rejection, runVirtual } from "../helpers.ts";
+import { fcParams } from "../properties/fc-config.ts";
 
 describe("Semaphore", () => {
   test("admits at most `value` holders at once, FIFO", async () => {
@@ -123,7 +124,7 @@ describe("Semaphore", () => {
           assert.deepEqual(sem.statistics(), { value: permits, waiters: 0 }, "every permit came back, nobody stuck");
         });
       }),
-      { numRuns: 300 },
+      fcParams(300),
     );
   });
 });
