@@ -67,7 +67,9 @@ export interface RetryOptions {
 
 /** A response, as far as retrying is concerned: a `ClientResponse`, or anything with a status and headers. */
 export interface RetryableResponse {
+  /** The HTTP status code. */
   readonly status: number;
+  /** The headers, names in lower case (`retry-after`, `date`). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
@@ -251,6 +253,7 @@ export class RetryPolicy {
     return value === undefined ? undefined : parseRetryAfter(value, headers.date);
   }
 
+  /** A short description for logs: `<RetryPolicy 3 attempts, statuses 429,502,503,504>`. */
   toString(): string {
     return `<RetryPolicy ${this.attempts} attempts, statuses ${[...this.statuses].join(",")}>`;
   }
