@@ -67,6 +67,12 @@ export class Loop {
   closed = false;
   /** @internal Whether this is the default loop (used outside `run()`). */
   isDefault = false;
+  /**
+   * @internal What `run()` ends after its last task: servers, sockets and child processes opened on this loop and
+   * still open. Each closer is called once, inside a task of this loop (so it may await the loop's clock), and must
+   * not throw for a resource that is already closed; a resource removes its closer when it closes by itself.
+   */
+  readonly closers: Set<() => Promise<void>> = new Set();
 
   private readonly handler: ExceptionHandler;
   private queue: (Runnable | undefined)[] = [];

@@ -93,6 +93,7 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
       }
     }
     await cancelAll(loop);
+    await closeAll(loop);
   } finally {
     stopWatch?.();
     if (handleSignals) process.removeListener("SIGINT", onSigint);
@@ -127,5 +128,25 @@ async function cancelAll(loop: Loop): Promise<void> {
         loop.report({ message: "Unhandled exception during run() shutdown", error, task });
       }
     }
+  }
+}
+
+/**
+ * Ends what the tasks left open (servers, sockets, child processes: `Loop.closers`), each in a task of this loop, and
+ * cancels whatever those closers started. Repeats while closing opens something new.
+ */
+async function closeAll(loop: Loop): Promise<void> {
+  while (loop.closers.size > 0) {
+    const closers = [...loop.closers];
+    loop.closers.clear();
+    const tasks = closers.map((close) => new Task(loop, close, "run() close"));
+    const waiter = new Task(loop, () => gather(tasks, { returnExceptions: true }), "run() shutdown");
+    await settled(waiter);
+    for (const task of tasks) {
+      const error = task.cancelled() ? undefined : task.exception();
+      if (error !== undefined)
+        loop.report({ message: "Unhandled exception closing a resource at run() end", error, task });
+    }
+    await cancelAll(loop);
   }
 }

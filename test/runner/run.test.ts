@@ -148,6 +148,52 @@ describe("run", () => {
   });
 });
 
+describe("resources left open at run() end", () => {
+  test("are closed after the last task ended, in a task that may wait on the loop's clock", async () => {
+    const log: string[] = [];
+    await runVirtual(
+      async () => {
+        const loop = loopOf();
+        loop.closers.add(async () => {
+          log.push(`close starts at ${now()} among ${loop.liveTasks().map((t) => t.name).join(", ")}`);
+          await sleep(500);
+          log.push(`close ends at ${now()}`);
+        });
+        createTask(async () => {
+          try {
+            await sleep(10_000);
+          } finally {
+            log.push(`child cleanup at ${now()}`);
+          }
+        });
+        await sleep(100);
+      },
+      { expectReports: [PENDING_AT_EXIT] },
+    );
+    assert.deepEqual(log, ["child cleanup at 100", "close starts at 100 among run() close, run() shutdown", "close ends at 600"]);
+  });
+
+  test("a closer that throws is reported and the others still run; one added by a closer runs too", async () => {
+    const log: string[] = [];
+    await runVirtual(
+      async () => {
+        const loop = loopOf();
+        loop.closers.add(async () => {
+          throw new Error("close failed");
+        });
+        loop.closers.add(async () => {
+          log.push("second");
+          loop.closers.add(async () => {
+            log.push("added while closing");
+          });
+        });
+      },
+      { expectReports: [/Unhandled exception closing a resource at run\(\) end/] },
+    );
+    assert.deepEqual(log, ["second", "added while closing"]);
+  });
+});
+
 describe("debug mode", () => {
   test("reports tasks still pending when main returns", async () => {
     const reports: LoopReport[] = [];
