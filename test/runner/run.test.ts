@@ -155,7 +155,12 @@ describe("resources left open at run() end", () => {
       async () => {
         const loop = loopOf();
         loop.closers.add(async () => {
-          log.push(`close starts at ${now()} among ${loop.liveTasks().map((t) => t.name).join(", ")}`);
+          log.push(
+            `close starts at ${now()} among ${loop
+              .liveTasks()
+              .map((t) => t.name)
+              .join(", ")}`,
+          );
           await sleep(500);
           log.push(`close ends at ${now()}`);
         });
@@ -170,7 +175,11 @@ describe("resources left open at run() end", () => {
       },
       { expectReports: [PENDING_AT_EXIT] },
     );
-    assert.deepEqual(log, ["child cleanup at 100", "close starts at 100 among run() close, run() shutdown", "close ends at 600"]);
+    assert.deepEqual(log, [
+      "child cleanup at 100",
+      "close starts at 100 among run() close, run() shutdown",
+      "close ends at 600",
+    ]);
   });
 
   test("a closer that throws is reported and the others still run; one added by a closer runs too", async () => {
