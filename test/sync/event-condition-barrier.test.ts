@@ -120,6 +120,79 @@ describe("Condition", () => {
       assert.throws(() => cond.notify(), InvalidStateError);
     });
   });
+
+  test("wait and notify without the lock say which, with the code ERR_AIO_LOCK_NOT_HELD", async () => {
+    await runVirtual(async () => {
+      const cond = new Condition();
+      const waited = await rejection(cond.wait());
+      assert.ok(waited instanceof InvalidStateError);
+      assert.equal(waited.message, "cannot wait on un-acquired lock");
+      assert.equal(waited.code, "ERR_AIO_LOCK_NOT_HELD");
+      const notified = (() => {
+        try {
+          cond.notify();
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      assert.ok(notified instanceof InvalidStateError);
+      assert.equal(notified.message, "cannot notify on un-acquired lock");
+      assert.equal(notified.code, "ERR_AIO_LOCK_NOT_HELD");
+    });
+  });
+
+  test("rejects a lock that is no Lock, a predicate that is no function, a bad signal and a bad n", async () => {
+    assert.throws(() => new Condition({} as never), {
+      name: "TypeError",
+      message: "Expected `lock` to be a Lock, got `[object Object]`",
+    });
+    await runVirtual(async () => {
+      const cond = new Condition();
+      await cond.acquire();
+      await assert.rejects(cond.waitFor("ready" as never), {
+        name: "TypeError",
+        message: "Expected `predicate` to be a function, got `ready`",
+      });
+      const refused = cond.wait({ signal: "x" as never });
+      assert.ok(cond.locked(), "a refused wait leaves the lock held");
+      await assert.rejects(refused, {
+        name: "TypeError",
+        message: "Expected `signal` to be an AbortSignal, got `x` (string)",
+      });
+      for (const [n, shown] of [
+        [-1, "`-1` (number)"],
+        [Number.NaN, "`NaN` (number)"],
+        ["2", "`2` (string)"],
+      ] as const) {
+        assert.throws(() => cond.notify(n as never), {
+          name: "TypeError",
+          message: `Expected \`n\` to be a non-negative number, got ${shown}`,
+        });
+      }
+      cond.release();
+    });
+  });
+
+  test("toString shows the waiters only while there are some", async () => {
+    await runVirtual(async () => {
+      const cond = new Condition();
+      assert.equal(String(cond), "<Condition [unlocked]>");
+      const waiter = createTask(async () => {
+        await using _ = await cond.hold();
+        await cond.wait();
+      });
+      await sleep(1);
+      assert.equal(String(cond), "<Condition [unlocked, waiters:1]>");
+      await cond.acquire();
+      assert.equal(String(cond), "<Condition [locked, waiters:1]>");
+      cond.notify();
+      assert.equal(String(cond), "<Condition [locked]>");
+      cond.release();
+      await waiter;
+      assert.equal(String(cond), "<Condition [unlocked]>");
+    });
+  });
 });
 
 describe("Barrier", () => {
@@ -183,6 +256,83 @@ describe("Barrier", () => {
       assert.equal(((await rejection(p)) as Error).message, "left");
       assert.equal(barrier.nWaiting, 0);
     });
+  });
+
+  test("statistics and toString follow the states; nWaiting counts only the tasks of a filling barrier", async () => {
+    await runVirtual(async () => {
+      const barrier = new Barrier(2);
+      const first = createTask(() => barrier.wait());
+      await sleep(0);
+      assert.deepEqual(barrier.statistics(), { parties: 2, nWaiting: 1, broken: false, state: "filling" });
+      assert.equal(String(barrier), "<Barrier [filling, waiters:1/2]>");
+      const second = createTask(() => barrier.wait());
+      await sleep(0);
+      // `second` went through as the last party; `first`, released, is still inside: the barrier drains.
+      assert.deepEqual(barrier.statistics(), { parties: 2, nWaiting: 0, broken: false, state: "draining" });
+      assert.equal(String(barrier), "<Barrier [draining, waiters:0/2]>");
+      assert.deepEqual([await first, await second], [0, 1]);
+      assert.deepEqual(barrier.statistics(), { parties: 2, nWaiting: 0, broken: false, state: "filling" });
+
+      const broken = createTask(() => barrier.wait());
+      await sleep(0);
+      await barrier.reset();
+      // `broken` is still inside, to be told: the barrier resets.
+      assert.deepEqual(barrier.statistics(), { parties: 2, nWaiting: 0, broken: false, state: "resetting" });
+      assert.equal(String(barrier), "<Barrier [resetting, waiters:0/2]>");
+      const error = await rejection(broken);
+      assert.ok(error instanceof BrokenBarrierError);
+      assert.equal(error.message, "Abort or reset of barrier");
+      assert.equal(error.code, "ERR_AIO_BROKEN_BARRIER");
+      assert.deepEqual(barrier.statistics(), { parties: 2, nWaiting: 0, broken: false, state: "filling" });
+    });
+  });
+
+  test("a wait on a broken barrier and a wait broken by abort say which, with the code ERR_AIO_BROKEN_BARRIER", async () => {
+    await runVirtual(async () => {
+      for (const parties of [1, 2]) {
+        const barrier = new Barrier(parties);
+        const early = parties > 1 ? createTask(() => barrier.wait()) : undefined;
+        await sleep(0);
+        await barrier.abort();
+        assert.deepEqual(barrier.statistics(), { parties, nWaiting: 0, broken: true, state: "broken" });
+        if (early !== undefined) {
+          const aborted = await rejection(early);
+          assert.ok(aborted instanceof BrokenBarrierError);
+          assert.equal(aborted.message, "Abort or reset of barrier");
+        }
+        // Even a single party, which would pass at once, is refused.
+        const late = await rejection(barrier.wait());
+        assert.ok(late instanceof BrokenBarrierError);
+        assert.equal(late.message, "Barrier aborted");
+        assert.equal(late.code, "ERR_AIO_BROKEN_BARRIER");
+        assert.equal(barrier.broken, true);
+      }
+    });
+  });
+
+  test("an uncontended abort() or reset() takes effect at once, before its promise is awaited", async () => {
+    await runVirtual(async () => {
+      const barrier = new Barrier(2);
+      const aborting = barrier.abort();
+      assert.equal(barrier.broken, true);
+      await aborting;
+      const resetting = barrier.reset();
+      assert.equal(barrier.broken, false);
+      await resetting;
+    });
+  });
+
+  test("BrokenBarrierError has a default message and a code, and keeps instanceof across two copies of aio", () => {
+    const error = new BrokenBarrierError();
+    assert.equal(error.message, "Barrier aborted");
+    assert.equal(error.code, "ERR_AIO_BROKEN_BARRIER");
+    assert.equal(error.name, "BrokenBarrierError");
+    const foreign = Object.create({
+      [Symbol.for("aio.BrokenBarrierError")]: true,
+      [Symbol.for("aio.AioError")]: true,
+    });
+    assert.ok(foreign instanceof BrokenBarrierError);
+    assert.ok(!(new InvalidStateError("x") instanceof BrokenBarrierError));
   });
 
   test("rejects a bad number of parties", () => {

@@ -129,6 +129,65 @@ describe("Lock", () => {
     });
   });
 
+  test("toString and statistics count a woken waiter that has not run yet", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const [first, second] = [createTask(() => lock.acquire()), createTask(() => lock.acquire())];
+      await sleep(0);
+      assert.equal(String(lock), "<Lock [locked, waiters:2]>");
+      lock.release(); // promises the lock to `first`, which has not run yet
+      assert.equal(String(lock), "<Lock [unlocked, waiters:2]>");
+      assert.deepEqual(lock.statistics(), { locked: false, waiters: 2 });
+      await first;
+      assert.equal(String(lock), "<Lock [locked, waiters:1]>");
+      lock.release();
+      await second;
+      lock.release();
+      assert.equal(String(lock), "<Lock [unlocked]>");
+    });
+  });
+
+  test("an uncontended hold() resumes its caller as soon as an uncontended acquire() would", async () => {
+    await runVirtual(async () => {
+      const order: string[] = [];
+      const held = new Lock();
+      const acquired = new Lock();
+      // Started in this order, each with one await: an extra hop in hold() would let acquire() overtake it.
+      await Promise.all([
+        (async () => {
+          await using _ = await held.hold();
+          order.push("hold");
+        })(),
+        (async () => {
+          await acquired.acquire();
+          order.push("acquire");
+          acquired.release();
+        })(),
+      ]);
+      assert.deepEqual(order, ["hold", "acquire"]);
+    });
+  });
+
+  test("a Held releases once: `released` says so, later releases do nothing, and `using` releases it", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      const held = await lock.hold();
+      assert.equal(held.released, false);
+      held.release();
+      assert.equal(held.released, true);
+      await lock.acquire(); // another holder
+      held.release(); // neither throws nor frees the other holder's lock
+      assert.ok(lock.locked());
+      lock.release();
+      {
+        using _ = await lock.hold();
+        assert.ok(lock.locked());
+      }
+      assert.ok(!lock.locked(), "a plain `using` released it");
+    });
+  });
+
   test("releasing an unheld lock throws a clear error", () => {
     assert.throws(
       () => new Lock().release(),

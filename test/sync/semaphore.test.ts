@@ -76,6 +76,42 @@ describe("Semaphore", () => {
     });
   });
 
+  test("toString counts a waiter handed a permit that has not run yet", async () => {
+    await runVirtual(async () => {
+      const sem = new Semaphore(0);
+      const waiter = createTask(() => sem.acquire());
+      await sleep(0);
+      assert.equal(String(sem), "<Semaphore [locked, waiters:1]>");
+      sem.release(); // hands the permit to `waiter`, which has not run yet
+      assert.equal(String(sem), "<Semaphore [locked, waiters:1]>");
+      await waiter;
+      assert.equal(String(sem), "<Semaphore [locked]>");
+      sem.release();
+      assert.equal(String(sem), "<Semaphore [unlocked, value:1]>");
+    });
+  });
+
+  test("an uncontended hold() resumes its caller as soon as an uncontended acquire() would", async () => {
+    await runVirtual(async () => {
+      const order: string[] = [];
+      const held = new Semaphore(1);
+      const acquired = new Semaphore(1);
+      // Started in this order, each with one await: an extra hop in hold() would let acquire() overtake it.
+      await Promise.all([
+        (async () => {
+          await using _ = await held.hold();
+          order.push("hold");
+        })(),
+        (async () => {
+          await acquired.acquire();
+          order.push("acquire");
+          acquired.release();
+        })(),
+      ]);
+      assert.deepEqual(order, ["hold", "acquire"]);
+    });
+  });
+
   test("rejects a bad initial value", () => {
     assert.throws(() => new Semaphore(-1), /Expected `value` to be a non-negative integer, got `-1` \(number\)/);
     assert.throws(() => new Semaphore(1.5), /Expected `value`/);
