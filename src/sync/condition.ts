@@ -1,4 +1,4 @@
-import { current, InvalidStateError, isCancelledError, storage } from "../core/index.ts";
+import { current, InvalidStateError, isCancelledError, storage, type Task } from "../core/index.ts";
 import type { Held } from "./held.ts";
 import { Lock } from "./lock.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
@@ -98,17 +98,20 @@ export class Condition {
         this.settle(failed, failure, resolve, reject);
         return;
       }
-      // The lock is busy: wait for it in the waiting task's context (a
-      // reaction runs in none), so that cancelling the task cancels this
-      // wait too. Keep trying through further cancels, and re-throw the
-      // last one: the caller's `finally` relies on holding the lock.
+      // The lock is busy: wait for it in the waiting task's context, so
+      // that cancelling the task cancels this wait too; outside any task if
+      // the wait began outside one, on the loop it began on. Not in the
+      // context this reaction runs in: that of whichever task's step
+      // scheduled the loop's drain, whose cancel must not reach this wait.
+      // Keep trying through further cancels, and re-throw the last one: the
+      // caller's `finally` relies on holding the lock.
       const onAcquired = (): void => this.settle(failed, failure, resolve, reject);
       const onFailed = (error: unknown): void => {
         if (isCancelledError(error)) relock(true, error);
         else this.settle(true, error, resolve, reject);
       };
-      if (task === undefined) void this.lock._wait(undefined, onAcquired, onFailed);
-      else void storage.run(task, () => this.lock._wait(undefined, onAcquired, onFailed));
+      // storage.run(undefined) leaves every task, as storage.exit does.
+      void storage.run(task as Task<unknown>, () => this.lock._wait(undefined, onAcquired, onFailed, w._loop));
     };
     park(w, signal).then(
       () => relock(false, undefined),

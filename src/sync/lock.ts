@@ -1,4 +1,4 @@
-import { InvalidStateError } from "../core/index.ts";
+import { InvalidStateError, type Loop } from "../core/index.ts";
 import { Held } from "./held.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
 
@@ -65,9 +65,15 @@ export class Lock {
    * frame: the wakeup settles what the caller awaits in that same callback,
    * so a woken task goes on from its `await lock.acquire()` at once, as
    * asyncio's does, with no extra microtask hops for others to run in.
+   * `loop`: the loop to wait on, if not the running one.
    */
-  _wait<R>(signal: AbortSignal | undefined, onAcquired: () => R, onFailed: (error: unknown) => R): Promise<R> {
-    const w = this.waiters.push();
+  _wait<R>(
+    signal: AbortSignal | undefined,
+    onAcquired: () => R,
+    onFailed: (error: unknown) => R,
+    loop?: Loop,
+  ): Promise<R> {
+    const w = this.waiters.push(loop);
     return park(w, signal).then(
       () => {
         this.woken--;

@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   asCompleted,
+  Condition,
   createTask,
   Event,
+  Future,
   isCancelledError,
   now,
   run,
@@ -104,6 +106,37 @@ describe("Event.clear()", () => {
       ev.clear(); // before the waiter ran: it was woken by the set, and stays woken
       assert.equal(await waiter, true);
       assert.equal(ev.isSet(), false);
+    });
+  });
+});
+
+describe("Condition.wait() called outside any task", () => {
+  test("is not cancelled with the task that notified it while it waits for the lock", async () => {
+    await runVirtual(async () => {
+      const cond = new Condition();
+      let outside: Promise<string> | undefined;
+      // A loop callback: outside any task, as asyncio's call_soon.
+      const callback = new Future<void>();
+      callback.addDoneCallback(() => {
+        void cond.acquire(); // free: taken at once
+        outside = cond.wait().then(
+          () => "notified",
+          (e: unknown) => `failed: ${String(e)}`,
+        );
+      });
+      callback.setResult();
+      await sleep(1);
+      const notifier = createTask(async () => {
+        await using _ = await cond.hold();
+        cond.notify(); // the woken wait now queues for the lock, which this task holds
+        await sleep(10);
+      });
+      await sleep(1);
+      notifier.cancel(); // its own business: the lock comes free as it unwinds
+      assert.ok(isCancelledError(await rejection(notifier)));
+      assert.equal(await outside, "notified");
+      assert.ok(cond.locked(), "the wait ends holding the lock");
+      cond.release();
     });
   });
 });
