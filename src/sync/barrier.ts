@@ -65,6 +65,7 @@ export class Barrier {
    */
   async wait(options?: SignalOptions): Promise<number> {
     const signal = signalOf(options);
+    // Stryker disable next-line ConditionalExpression: equivalent, `{ signal: undefined }` is read as no signal by every wait it is passed to (signalOf)
     const opts = signal === undefined ? undefined : { signal };
     // Await only where asyncio suspends: taking a free lock, or checking a
     // state that already holds, goes on at once, so a task counts as

@@ -107,7 +107,9 @@ export class Condition {
       // caller's `finally` relies on holding the lock.
       const onAcquired = (): void => this.settle(failed, failure, resolve, reject);
       const onFailed = (error: unknown): void => {
+        // Stryker disable next-line ConditionalExpression: equivalent, a lock wait without a signal fails only with CancelledError (no signal to abort it)
         if (isCancelledError(error)) relock(true, error);
+        // Stryker disable next-line BooleanLiteral: equivalent, unreachable: a lock wait without a signal fails only with CancelledError
         else this.settle(true, error, resolve, reject);
       };
       // storage.run(undefined) leaves every task, as storage.exit does.
@@ -175,6 +177,7 @@ export class Condition {
   }
 
   private notifyWaiters(n: number): void {
+    // Stryker disable next-line BooleanLiteral: equivalent, a condition waiter's wakeup value is never read (wait() goes on with relock(false, undefined))
     for (let i = 0; i < n && this.waiters.wakeFirst(false); i++);
   }
 

@@ -27,6 +27,7 @@ export class Event {
 
   /** Sets the flag and wakes every waiter. */
   set(): void {
+    // Stryker disable next-line ConditionalExpression: equivalent, a set event has no waiters (set() wakes them all, wait() never parks while set), so a second set() changes nothing
     if (this.value) return;
     this.value = true;
     for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) w.setResult(true);

@@ -44,6 +44,7 @@ export class Semaphore {
 
   /** Whether `acquire()` would wait. */
   locked(): boolean {
+    // Stryker disable next-line ConditionalExpression: equivalent, free permits and queued waiters coexist only while a woken waiter has not run (woken > 0): every change of either ends in wakeUpWaiters()
     return this.value === 0 || this.waiters.size > 0 || this.woken > 0;
   }
 
@@ -110,6 +111,7 @@ export class Semaphore {
 
   /** Hands free permits to waiters, first come first served. */
   private wakeUpWaiters(): void {
+    // Stryker disable next-line BooleanLiteral: equivalent, a semaphore waiter's wakeup value is never read (wait() resolves to its own `true`)
     while (this.value > 0 && this.waiters.wakeFirst(true)) {
       this.value--;
       this.woken++;
