@@ -1,41 +1,62 @@
 // Mutation testing with StrykerJS: `npm run mutate` mutates one folder of src/ at a time (src/sync by default;
-// `MUTATE=src/queues npm run mutate` for another) and runs the tests that cover it with `node --test`, through the
-// command runner (node:test has no Stryker plugin). Incremental: a second run only tries the mutants whose code or
-// tests changed; the state is kept in reports/mutation/<folder>.incremental.json.
+// `MUTATE=src/queues npm run mutate` for another). The tests are node:test files run one file per process by
+// Stryker's TAP runner, which records which files reach which mutant: each mutant is then tried only against the
+// test files that execute its code (a mutant in module-level code, against all of them). Incremental: a second run
+// only tries the mutants whose code or tests changed; the state is kept in reports/mutation/<folder>.incremental.json.
 const folder = (process.env.MUTATE ?? "src/sync").replace(/\/$/, "");
 const area = folder.replace(/^src\//, "");
 
-/** The tests of each folder: its own, and the CPython cases of the same module. */
-const TESTS = {
-  sync: "test/sync/*.test.ts test/cpython/locks.test.ts test/regressions/bug-classes.test.ts",
-  queues: "test/queues/*.test.ts",
-  limit: "test/limit/*.test.ts",
-  core: "test/core/*.test.ts test/cpython/futures.test.ts test/cpython/tasks.test.ts test/regressions/*.test.ts",
-  combinators:
-    "test/combinators/*.test.ts test/cpython/tasks.test.ts test/cpython/waitfor.test.ts test/cpython/timeouts.test.ts",
-  structure: "test/structure/*.test.ts test/cpython/taskgroups.test.ts",
-};
-const tests = TESTS[area] ?? `test/${area}/*.test.ts`;
+/**
+ * The test files that may reach the kernel's folders: each folder's own, the CPython cases, the regressions and the
+ * properties. Files that drive real sockets, child processes or the CLI are left out: they reach these folders only
+ * through code the files here test directly, and each costs seconds per mutant.
+ */
+const TEST_FILES = [
+  "test/core/*.test.ts",
+  "test/combinators/*.test.ts",
+  "test/structure/*.test.ts",
+  "test/sync/*.test.ts",
+  "test/queues/*.test.ts",
+  "test/limit/*.test.ts",
+  "test/cpython/*.test.ts",
+  "test/regressions/*.test.ts",
+  "test/properties/*.test.ts",
+  "test/trio/*.test.ts",
+  "test/public-api.test.ts",
+];
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   mutate: [`${folder}/**/*.ts`],
-  testRunner: "command",
-  commandRunner: {
-    // The linear-time guards time 20,000 tasks: seconds per mutant for no mutant they alone would kill. A mutant that
-    // makes a test wait forever fails that test after 10 s, rather than waiting out Stryker's timeout.
-    command: `NODE_OPTIONS=--conditions=aio-ts-source node --test --test-reporter=dot --test-skip-pattern="linear time" --test-timeout=10000 ${tests}`,
+  testRunner: "tap",
+  tap: {
+    testFiles: TEST_FILES,
+    // A mutant that makes a test wait forever fails that test after 5 s, and the file then exits even if the mutant
+    // left a timer or a socket keeping it alive, rather than waiting out Stryker's timeout.
+    nodeArgs: [
+      "--conditions=aio-ts-source",
+      "--test-reporter=tap",
+      "--test-timeout=5000",
+      "--test-force-exit",
+      // The linear-time guards time 20,000 tasks: seconds per mutant, for no mutant the other tests would miss, and
+      // instrumented code under four runners is no place to compare timings.
+      "--test-skip-pattern=linear time",
+      "-r",
+      "{{hookFile}}",
+      "{{testFile}}",
+    ],
   },
-  coverageAnalysis: "off",
+  coverageAnalysis: "perTest",
   incremental: true,
   incrementalFile: `reports/mutation/${area}.incremental.json`,
   reporters: ["clear-text", "progress", "html", "json"],
   htmlReporter: { fileName: `reports/mutation/${area}.html` },
   jsonReporter: { fileName: `reports/mutation/${area}.json` },
-  concurrency: 2,
-  // A mutant that livelocks the loop (no test timeout can fire) is stopped this long past the normal run time.
+  // Four runners on two cores: most of a run is spent waiting for a hanging mutant to time out, not computing.
+  concurrency: 4,
+  // A mutant that livelocks the loop (no test timeout can fire) is stopped this long past the file's normal run time.
   timeoutMS: 5000,
-  timeoutFactor: 1.25,
+  timeoutFactor: 2,
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };
