@@ -207,7 +207,8 @@ export function naturalCompare(a: unknown, b: unknown): number {
     const y = b as number;
     if (x < y) return -1;
     if (x > y) return 1;
-    return typeof x === "number" && typeof y === "number" ? compareNaN(x, y) : 0;
+    // NaN against a bigint is neither < nor >; it still goes last. (Number.isNaN is false for bigints and booleans.)
+    return compareNaN(x, y);
   }
   throw new TypeError(
     `PriorityQueue cannot order ${describe(a)} against ${describe(b)}: priorities must be numbers, strings or arrays of them (pass a \`compare\` option for anything else)`,

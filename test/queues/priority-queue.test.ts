@@ -84,6 +84,18 @@ describe("PriorityQueue: natural order", () => {
     ]);
   });
 
+  test("puts NaN after every number and bigint, however they were put", () => {
+    assert.deepEqual(drain(fill(new PriorityQueue<number | bigint>(), [Number.NaN, 3n, 1, 2n, Number.NaN, 0])), [
+      0,
+      1,
+      2n,
+      3n,
+      Number.NaN,
+      Number.NaN,
+    ]);
+    assert.deepEqual(drain(fill(new PriorityQueue<number | bigint>(), [Number.NaN, 1n])), [1n, Number.NaN]);
+  });
+
   test("refuses to order values of different kinds, naming them, and leaves the queue as it was", () => {
     const q = fill(new PriorityQueue<unknown>(), [1, 2]);
     assert.throws(
