@@ -71,6 +71,7 @@ export class PriorityQueue<T> extends Queue<T> {
     const c = this.compare(a, b);
     if (c < 0) return true;
     if (c > 0) return false;
+    // Stryker disable next-line EqualityOperator: equivalent for `<=`, two entries never share an insertion number (`seq` grows by one per put), so sa === sb cannot happen
     return sa < sb; // a tie, or NaN from a sloppy comparator
   }
 
@@ -190,6 +191,7 @@ export function naturalCompare(a: unknown, b: unknown): number {
     if (a > b) return 1;
     return compareNaN(a, b);
   }
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, a fast path: two strings skipping it (condition false, or typeof against "") reach the general path below, which orders them with the same < and > and returns 0 on a tie
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   if (Array.isArray(a) && Array.isArray(b)) {
     const n = Math.min(a.length, b.length);
@@ -207,7 +209,8 @@ export function naturalCompare(a: unknown, b: unknown): number {
     const y = b as number;
     if (x < y) return -1;
     if (x > y) return 1;
-    return typeof x === "number" && typeof y === "number" ? compareNaN(x, y) : 0;
+    // NaN against a bigint is neither < nor >; it still goes last. (Number.isNaN is false for bigints and booleans.)
+    return compareNaN(x, y);
   }
   throw new TypeError(
     `PriorityQueue cannot order ${describe(a)} against ${describe(b)}: priorities must be numbers, strings or arrays of them (pass a \`compare\` option for anything else)`,

@@ -84,6 +84,86 @@ describe("PriorityQueue: natural order", () => {
     ]);
   });
 
+  test("puts NaN after every number and bigint, however they were put", () => {
+    assert.deepEqual(drain(fill(new PriorityQueue<number | bigint>(), [Number.NaN, 3n, 1, 2n, Number.NaN, 0])), [
+      0,
+      1,
+      2n,
+      3n,
+      Number.NaN,
+      Number.NaN,
+    ]);
+    assert.deepEqual(drain(fill(new PriorityQueue<number | bigint>(), [Number.NaN, 1n])), [1n, Number.NaN]);
+  });
+
+  test("equal strings, booleans, and a number equal to a bigint rank the same: they come out in put order", () => {
+    const a = { job: "a" };
+    const b = { job: "b" };
+    const c = { job: "c" };
+    const byName = fill<[string, { job: string }]>(new PriorityQueue(), [
+      ["x", a],
+      ["x", b],
+      ["x", c],
+    ]);
+    assert.deepEqual(
+      drain(byName).map(([, payload]) => payload.job),
+      ["a", "b", "c"],
+    );
+    const byFlag = fill<[boolean, { job: string }]>(new PriorityQueue(), [
+      [true, a],
+      [true, b],
+      [true, c],
+    ]);
+    assert.deepEqual(
+      drain(byFlag).map(([, payload]) => payload.job),
+      ["a", "b", "c"],
+    );
+    assert.deepEqual(drain(fill(new PriorityQueue<number | bigint>(), [1n, 1, 1n, 1, 1n, 1])), [1n, 1, 1n, 1, 1n, 1]);
+  });
+
+  test("objects rank the same even when they convert to numbers: Dates come out in put order", () => {
+    const late = new Date(2_000);
+    const early = new Date(1_000);
+    assert.deepEqual(
+      drain(
+        fill(new PriorityQueue<[number, Date]>(), [
+          [1, late],
+          [1, early],
+        ]),
+      ),
+      [
+        [1, late],
+        [1, early],
+      ],
+    );
+  });
+
+  test("names each value it cannot order by its kind, without calling its toString", () => {
+    class Job {
+      toString(): string {
+        return "job #1";
+      }
+    }
+    for (const [queued, put, shown] of [
+      [1n, "x", '`"x"` (string) against `1n` (bigint)'],
+      [1, null, "`null` (null) against `1` (number)"],
+      [[1], new Job(), "`[object Object]` (object) against `[Array]` (array)"],
+      [1, [1], "`[Array]` (array) against `1` (number)"],
+      [true, "x", '`"x"` (string) against `true` (boolean)'],
+      [new Job(), "x", '`"x"` (string) against `[object Object]` (object)'],
+    ] as const) {
+      const q = fill(new PriorityQueue<unknown>(), [queued]);
+      assert.throws(
+        () => q.putNowait(put),
+        (e: unknown) =>
+          e instanceof TypeError &&
+          e.message ===
+            `PriorityQueue cannot order ${shown}: priorities must be numbers, strings or arrays of them (pass a \`compare\` option for anything else)`,
+      );
+      assert.deepEqual(drain(q), [queued]);
+    }
+  });
+
   test("refuses to order values of different kinds, naming them, and leaves the queue as it was", () => {
     const q = fill(new PriorityQueue<unknown>(), [1, 2]);
     assert.throws(
@@ -144,6 +224,28 @@ describe("PriorityQueue: comparator", () => {
     assert.equal(q.qsize(), 6);
     armed = false;
     assert.deepEqual(drain(q), [1, 2, 3, 5, 8, 9]);
+  });
+
+  test("a get() or a for-await step whose comparison throws fails with that error, and does not try again", async () => {
+    await runVirtual(async () => {
+      let failures = 0;
+      const q = new PriorityQueue<number>(0, {
+        compare: (a, b) => {
+          if (failures > 0) {
+            failures--;
+            throw new Error("boom");
+          }
+          return a - b;
+        },
+      });
+      fill(q, [3, 1, 2]);
+      failures = 1;
+      assert.equal(((await rejection(q.get())) as Error).message, "boom");
+      failures = 1;
+      assert.equal(((await rejection(q[Symbol.asyncIterator]().next())) as Error).message, "boom");
+      assert.equal(q.qsize(), 3);
+      assert.deepEqual(drain(q), [1, 2, 3]);
+    });
   });
 
   test("a comparator returning NaN counts as a tie", () => {

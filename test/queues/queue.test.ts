@@ -78,6 +78,23 @@ describe("Queue: order and size", () => {
     });
   });
 
+  test("gives its buffer back when it empties after a burst", async () => {
+    await runClean(async () => {
+      const q = new Queue<number>();
+      // White-box: the buffer's size is visible only as memory held, so the test reads the private field.
+      const capacity = (): number => (q as unknown as { ring: unknown[] }).ring.length;
+      for (let i = 0; i < 10_000; i++) q.putNowait(i);
+      assert.ok(capacity() >= 10_000);
+      for (let i = 0; i < 9_999; i++) q.getNowait();
+      assert.ok(capacity() >= 10_000, "kept while an item is left");
+      q.getNowait();
+      assert.ok(capacity() <= 16, `a buffer of ${capacity()} slots was kept`);
+      q.putNowait(1);
+      q.putNowait(2);
+      assert.deepEqual(drain(q), [1, 2]);
+    });
+  });
+
   test("reports qsize, empty, full and maxsize", async () => {
     await runClean(async () => {
       const q = new Queue<string>(2);
@@ -410,6 +427,25 @@ describe("Queue: cancellation", () => {
       assert.ok((await rejection(first)) instanceof CancelledError);
       await second;
       assert.deepEqual(drain(q), ["b"]);
+    });
+  });
+
+  test("a putter cancelled before any wakeup leaves the putters behind it their order", async () => {
+    await runClean(async () => {
+      const q = new Queue<string>(1);
+      q.putNowait("a");
+      const first = createTask(() => q.put("b"));
+      const cancelled = createTask(() => q.put("never"));
+      const third = createTask(() => q.put("c"));
+      const fourth = createTask(() => q.put("d"));
+      await sleep(0);
+      cancelled.cancel();
+      assert.equal(q.getNowait(), "a"); // wakes `first`; `cancelled` has no wakeup to pass on, though a slot is free
+      assert.ok((await rejection(cancelled)) instanceof CancelledError);
+      const out: string[] = [];
+      for (let i = 0; i < 3; i++) out.push(await q.get());
+      await Promise.all([first, third, fourth]);
+      assert.deepEqual(out, ["b", "c", "d"]);
     });
   });
 
@@ -759,6 +795,17 @@ describe("Queue: bad arguments", () => {
           e.message === `Expected \`maxsize\` to be an integer, got ${shown}` &&
           (e as TypeError & { code: string }).code === "ERR_AIO_INVALID_ARGUMENT",
       );
+    }
+  });
+
+  test("the error classes have asyncio's default messages and stable codes", () => {
+    for (const [error, message, code] of [
+      [new QueueEmpty(), "Queue is empty", "ERR_AIO_QUEUE_EMPTY"],
+      [new QueueFull(), "Queue is full", "ERR_AIO_QUEUE_FULL"],
+      [new QueueShutDown(), "Queue is shut down", "ERR_AIO_QUEUE_SHUT_DOWN"],
+    ] as const) {
+      assert.equal(error.message, message);
+      assert.equal(error.code, code);
     }
   });
 
