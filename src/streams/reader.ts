@@ -457,13 +457,32 @@ export class StreamReader {
  */
 export function readerFrom(readable: Readable, options: StreamReaderOptions = {}): StreamReader {
   const reader = new StreamReader(options);
-  reader.setSource(readable);
-  readable.on("data", (chunk: Buffer | string) => reader._feed(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
-  readable.on("end", () => reader.feedEof());
-  readable.on("error", (error: Error) => {
+  feedFrom(reader, readable);
+  return reader;
+}
+
+/**
+ * @internal Feeds `reader` from `readable` (as `readerFrom` does) until the
+ * returned function detaches it: `startTls()` moves a reader from a socket to
+ * the TLS socket wrapping it. Bytes already buffered stay.
+ */
+export function feedFrom(reader: StreamReader, readable: Readable): () => void {
+  const onData = (chunk: Buffer | string): void => reader._feed(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  const onEnd = (): void => reader.feedEof();
+  const onError = (error: Error): void => {
     reader.setException(error);
     reader.feedEof();
-  });
-  readable.on("close", () => reader.feedEof());
-  return reader;
+  };
+  reader.setSource(readable);
+  readable.on("data", onData);
+  readable.on("end", onEnd);
+  readable.on("error", onError);
+  readable.on("close", onEnd);
+  return () => {
+    readable.off("data", onData);
+    readable.off("end", onEnd);
+    readable.off("error", onError);
+    readable.off("close", onEnd);
+    reader.setSource(undefined);
+  };
 }
