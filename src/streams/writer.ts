@@ -42,14 +42,14 @@ export interface WriterOptions {
  *
  * @example
  * ```ts
- * import type { StreamReader, StreamWriter } from "aio-ts";
- * declare const reader: StreamReader;
- * declare const writer: StreamWriter; // from openConnection() or a server's handler
- * writer.write("hello\n");
- * await writer.drain(); // waits while the peer is slow to read
- * console.log((await reader.readline()).toString());
- * writer.close();
- * await writer.waitClosed();
+ * import { openConnection, run } from "aio-ts";
+ * await run(async () => {
+ *   const [reader, writer] = await openConnection("127.0.0.1", 8888);
+ *   await using _ = writer; // closed (and waited for) at the end of the block
+ *   writer.write("hello\n");
+ *   await writer.drain(); // waits while the peer is slow to read
+ *   console.log((await reader.readline()).toString());
+ * });
  * ```
  */
 export class StreamWriter {

@@ -9,7 +9,6 @@ import {
   Event,
   InvalidStateError,
   openConnection,
-  run,
   type Server,
   type StreamReader,
   type StreamWriter,
