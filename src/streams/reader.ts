@@ -444,10 +444,16 @@ export class StreamReader {
     if (this.eof) parts.push("eof");
     if (this.limit !== DEFAULT_LIMIT) parts.push(`limit=${this.limit}`);
     if (this.waiter !== undefined) parts.push("waiter");
-    if (this.error !== undefined) parts.push(`exception=${String(this.error)}`);
+    if (this.error !== undefined) parts.push(`exception=${reprError(this.error)}`);
     if (this.paused) parts.push("paused");
     return `<${parts.join(" ")}>`;
   }
+}
+
+/** As Python's repr of an exception: `RuntimeError()`, `Error("boom")`. */
+function reprError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return `${error.name}(${error.message === "" ? "" : JSON.stringify(error.message)})`;
 }
 
 /**

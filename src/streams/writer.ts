@@ -135,37 +135,44 @@ export class StreamWriter {
    * written stays queued.
    *
    * @throws the connection's error (the reader's, or the one writing met).
-   * @throws AioError `ERR_AIO_CONNECTION_LOST` if the connection closed while data was still to be sent.
+   * @throws AioError `ERR_AIO_CONNECTION_LOST` if the stream is closed (by `close()` or by the peer) without an error.
    */
   async drain(): Promise<void> {
     const readerError = this.reader?.exception();
     if (readerError !== undefined) throw readerError;
-    this.checkLost();
     const w = this._writable;
-    if (!w.writableNeedDrain) return;
+    // A lost connection fails every drain: a loop of write() and drain() to a peer that hung up must end (CPython's
+    // test_drain_raises). Node reports the error on a later tick, so wait for the stream to finish closing first.
+    // After close() as well (asyncio's drain raises once a closing transport is lost).
+    if (w.destroyed || this.closing) await this.untilEvent(w.closed ? undefined : "close");
+    else if (w.writableNeedDrain) await this.untilEvent("drain");
+    this.checkLost();
+  }
+
+  /** Waits for `event` (or the stream's 'close' or 'error'); `undefined`: returns at once. */
+  private async untilEvent(event: "drain" | "close" | undefined): Promise<void> {
+    if (event === undefined) return;
+    const w = this._writable;
     const waiter = new Future<void>(loopOf());
     const wake = (): void => {
       if (!waiter.done()) waiter.setResult(undefined);
     };
-    w.on("drain", wake);
-    w.on("close", wake);
+    w.on(event, wake);
+    if (event !== "close") w.on("close", wake);
     w.on("error", wake);
     try {
       await waiter;
     } finally {
-      w.off("drain", wake);
+      w.off(event, wake);
       w.off("close", wake);
       w.off("error", wake);
     }
-    this.checkLost();
   }
 
   private checkLost(): void {
     if (this.error !== undefined) throw this.error;
-    const w = this._writable;
-    if (w.destroyed && w.writableLength > 0 && !this.closing) {
+    if (this._writable.destroyed || this.closing)
       throw new AioError("Connection lost", { code: "ERR_AIO_CONNECTION_LOST" });
-    }
   }
 
   /**
