@@ -681,7 +681,7 @@ describe("test_streams.StreamTests: StreamReader", () => {
       const stream = new StreamReader();
       const t1 = createTask(() => stream.readline());
       const t2 = createTask(async () => stream.setException(new RangeError()));
-      await wait([t1, t2]);
+      await wait<unknown>([t1, t2]);
       assert.throws(() => t1.result(), RangeError);
     });
   });
