@@ -251,7 +251,10 @@ export class StreamReader {
   private async readSome(n: number): Promise<Buffer> {
     if (this.error !== undefined) throw this.error;
     if (n === 0) return EMPTY;
-    if (this.buffer.size === 0 && !this.eof) await this.waitForData("read");
+    if (this.buffer.size === 0 && !this.eof) {
+      await this.waitForData("read");
+      if (this.error !== undefined) throw this.error;
+    }
     const data = this.buffer.take(Math.min(n, this.buffer.size));
     this.maybeResume();
     return data;
@@ -261,7 +264,10 @@ export class StreamReader {
     if (this.error !== undefined) throw this.error;
     this.readingAll = true;
     try {
-      while (!this.eof) await this.waitForData("read");
+      while (!this.eof) {
+        await this.waitForData("read");
+        if (this.error !== undefined) throw this.error;
+      }
     } finally {
       this.readingAll = false;
     }
@@ -325,6 +331,7 @@ export class StreamReader {
         throw new IncompleteReadError(partial, n);
       }
       await this.waitForData("readexactly");
+      if (this.error !== undefined) throw this.error;
     }
     const data = this.buffer.take(n);
     this.maybeResume();
@@ -372,6 +379,7 @@ export class StreamReader {
         throw new IncompleteReadError(partial, null);
       }
       await this.waitForData("readuntil");
+      if (this.error !== undefined) throw this.error;
     }
     if (found > this.limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", found);
     const data = this.buffer.take(found + sep.length);
@@ -390,8 +398,12 @@ export class StreamReader {
 
   // ── Waiting ──
 
-  private async waitForData(fn: string): Promise<void> {
-    if (this.waiter !== undefined) {
+  /**
+   * The future a read awaits for more data (not an async function: one frame less per wait). A woken or
+   * cancelled waiter is done, and no longer counts as waiting. The caller checks the reader's error after it.
+   */
+  private waitForData(fn: string): Future<void> {
+    if (this.isWaiting()) {
       throw new InvalidStateError(`${fn}() called while another task is already waiting for incoming data`, {
         code: "ERR_AIO_CONCURRENT_READ",
       });
@@ -403,17 +415,18 @@ export class StreamReader {
     }
     const waiter = new Future<void>(loopOf());
     this.waiter = waiter;
-    try {
-      await waiter;
-    } finally {
-      this.waiter = undefined;
-    }
-    if (this.error !== undefined) throw this.error;
+    return waiter;
+  }
+
+  private isWaiting(): boolean {
+    return this.waiter !== undefined && !this.waiter.done();
   }
 
   private wakeup(): void {
     const waiter = this.waiter;
-    if (waiter !== undefined && !waiter.done()) waiter.setResult(undefined);
+    if (waiter === undefined) return;
+    this.waiter = undefined;
+    if (!waiter.done()) waiter.setResult(undefined);
   }
 
   private maybeResume(): void {
@@ -434,7 +447,7 @@ export class StreamReader {
     /** Whether a read is waiting for data. */
     waiting: boolean;
   } {
-    return { buffered: this.buffer.size, eof: this.eof, paused: this.paused, waiting: this.waiter !== undefined };
+    return { buffered: this.buffer.size, eof: this.eof, paused: this.paused, waiting: this.isWaiting() };
   }
 
   /** As asyncio's repr: `<StreamReader 12 bytes eof>`. */
@@ -443,7 +456,7 @@ export class StreamReader {
     if (this.buffer.size > 0) parts.push(`${this.buffer.size} bytes`);
     if (this.eof) parts.push("eof");
     if (this.limit !== DEFAULT_LIMIT) parts.push(`limit=${this.limit}`);
-    if (this.waiter !== undefined) parts.push("waiter");
+    if (this.isWaiting()) parts.push("waiter");
     if (this.error !== undefined) parts.push(`exception=${reprError(this.error)}`);
     if (this.paused) parts.push("paused");
     return `<${parts.join(" ")}>`;

@@ -19,6 +19,8 @@ import type { Writable } from "node:stream";
 import { AioError, argumentError, Future, InvalidStateError, isCancelledError, loopOf } from "../core/index.ts";
 import type { StreamReader } from "./reader.ts";
 
+const DRAINED: Promise<void> = Promise.resolve();
+
 /** @internal How a writer is made: see the contract at the top of this file. */
 export interface WriterOptions {
   /** The reader of the same connection: `drain()` raises its error. */
@@ -137,7 +139,16 @@ export class StreamWriter {
    * @throws the connection's error (the reader's, or the one writing met).
    * @throws AioError `ERR_AIO_CONNECTION_LOST` if the stream is closed (by `close()` or by the peer) without an error.
    */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
+    // The usual case, a buffer below its mark on a healthy stream, returns a settled promise: no async frame.
+    const w = this._writable;
+    if (!w.writableNeedDrain && !w.destroyed && !this.closing && this.error === undefined) {
+      if (this._options.reader?.exception() === undefined) return DRAINED;
+    }
+    return this.drainSlow();
+  }
+
+  private async drainSlow(): Promise<void> {
     const readerError = this.reader?.exception();
     if (readerError !== undefined) throw readerError;
     const w = this._writable;
