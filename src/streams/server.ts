@@ -104,14 +104,17 @@ export class Server {
     const task = new Task<void>(this.loop, () => onClient(reader, writer), `client ${describe(socket, peer)}`);
     const client: Client = { socket, writer, task };
     this.clients.add(client);
-    socket.once("close", () => this.clients.delete(client));
+    socket.once("close", () => {
+      this.clients.delete(client);
+      this.checkIdle();
+    });
     // As asyncio's client_connected_cb done callback: a failed handler is reported and its connection dropped, a
     // cancelled one's dropped. One that returned has its connection closed gracefully (what it wrote is sent): asyncio
     // leaves that to the writer's garbage collection (StreamWriter.__del__ closes), which JS cannot promise.
     this.handlers.add(task);
     task.addDoneCallback(() => {
       this.handlers.delete(task);
-      if (this.handlers.size === 0 && this.idle !== undefined && !this.idle.done()) this.idle.setResult(undefined);
+      this.checkIdle();
       if (task.cancelled()) {
         socket.destroy();
         return;
@@ -161,7 +164,9 @@ export class Server {
    */
   async waitClosed(): Promise<void> {
     if (!this.closed) await waitEvent(this.server, "close", () => undefined);
-    while (this.handlers.size > 0) {
+    // Node's 'close' comes once the server's connection count is zero, which can be a tick before the last
+    // socket's own 'close': wait for those too.
+    while (this.handlers.size > 0 || this.clients.size > 0) {
       if (this.idle === undefined || this.idle.done()) this.idle = new Future<void>(loopOf());
       const idle = this.idle;
       try {
@@ -171,6 +176,12 @@ export class Server {
         if (idle.cancelled()) this.idle = undefined;
       }
     }
+  }
+
+  private checkIdle(): void {
+    if (this.handlers.size > 0 || this.clients.size > 0) return;
+    const idle = this.idle;
+    if (idle !== undefined && !idle.done()) idle.setResult(undefined);
   }
 
   /** Closes every connection gracefully: what was written is sent, then EOF. Handlers go on. */

@@ -301,6 +301,26 @@ export class StreamWriter {
     }
   }
 
+  /** A snapshot of the writer's state. */
+  statistics(): {
+    /** Bytes written and not yet handed to the operating system. */
+    buffered: number;
+    /** Whether `drain()` would wait (the buffer is above its high-water mark). */
+    needsDrain: boolean;
+    /** Whether `close()` was called or the stream is gone. */
+    closing: boolean;
+    /** Whether `writeEof()` was called. */
+    eofWritten: boolean;
+  } {
+    const w = this._writable;
+    return {
+      buffered: w.writableLength,
+      needsDrain: w.writableNeedDrain,
+      closing: this.isClosing(),
+      eofWritten: this.eofWritten,
+    };
+  }
+
   /** As asyncio's repr. */
   toString(): string {
     const state = this._writable.destroyed ? "closed" : this.closing ? "closing" : "open";

@@ -15,6 +15,7 @@ import {
   sleep,
   startServer,
 } from "aio-ts";
+import { loopOf } from "../../src/core/index.ts";
 import { rejection, runVirtual } from "../helpers.ts";
 import { sockets, text } from "./helpers.ts";
 
@@ -173,6 +174,24 @@ describe("Server", () => {
     }, sockets());
     assert.equal(kept?.isServing(), false);
     assert.equal(kept?.address(), null);
+  });
+});
+
+describe("Loop.closers", () => {
+  test("a server and connections that close by themselves leave no closer behind", async () => {
+    await runVirtual(async () => {
+      const closers = loopOf().closers;
+      const server = await startServer(echo, "127.0.0.1", 0);
+      const [reader, writer] = await openConnection("127.0.0.1", portOf(server));
+      assert.equal(closers.size, 3); // the server, the client's socket, the accepted one
+      writer.write("x\n");
+      await reader.readline();
+      writer.close();
+      await writer.waitClosed();
+      server.close();
+      await server.waitClosed();
+      assert.equal(closers.size, 0);
+    }, sockets());
   });
 });
 
