@@ -70,6 +70,8 @@ export class Server {
   private readonly server: NetServer;
   private readonly loop: Loop;
   private readonly clients = new Set<Client>();
+  /** Every accepted TCP socket, handshake done or not (a TLS client that never finishes its handshake is one). */
+  private readonly sockets = new Set<Socket>();
   /** Handler tasks not done yet: `waitClosed()` waits for them too. */
   private readonly handlers = new Set<Task<void>>();
   private idle: Future<void> | undefined = undefined;
@@ -85,6 +87,10 @@ export class Server {
     this.path = path;
     server.on("close", () => {
       this.closed = true;
+    });
+    server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
     });
   }
 
@@ -195,6 +201,7 @@ export class Server {
       client.socket.destroy();
       client.task.cancel();
     }
+    for (const socket of this.sockets) socket.destroy(); // TLS handshakes still under way
   }
 
   /**

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { lstatSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { TLSSocket } from "node:tls";
 import {
@@ -276,6 +276,22 @@ describe("TLS", () => {
       const e = (await rejection(openConnection("127.0.0.1", port, { tls: true }))) as NodeJS.ErrnoException;
       assert.equal(e.code, "DEPTH_ZERO_SELF_SIGNED_CERT");
       assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    }, sockets());
+  });
+
+  test("abortClients() also drops a TLS client stuck before its handshake", { timeout: 60_000 }, async () => {
+    await runVirtual(async () => {
+      const server = await startServer(echo, "127.0.0.1", 0, { tls: { key: KEY, cert: CERT } });
+      const silent = connect({ host: "127.0.0.1", port: (server.address() as { port: number }).port });
+      silent.on("error", () => undefined);
+      await new Promise((resolve) => silent.once("connect", resolve));
+      await sleep(10);
+      assert.equal(server.statistics().clients, 0); // no handshake: no handler
+      server.close();
+      server.abortClients();
+      // Otherwise it waits for Node's 120 s handshake timeout: virtual time gives up long before.
+      await timeout(60_000, () => server.waitClosed());
+      silent.destroy();
     }, sockets());
   });
 
