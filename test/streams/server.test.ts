@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import {
   CancelledError,
   createTask,
@@ -232,21 +233,8 @@ describe("run() ending", () => {
   });
 
   test("a program that leaves a server and a connection open still exits", () => {
-    const script = `
-      import { openConnection, run, startServer } from "aio-ts";
-      await run(async () => {
-        const server = await startServer(async (r, w) => { await r.read(); }, "127.0.0.1", 0);
-        const [, writer] = await openConnection("127.0.0.1", server.address().port);
-        writer.write("unfinished");
-        server.serveForever().catch(() => {}); // not awaited: run() must still end it all
-      });
-      setImmediate(() => console.log("done", process.getActiveResourcesInfo().filter((k) => /TCP/.test(k)).length));
-    `;
-    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 60_000,
-      env: { ...process.env, NODE_OPTIONS: "--conditions=aio-ts-source" },
-    });
+    const fixture = fileURLToPath(new URL("../fixtures/streams-left-open.ts", import.meta.url));
+    const child = spawnSync(process.execPath, [fixture], { encoding: "utf8", timeout: 60_000 });
     assert.equal(child.signal, null, "the child did not exit by itself");
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout.trim(), "done 0");
