@@ -4,6 +4,7 @@ import { type TlsOptions, createServer as tlsCreateServer } from "node:tls";
 import {
   argumentError,
   checkFunction,
+  currentTask,
   Future,
   InvalidStateError,
   isCancelledError,
@@ -205,11 +206,13 @@ export class Server {
   }
 
   /**
-   * Serves until cancelled or until `close()`; then closes the server and
-   * waits for its connections to end (asyncio's `serve_forever`).
+   * Serves until cancelled or until `close()` (asyncio's `serve_forever`).
+   * Ended by `close()`, it waits for the open connections to end, then
+   * throws `CancelledError`, as asyncio's.
    *
-   * **Cancel safety:** cancelling it closes the server (the cancel is
-   * re-thrown once the connections have ended).
+   * **Cancel safety:** cancelling it closes the server, drops the
+   * connections and cancels their handlers (`abortClients()`), and re-throws
+   * the cancel once they are done: a Ctrl-C never waits for an idle client.
    *
    * @throws InvalidStateError if the server is closed, or already serving forever.
    */
@@ -228,7 +231,11 @@ export class Server {
       await forever;
     } catch (error) {
       if (isCancelledError(error)) {
+        // Cancelled (Ctrl-C cancelling main, a timeout...): the handlers go too, or waiting for them would hang on
+        // any idle client. Ended by close(): the connections go on, as asyncio's, and are waited for.
+        const cancelled = (currentTask()?.cancelling() ?? 0) > 0;
         this.close();
+        if (cancelled) this.abortClients();
         await this.waitClosed();
       }
       throw error;

@@ -15,6 +15,7 @@ import {
   type StreamWriter,
   sleep,
   startServer,
+  timeout,
 } from "aio-ts";
 import { loopOf } from "../../src/core/index.ts";
 import { rejection, runVirtual } from "../helpers.ts";
@@ -156,12 +157,47 @@ describe("Server", () => {
     }, sockets());
   });
 
-  test("close() ends a serveForever() in progress", async () => {
+  test("a cancelled serveForever() cancels the handlers of idle clients instead of waiting for them", async () => {
+    await runVirtual(async () => {
+      let handlerCancelled = false;
+      const server = await startServer(
+        async (reader) => {
+          try {
+            await reader.read(); // an idle client: never sends, never closes
+          } catch (e) {
+            handlerCancelled = e instanceof CancelledError;
+            throw e;
+          }
+        },
+        "127.0.0.1",
+        0,
+      );
+      const [reader, writer] = await openConnection("127.0.0.1", portOf(server));
+      const forever = createTask(() => server.serveForever());
+      await sleep(10);
+      forever.cancel(); // as Ctrl-C cancelling main does
+      await assert.rejects(
+        timeout(60_000, () => forever),
+        CancelledError,
+      );
+      assert.equal(handlerCancelled, true);
+      await reader.read().catch(() => undefined); // the client sees the end
+      writer.close();
+    }, sockets());
+  });
+
+  test("close() ends a serveForever() in progress, which waits for open connections", async () => {
     await runVirtual(async () => {
       const server = await startServer(echo, "127.0.0.1", 0);
+      const [reader, writer] = await openConnection("127.0.0.1", portOf(server));
       const forever = createTask(() => server.serveForever());
       await sleep(1);
       server.close();
+      await sleep(10);
+      assert.equal(forever.done(), false); // waiting for the open connection, which still works
+      writer.write("still here\n");
+      assert.equal(text(await reader.readline()), "still here\n");
+      writer.close();
       await assert.rejects(forever, CancelledError);
       await server.waitClosed();
     }, sockets());
