@@ -227,13 +227,19 @@ describe("Unix sockets", () => {
   test("a Unix server and client talk; address() and peername are paths", async () => {
     const path = socketPath();
     await runVirtual(async () => {
-      await using server = await startUnixServer(echo, path);
+      let names: unknown[] = [];
+      await using server = await startUnixServer(async (r, w) => {
+        names = [w.getExtraInfo("sockname"), w.getExtraInfo("peername")];
+        await echo(r, w);
+      }, path);
       assert.equal(server.address(), path);
       const [reader, writer] = await openUnixConnection(path);
       await using _ = writer;
       writer.write("over unix\n");
       assert.equal(text(await reader.readline()), "over unix\n");
       assert.equal(writer.getExtraInfo("peername"), path);
+      assert.equal(writer.getExtraInfo("sockname"), "");
+      assert.deepEqual(names, [path, ""]); // the server's end, as asyncio names it
     }, sockets());
   });
 
