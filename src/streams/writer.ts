@@ -259,7 +259,9 @@ export class StreamWriter {
 
   /**
    * Information about the connection: `"peername"` and `"sockname"` (Node's
-   * `{ address, family, port }`, or the path of a Unix socket), `"socket"`
+   * `{ address, family, port }`; for a Unix socket, the path or `""` as
+   * asyncio gives them: a client's peer and a server's own end are the
+   * path), `"socket"`
    * (the `net.Socket`), and for TLS `"sslcontext"` (the `TLSSocket`),
    * `"peercert"` and `"cipher"`. `defaultValue` (default `undefined`) for
    * what is unknown.
