@@ -184,7 +184,10 @@ describe("the streams examples", () => {
       const client = await runFile("examples/echo-client.ts", [port], 60_000);
       assertSucceeded(client);
       assert.deepEqual(client.lines, ['Send: "Hello World!"', 'Received: "Hello World!"', "Close the connection"]);
-      while (!out.includes("Close the connection\n")) await once(server.stdout, "data");
+      // The server's own last line may still be on its way; a server that died instead fails the test below.
+      while (!out.includes("Close the connection\n") && server.exitCode === null) {
+        await Promise.race([once(server.stdout, "data"), closed]);
+      }
     } finally {
       server.kill("SIGINT"); // run() cancels main: serveForever() closes the server, the process exits 130
     }
