@@ -46,6 +46,7 @@ class UnorderedIterator<T, R> implements AsyncIterableIterator<R, undefined> {
         try {
           await run.waitForChange();
         } catch (error) {
+          // Stryker disable next-line ConditionalExpression: equivalent, waitForChange() awaits a future that only notify() settles, with a value: the one way it fails is a cancel of the waiting task
           if (!isCancelledError(error)) throw error;
           // The consumer was cancelled while waiting: stop everything, wait
           // for the calls' cleanup, close the input, then let the cancel out

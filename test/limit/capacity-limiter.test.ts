@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import {
+  AioError,
   CapacityLimiter,
   createTask,
   currentTask,
@@ -328,5 +331,143 @@ describe("CapacityLimiter", () => {
       t.cancel();
       await rejection(t);
     });
+  });
+  test("outside any task, each method says which it is and which OnBehalfOf form to use", async () => {
+    const limiter = new CapacityLimiter(1);
+    for (const [method, call] of [
+      ["acquire", () => limiter.acquire()],
+      ["acquireNowait", () => limiter.acquireNowait()],
+      ["release", () => limiter.release()],
+    ] as const) {
+      assert.throws(call, {
+        name: "InvalidStateError",
+        code: "ERR_AIO_NO_RUNNING_LOOP",
+        message:
+          `CapacityLimiter.${method}() borrows on behalf of the current task, and no task is running: ` +
+          `call it inside run(), or use ${method}OnBehalfOf(borrower)`,
+      });
+    }
+    // (Its advice names a holdOnBehalfOf() that does not exist: only the start is pinned here.)
+    await assert.rejects(limiter.hold(), {
+      name: "InvalidStateError",
+      code: "ERR_AIO_NO_RUNNING_LOOP",
+      message:
+        /^CapacityLimiter\.hold\(\) borrows on behalf of the current task, and no task is running: call it inside run\(\)/,
+    });
+    assert.equal(limiter.borrowedTokens, 0);
+  });
+
+  test("the errors name the borrower: a string quoted, anything else as String() shows it", () => {
+    const limiter = new CapacityLimiter(2);
+    const job = { toString: () => "<job 7>" };
+    for (const [borrower, shown] of [
+      ["job-1", '"job-1"'],
+      [job, "<job 7>"],
+      [null, "null"],
+      [42, "42"],
+      [Symbol("s"), "Symbol(s)"],
+    ] as const) {
+      assert.throws(() => limiter.releaseOnBehalfOf(borrower), {
+        name: "InvalidStateError",
+        code: "ERR_AIO_NOT_BORROWING",
+        message: `${shown} holds no token of <CapacityLimiter 0/2 borrowed>: release() without a matching acquire()`,
+      });
+    }
+    limiter.acquireOnBehalfOfNowait(null);
+    assert.throws(() => limiter.acquireOnBehalfOfNowait(null), {
+      name: "InvalidStateError",
+      code: "ERR_AIO_ALREADY_BORROWING",
+      message: "null already holds a token of <CapacityLimiter 1/2 borrowed>: each borrower holds at most one",
+    });
+    limiter.releaseOnBehalfOf(null);
+    assert.equal(limiter.borrowedTokens, 0);
+  });
+
+  test("the nowait forms check the borrower and say why they would block", () => {
+    const limiter = new CapacityLimiter(1);
+    assert.throws(() => limiter.acquireOnBehalfOfNowait(undefined), {
+      name: "TypeError",
+      message: "Expected `borrower` to be a task or any other value, got `undefined` (undefined)",
+    });
+    assert.equal(limiter.borrowedTokens, 0, "undefined borrowed nothing");
+    limiter.acquireOnBehalfOfNowait("a");
+    assert.throws(() => limiter.acquireOnBehalfOfNowait("b"), {
+      name: "WouldBlock",
+      code: "ERR_AIO_WOULD_BLOCK",
+      message:
+        "No token free in <CapacityLimiter 1/1 borrowed>: acquireNowait() would block (use acquire() to wait for one)",
+    });
+  });
+
+  test("WouldBlock has a default message, and instanceof holds across two copies of aio", () => {
+    const error = new WouldBlock();
+    assert.equal(error.message, "The operation would block");
+    assert.equal(error.code, "ERR_AIO_WOULD_BLOCK");
+    assert.equal(error.name, "WouldBlock");
+    const foreign = Object.create({ [Symbol.for("aio.WouldBlock")]: true, [Symbol.for("aio.AioError")]: true });
+    assert.ok(foreign instanceof WouldBlock);
+    assert.ok(foreign instanceof AioError);
+    assert.ok(!(new AioError("x") instanceof WouldBlock));
+  });
+
+  test("toString leaves out the waiters when none wait", async () => {
+    await runVirtual(async () => {
+      const limiter = new CapacityLimiter(2);
+      assert.equal(String(limiter), "<CapacityLimiter 0/2 borrowed>");
+      await limiter.acquire();
+      assert.equal(String(limiter), "<CapacityLimiter 1/2 borrowed>");
+    });
+  });
+
+  test("a borrower failed for holding a token already is told so by name, with the sack's state", async () => {
+    await runVirtual(async () => {
+      const limiter = new CapacityLimiter(1);
+      await limiter.acquireOnBehalfOf("holder");
+      const x1 = createTask(() => limiter.acquireOnBehalfOf("x"));
+      const x2 = createTask(() => limiter.acquireOnBehalfOf("x"));
+      const y = createTask(() => limiter.acquireOnBehalfOf("y"));
+      await sleep(1);
+      limiter.totalTokens = 3;
+      await x1;
+      await assert.rejects(x2, {
+        name: "InvalidStateError",
+        code: "ERR_AIO_ALREADY_BORROWING",
+        message:
+          '"x" already holds a token of <CapacityLimiter 2/3 borrowed, 1 waiting>: each borrower holds at most one',
+      });
+      await y;
+    });
+  });
+
+  test("a waiter that left, cancelled or served and released, does not keep its borrower alive", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const limiter = new CapacityLimiter(1);
+    const refs: WeakRef<object>[] = [];
+    await runVirtual(async () => {
+      await limiter.acquireOnBehalfOf("holder");
+      const cancelled = {};
+      refs.push(new WeakRef(cancelled));
+      const controller = new AbortController();
+      const p = limiter.acquireOnBehalfOf(cancelled, { signal: controller.signal });
+      await sleep(1);
+      controller.abort(new Error("gave up"));
+      await rejection(p);
+      const served = {};
+      refs.push(new WeakRef(served));
+      const q = limiter.acquireOnBehalfOf(served);
+      await sleep(1);
+      limiter.releaseOnBehalfOf("holder");
+      await q;
+      limiter.releaseOnBehalfOf(served);
+    });
+    // A WeakRef's target stays alive until the job that made it ends: collect from a later one.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    assert.deepEqual(
+      refs.map((r) => r.deref()),
+      [undefined, undefined],
+    );
+    assert.equal(limiter.borrowedTokens, 0);
   });
 });
