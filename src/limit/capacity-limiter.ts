@@ -25,12 +25,13 @@ function checkTotalTokens(value: unknown): number {
   return value as number;
 }
 
-function currentBorrower(method: string): unknown {
+/** `method`: the method called; `instead`: its on-behalf-of form, when its name is not `${method}OnBehalfOf`. */
+function currentBorrower(method: string, instead = `${method}OnBehalfOf`): unknown {
   const task = currentTask();
   if (task === undefined) {
     throw new InvalidStateError(
       `CapacityLimiter.${method}() borrows on behalf of the current task, and no task is running: ` +
-        `call it inside run(), or use ${method}OnBehalfOf(borrower)`,
+        `call it inside run(), or use ${instead}(borrower)`,
       { code: "ERR_AIO_NO_RUNNING_LOOP" },
     );
   }
@@ -247,7 +248,7 @@ export class CapacityLimiter {
    * @throws as `acquire()`.
    */
   async hold(options?: WaitOptions): Promise<Held> {
-    const borrower = currentBorrower("hold");
+    const borrower = currentBorrower("hold", "acquireOnBehalfOf");
     await this.acquireOnBehalfOf(borrower, options);
     return new Held(() => this.releaseOnBehalfOf(borrower));
   }
@@ -324,10 +325,5 @@ export class CapacityLimiter {
 }
 
 function describe(borrower: unknown): string {
-  if (typeof borrower === "string") return JSON.stringify(borrower);
-  // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral: equivalent, the fall-through returns the same String(borrower) for an object (and String() of a symbol or null is what the lines below give)
-  if (typeof borrower === "object" && borrower !== null) return String(borrower);
-  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent for `false` and "", String(symbol) is symbol.toString(); `true` (toString() of null) is killed by the borrower-naming test
-  if (typeof borrower === "symbol") return borrower.toString();
-  return String(borrower);
+  return typeof borrower === "string" ? JSON.stringify(borrower) : String(borrower);
 }

@@ -347,12 +347,13 @@ describe("CapacityLimiter", () => {
           `call it inside run(), or use ${method}OnBehalfOf(borrower)`,
       });
     }
-    // (Its advice names a holdOnBehalfOf() that does not exist: only the start is pinned here.)
+    // hold() has no on-behalf-of form of its own: its advice names acquireOnBehalfOf().
     await assert.rejects(limiter.hold(), {
       name: "InvalidStateError",
       code: "ERR_AIO_NO_RUNNING_LOOP",
       message:
-        /^CapacityLimiter\.hold\(\) borrows on behalf of the current task, and no task is running: call it inside run\(\)/,
+        "CapacityLimiter.hold() borrows on behalf of the current task, and no task is running: " +
+        "call it inside run(), or use acquireOnBehalfOf(borrower)",
     });
     assert.equal(limiter.borrowedTokens, 0);
   });
