@@ -44,4 +44,5 @@ export * from "./limit/index.ts";
 export * from "./queues/index.ts";
 export { type RunOptions, run } from "./runner/run.ts";
 export { TaskGroup, taskGroup } from "./structure/task-group.ts";
+export * from "./subprocess/index.ts";
 export * from "./sync/index.ts";

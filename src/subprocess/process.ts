@@ -1,0 +1,197 @@
+import type { ChildProcess } from "node:child_process";
+import { constants } from "node:os";
+import { isCancelledError, type Loop, loopOf } from "../core/index.ts";
+import { WaiterList } from "../sync/index.ts";
+import { checkSignal, signalName } from "./process-options.ts";
+
+/** What `new Process` takes: the started child and what its owner needs to end it. */
+export interface ProcessInit {
+  child: ChildProcess & { pid: number };
+  /** The command, for messages: the program and its arguments. */
+  command: readonly string[];
+  killGrace: number;
+  /** The loop the child was started on: if it is a `run()` loop, its end ends the child. */
+  loop: Loop;
+}
+
+/** Node's error for a pid that is gone, as `process.kill` throws it (asyncio's `ProcessLookupError`). */
+function noSuchProcess(pid: number): Error {
+  const error = new Error(`kill ESRCH: process ${pid} has exited`) as NodeJS.ErrnoException;
+  error.code = "ESRCH";
+  error.errno = -constants.errno.ESRCH;
+  error.syscall = "kill";
+  return error;
+}
+
+/**
+ * A child process started by `createSubprocessExec` or `createSubprocessShell`: asyncio's `Process`.
+ *
+ * `returncode` is `null` while the child runs, then its exit status, or `-N` if signal N killed it (asyncio's
+ * rule). Its pipes, where the options asked for them, are aio streams: `stdin` a `StreamWriter`, `stdout` and
+ * `stderr` `StreamReader`s.
+ *
+ * Cancelling `wait()` or `communicate()` leaves the child running, as in asyncio; but no child outlives its owner:
+ * `await using` a process, a cancelled `runProcess`, and `run()` ending each end a child still running: SIGTERM,
+ * then SIGKILL after `killGrace` ms, and wait until it has exited.
+ *
+ * @example
+ * ```ts
+ * import { createSubprocessExec, run } from "aio-ts";
+ * await run(async () => {
+ *   await using proc = await createSubprocessExec("sleep", ["60"]);
+ *   console.log(proc.pid, proc.returncode); // 12345 null
+ *   proc.terminate();
+ *   console.log(await proc.wait()); // -15: killed by SIGTERM
+ * });
+ * ```
+ */
+export class Process {
+  /** The child's process id. */
+  readonly pid: number;
+  /** The program and its arguments (for a shell command: `/bin/sh`, `-c`, the command). */
+  readonly command: readonly string[];
+  /** Milliseconds between SIGTERM and SIGKILL when the child's owner ends it. */
+  readonly killGrace: number;
+
+  private readonly child: ChildProcess;
+  private code: number | null = null;
+  private readonly exitWaiters = new WaiterList<number>();
+  /** Resolves when the child has exited and been reaped; a plain promise, for waits that must not be cancelled. */
+  private readonly exited: Promise<number>;
+  private readonly loop: Loop;
+  private readonly closer: (() => Promise<void>) | undefined;
+
+  /** @internal Use `createSubprocessExec` or `createSubprocessShell`. */
+  constructor(init: ProcessInit) {
+    this.child = init.child;
+    this.pid = init.child.pid;
+    this.command = init.command;
+    this.killGrace = init.killGrace;
+    this.loop = init.loop;
+    // Node emits "exit" once libuv has reaped the child (waitpid): from then on its pid is gone.
+    this.exited = new Promise((resolve) => {
+      init.child.once("exit", (code, signal) => {
+        const rc = code ?? -((signal === null ? 0 : constants.signals[signal]) as number);
+        this.code = rc;
+        for (let w = this.exitWaiters.shift(); w !== undefined; w = this.exitWaiters.shift()) w.setResult(rc);
+        if (this.closer !== undefined) this.loop.closers.delete(this.closer);
+        resolve(rc);
+      });
+    });
+    // Node reports a failed kill() as an "error" event, which would crash the process with no listener; the
+    // signal methods check the state first, so the only failures left are races with the exit itself.
+    init.child.on("error", () => {});
+    // On a run() loop the child is a resource of the run: ended with the loop unless it exits first.
+    if (!init.loop.isDefault && !init.loop.closed) {
+      this.closer = () => this.end();
+      init.loop.closers.add(this.closer);
+    }
+  }
+
+  /** The exit status: `null` while the child runs, `-N` if signal N killed it. */
+  get returncode(): number | null {
+    return this.code;
+  }
+
+  /**
+   * Waits for the child to exit and returns its `returncode`; at once if it has exited.
+   *
+   * **Cancel safety:** cancelling the wait leaves the child running (asyncio's rule); wait again, or end it.
+   *
+   * @example
+   * ```ts
+   * import { createSubprocessShell, run } from "aio-ts";
+   * await run(async () => {
+   *   const proc = await createSubprocessShell("exit 7");
+   *   console.log(await proc.wait()); // 7
+   * });
+   * ```
+   */
+  async wait(): Promise<number> {
+    if (this.code !== null) return this.code;
+    return await this.exitWaiters.push(loopOf());
+  }
+
+  /**
+   * Sends a signal to the child, named as Node names it (`"SIGHUP"`) or by number.
+   *
+   * @throws TypeError if `sig` is not a known signal.
+   * @throws Error with code `"ESRCH"` if the child has exited (asyncio's `ProcessLookupError`).
+   */
+  sendSignal(sig: NodeJS.Signals | number): void {
+    const { name } = checkSignal(sig);
+    if (this.code !== null) throw noSuchProcess(this.pid);
+    this.child.kill(name);
+  }
+
+  /**
+   * Sends SIGTERM: asks the child to exit.
+   *
+   * @throws Error with code `"ESRCH"` if the child has exited.
+   */
+  terminate(): void {
+    this.sendSignal("SIGTERM");
+  }
+
+  /**
+   * Sends SIGKILL: the child is killed at once.
+   *
+   * @throws Error with code `"ESRCH"` if the child has exited.
+   */
+  kill(): void {
+    this.sendSignal("SIGKILL");
+  }
+
+  /**
+   * @internal Ends the child if it still runs: SIGTERM, then SIGKILL after `killGrace` ms, and waits until it has
+   * exited (`returncode` set, pid gone). A cancel during the grace sends SIGKILL at once; the wait for the killed
+   * child then still happens (it takes no time to speak of) before the `CancelledError` comes out, so no caller
+   * ever sees a child running after this returns or throws.
+   */
+  async end(): Promise<void> {
+    if (this.code !== null) return;
+    this.child.kill("SIGTERM");
+    if (this.killGrace > 0) {
+      const loop = loopOf();
+      const waiter = this.exitWaiters.push(loop);
+      const timer = loop.callLater(this.killGrace, () => {
+        if (waiter.done()) return;
+        this.exitWaiters.remove(waiter);
+        waiter.setResult(Number.NaN);
+      });
+      try {
+        await waiter;
+      } catch (error) {
+        if (!isCancelledError(error)) throw error;
+        if (this.code === null) this.child.kill("SIGKILL");
+        await this.exited;
+        throw error;
+      } finally {
+        timer.cancel();
+      }
+    }
+    if (this.code === null) {
+      this.child.kill("SIGKILL");
+      await this.exited;
+    }
+  }
+
+  /**
+   * Ends the child if it still runs (SIGTERM, then SIGKILL after `killGrace`) and waits until it has exited:
+   * what `await using proc = await createSubprocessExec(...)` does at the end of the block.
+   *
+   * **Cancel safety:** cancelled during the grace, it sends SIGKILL at once, still waits for the child to be gone,
+   * then throws `CancelledError`.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.end();
+  }
+
+  /** As asyncio's repr: `<Process 1234 running>`, `<Process 1234 exited 0>`, `<Process 1234 killed by SIGKILL>`. */
+  toString(): string {
+    const rc = this.code;
+    if (rc === null) return `<Process ${this.pid} running>`;
+    if (rc >= 0) return `<Process ${this.pid} exited ${rc}>`;
+    return `<Process ${this.pid} killed by ${signalName(-rc) ?? `signal ${-rc}`}>`;
+  }
+}

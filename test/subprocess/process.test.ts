@@ -1,0 +1,185 @@
+// aio's own cases for Process: spawning, returncode, signals, and the rule that no child outlives its owner.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createSubprocessExec, createSubprocessShell, createTask, now, run, sleep } from "aio-ts";
+import { rejection, runVirtual } from "../helpers.ts";
+import { childClock, childCommands, pidGone, SIGNALS } from "./helpers.ts";
+
+describe("starting a child", () => {
+  test("gives its pid, a returncode of null while it runs, then its exit status", async () => {
+    await runVirtual(async () => {
+      const proc = await createSubprocessExec("sh", ["-c", "exit 3"], { stdin: "ignore" });
+      assert.ok(Number.isInteger(proc.pid) && proc.pid > 0);
+      assert.deepEqual(proc.command, ["sh", "-c", "exit 3"]);
+      assert.equal(await proc.wait(), 3);
+      assert.equal(proc.returncode, 3);
+      assert.equal(await proc.wait(), 3, "a second wait returns the same status at once");
+      assert.ok(pidGone(proc.pid));
+      assert.equal(String(proc), `<Process ${proc.pid} exited 3>`);
+    });
+  });
+
+  test("a program that does not exist rejects with Node's ENOENT error naming it", async () => {
+    await runVirtual(async () => {
+      const e = (await rejection(createSubprocessExec("no-such-program-aio"))) as NodeJS.ErrnoException;
+      assert.equal(e.code, "ENOENT");
+      assert.equal(e.path, "no-such-program-aio");
+      assert.match(e.message, /no-such-program-aio/);
+      // The same when stderr goes to stdout's pipe, where aio looks the program up itself.
+      const e2 = (await rejection(
+        createSubprocessExec("no-such-program-aio", [], { stdout: "pipe", stderr: "stdout" }),
+      )) as NodeJS.ErrnoException;
+      assert.equal(e2.code, "ENOENT");
+      assert.match(e2.message, /no-such-program-aio/);
+    });
+  });
+
+  test("bad arguments throw at once, before anything starts", () => {
+    const bad: [() => unknown, ErrorConstructor, RegExp][] = [
+      [() => createSubprocessExec(42 as never), TypeError, /`program` to be a non-empty string/],
+      [() => createSubprocessExec(""), TypeError, /`program`/],
+      [() => createSubprocessExec("ls", "-l" as never), TypeError, /`args` to be an array of strings/],
+      [() => createSubprocessExec("ls", ["-l", 1 as never]), TypeError, /`args\[1\]` to be a string, got `1`/],
+      [() => createSubprocessExec("ls", [], null as never), TypeError, /`options` to be an object/],
+      [() => createSubprocessExec("ls", [], { stdout: "pipes" as never }), TypeError, /`stdout` to be "pipe"/],
+      [() => createSubprocessExec("ls", [], { stdin: "stdout" as never }), TypeError, /`stdin`/],
+      [() => createSubprocessExec("ls", [], { killGrace: -1 }), RangeError, /`killGrace`.*got `-1`/],
+      [() => createSubprocessExec("ls", [], { killGrace: Number.NaN }), RangeError, /`killGrace`.*`NaN`/],
+      [() => createSubprocessExec("ls", [], { killGrace: "5" as never }), TypeError, /`killGrace`/],
+      [() => createSubprocessExec("ls", [], { cwd: 1 as never }), TypeError, /`cwd` to be a string/],
+      [() => createSubprocessExec("ls", [], { env: { A: 1 as never } }), TypeError, /`env.A` to be a string/],
+      [() => createSubprocessShell(undefined as never), TypeError, /`command` to be a non-empty string/],
+      [() => createSubprocessShell("true", { stderr: "err" as never }), TypeError, /`stderr`.*"stdout"/],
+    ];
+    for (const [call, type, message] of bad) {
+      assert.throws(call, (e: unknown) => {
+        assert.ok(e instanceof type, `${String(e)} is not a ${type.name}`);
+        assert.match((e as Error).message, message);
+        assert.equal((e as { code?: string }).code, "ERR_AIO_INVALID_ARGUMENT");
+        return true;
+      });
+    }
+  });
+
+  test("cwd and env reach the child", async () => {
+    await runVirtual(async () => {
+      const proc = await createSubprocessShell('test "$(pwd)" = / && test "$AIO_X" = yes && test -z "$HOME"', {
+        cwd: "/",
+        env: { AIO_X: "yes", PATH: process.env.PATH },
+      });
+      assert.equal(await proc.wait(), 0);
+    });
+  });
+
+  test("a start cancelled before the child is up kills the child it started", async () => {
+    await runVirtual(async () => {
+      const starting = createTask(() => createSubprocessExec("sleep", ["987654"]));
+      await sleep(0); // the task has called spawn and waits for the child to be up
+      starting.cancel();
+      await assert.rejects(starting, { name: "CancelledError" });
+      assert.deepEqual(
+        childCommands().filter((c) => c.includes("987654")),
+        [],
+      );
+    });
+  });
+});
+
+describe("signals and returncode", () => {
+  test("a child killed by signal N has returncode -N", async () => {
+    await runVirtual(async () => {
+      const cases: [(p: Awaited<ReturnType<typeof createSubprocessExec>>) => void, number][] = [
+        [(p) => p.kill(), SIGNALS.SIGKILL],
+        [(p) => p.terminate(), SIGNALS.SIGTERM],
+        [(p) => p.sendSignal("SIGUSR1"), SIGNALS.SIGUSR1],
+        [(p) => p.sendSignal(SIGNALS.SIGHUP), SIGNALS.SIGHUP],
+      ];
+      for (const [send, signal] of cases) {
+        const proc = await createSubprocessExec("sleep", ["3600"]);
+        assert.equal(proc.returncode, null);
+        assert.equal(String(proc), `<Process ${proc.pid} running>`);
+        send(proc);
+        assert.equal(await proc.wait(), -signal);
+        assert.equal(proc.returncode, -signal);
+        assert.ok(pidGone(proc.pid));
+      }
+    });
+  });
+
+  test("signalling a child that has exited throws ESRCH (asyncio's ProcessLookupError)", async () => {
+    await runVirtual(async () => {
+      const proc = await createSubprocessExec("true");
+      await proc.wait();
+      for (const send of [() => proc.kill(), () => proc.terminate(), () => proc.sendSignal("SIGHUP")]) {
+        assert.throws(send, { code: "ESRCH" });
+      }
+    });
+  });
+
+  test("an unknown signal is a TypeError", async () => {
+    await runVirtual(async () => {
+      await using proc = await createSubprocessExec("sleep", ["3600"]);
+      assert.throws(() => proc.sendSignal("SIGNOPE" as never), { name: "TypeError", code: "ERR_AIO_INVALID_ARGUMENT" });
+      assert.throws(() => proc.sendSignal(4096), TypeError);
+      assert.equal(proc.returncode, null);
+    });
+  });
+});
+
+describe("no child outlives its owner", () => {
+  test("cancelling wait() leaves the child running (asyncio's rule)", async () => {
+    await runVirtual(async () => {
+      const proc = await createSubprocessExec("sleep", ["3600"]);
+      const waiter = createTask(() => proc.wait());
+      await sleep(0);
+      waiter.cancel();
+      await assert.rejects(waiter, { name: "CancelledError" });
+      assert.equal(proc.returncode, null);
+      assert.equal(pidGone(proc.pid), false);
+      proc.kill();
+      assert.equal(await proc.wait(), -SIGNALS.SIGKILL);
+    });
+  });
+
+  test("await using ends a child that exits on SIGTERM, without waiting the grace", async () => {
+    let pid = 0;
+    let proc: Awaited<ReturnType<typeof createSubprocessExec>> | undefined;
+    await runVirtual(
+      async () => {
+        {
+          await using p = await createSubprocessExec("sleep", ["3600"]);
+          proc = p;
+          pid = p.pid;
+        }
+        assert.equal(proc?.returncode, -SIGNALS.SIGTERM);
+        assert.ok(pidGone(pid));
+        assert.equal(now(), 0, "no grace period was waited");
+      },
+      { clock: childClock() },
+    );
+  });
+
+  test("run() ending ends a child its tasks left running", async () => {
+    let proc: Awaited<ReturnType<typeof createSubprocessExec>> | undefined;
+    await runVirtual(
+      async () => {
+        proc = await createSubprocessExec("sleep", ["3600"], { killGrace: 1000 });
+      },
+      { clock: childClock() },
+    );
+    assert.equal(proc?.returncode, -SIGNALS.SIGTERM);
+    assert.ok(pidGone(proc?.pid ?? 0));
+  });
+
+  test("a child that exited by itself is not signalled when run() ends", async () => {
+    await run(
+      async () => {
+        const proc = await createSubprocessExec("true");
+        await proc.wait();
+        // Nothing left for run() to end: had it kept the closer, it would call end() on an exited child, which
+        // is harmless; what matters is that it returns at once and reports nothing.
+      },
+      { handleSignals: false, exceptionHandler: (r) => assert.fail(r.message) },
+    );
+  });
+});
