@@ -1,0 +1,469 @@
+/**
+ * `StreamReader`: asyncio's buffered byte reader, fed by a socket, a child's
+ * pipe, or any Node `Readable`.
+ *
+ * Contract for other aio modules (stable; subprocesses build on it):
+ * - `readerFrom(readable, { limit })` returns a `StreamReader` fed by
+ *   `readable` ('data' chunks, 'end' → EOF, 'error' → the reader's error,
+ *   'close' without 'end' → EOF). Flow control is asyncio's: the source is
+ *   paused (`readable.pause()`) once more than 2 × `limit` bytes are
+ *   buffered, and resumed when reads bring the buffer down to `limit` (or a
+ *   read has to wait for data). `limit` defaults to 64 KiB.
+ * - `new StreamReader({ limit })` with `feedData`/`feedEof`/`setException`
+ *   is the reader without a source, as asyncio's.
+ * - `reader.setSource(source)` (internal) attaches any `{ pause(), resume() }`.
+ *
+ * Invariant behind "a cancelled read loses no data": a read waits only for
+ * a signal that data arrived (a future with no value); it takes bytes out of
+ * the buffer only after its last wait, synchronously, and returns them. A
+ * cancel delivered at the wait leaves every byte in the buffer.
+ */
+import type { Readable } from "node:stream";
+import { argumentError, Future, InvalidStateError, loopOf } from "../core/index.ts";
+import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
+
+/** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
+export const DEFAULT_LIMIT = 64 * 1024;
+
+const EMPTY: Buffer = Buffer.alloc(0);
+const NEWLINE: Buffer = Buffer.from("\n");
+
+/** Options of a `StreamReader`. */
+export interface StreamReaderOptions {
+  /**
+   * The most bytes `readuntil()`/`readline()` look through for a separator, and the buffer size at which the
+   * source is paused (twice this). Default 64 KiB.
+   */
+  limit?: number | undefined;
+}
+
+/** @internal What a reader pauses when its buffer is full: a readable's flow control. */
+export interface ReadSource {
+  pause(): void;
+  resume(): void;
+}
+
+/** @internal Checks a `limit` option: a positive integer (default 64 KiB). */
+export function checkLimit(value: unknown): number {
+  if (value === undefined) return DEFAULT_LIMIT;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw argumentError("limit", "a positive integer", value);
+  }
+  return value;
+}
+
+/**
+ * The buffered bytes: a list of the chunks as they arrived, so that a read
+ * of a whole chunk (the usual case with sockets) hands it out without a copy.
+ * A separator search joins the chunks into one first.
+ */
+class Chunks {
+  private list: (Buffer | undefined)[] = [];
+  private head = 0;
+  /** Bytes already taken from `list[head]`. */
+  private offset = 0;
+  size = 0;
+
+  push(chunk: Buffer): void {
+    this.list.push(chunk);
+    this.size += chunk.length;
+  }
+
+  /** Removes and returns the first `n` bytes (`n <= size`). */
+  take(n: number): Buffer {
+    if (n === 0) return EMPTY;
+    const first = this.list[this.head] as Buffer;
+    const available = first.length - this.offset;
+    if (n <= available) {
+      const out = this.offset === 0 && n === first.length ? first : first.subarray(this.offset, this.offset + n);
+      this.consume(first, n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const chunk = this.list[this.head] as Buffer;
+      const k = Math.min(chunk.length - this.offset, n - at);
+      chunk.copy(out, at, this.offset, this.offset + k);
+      at += k;
+      this.consume(chunk, k);
+    }
+    return out;
+  }
+
+  private consume(chunk: Buffer, k: number): void {
+    this.offset += k;
+    this.size -= k;
+    if (this.offset < chunk.length) return;
+    this.list[this.head++] = undefined;
+    this.offset = 0;
+    if (this.head === this.list.length) {
+      this.list = [];
+      this.head = 0;
+    } else if (this.head > 32 && this.head * 2 > this.list.length) {
+      this.list = this.list.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The buffered bytes as one buffer (joining the chunks, once, if there are several). */
+  joined(): Buffer {
+    if (this.size === 0) return EMPTY;
+    if (this.list.length - this.head > 1) {
+      const parts: Buffer[] = [];
+      for (let i = this.head; i < this.list.length; i++) {
+        const chunk = this.list[i] as Buffer;
+        parts.push(i === this.head ? chunk.subarray(this.offset) : chunk);
+      }
+      this.list = [Buffer.concat(parts, this.size)];
+      this.head = 0;
+      this.offset = 0;
+    }
+    const only = this.list[this.head] as Buffer;
+    return this.offset === 0 ? only : only.subarray(this.offset);
+  }
+
+  clear(): void {
+    this.list = [];
+    this.head = 0;
+    this.offset = 0;
+    this.size = 0;
+  }
+}
+
+/**
+ * Reads bytes from a connection or a pipe: asyncio's `StreamReader`.
+ *
+ * `openConnection()` and `startServer()` hand out readers fed by a socket;
+ * a reader made with `new StreamReader()` is fed by hand with `feedData()`
+ * and `feedEof()`. Data comes out as `Buffer`s (Node's `Uint8Array`s).
+ * `for await (const line of reader)` yields lines as `readline()` does,
+ * until the end of the stream.
+ *
+ * Only one read may wait at a time: a second one throws
+ * `InvalidStateError` (asyncio's `RuntimeError`).
+ *
+ * **Cancel safety:** every read is cancel-safe: a read cancelled while it
+ * waits returns nothing and consumes nothing; the bytes stay for the next
+ * read.
+ *
+ * @example
+ * ```ts
+ * import { StreamReader, run } from "aio-ts";
+ * await run(async () => {
+ *   const reader = new StreamReader();
+ *   reader.feedData(Buffer.from("hello\nworld\n"));
+ *   reader.feedEof();
+ *   for await (const line of reader) console.log(line.toString().trimEnd()); // hello, world
+ * });
+ * ```
+ */
+export class StreamReader {
+  private readonly limit: number;
+  private readonly buffer = new Chunks();
+  private eof = false;
+  private error: unknown = undefined;
+  private waiter: Future<void> | undefined = undefined;
+  private source: ReadSource | undefined = undefined;
+  private paused = false;
+  /** Set while `read()` (all) waits for EOF: the buffer is its accumulator, so the source is never paused. */
+  private readingAll = false;
+
+  /** @throws TypeError if `limit` is not a positive integer. */
+  constructor(options: StreamReaderOptions = {}) {
+    this.limit = checkLimit(options.limit);
+  }
+
+  // ── Feeding (asyncio's protocol side) ──
+
+  /**
+   * Appends bytes to the buffer and wakes a waiting read. Low-level: the
+   * reader's source calls it.
+   *
+   * @throws InvalidStateError after `feedEof()`.
+   */
+  feedData(data: Uint8Array | string): void {
+    if (this.eof) throw new InvalidStateError("feedData() after feedEof()", { code: "ERR_AIO_STREAM_EOF" });
+    const chunk = typeof data === "string" ? Buffer.from(data) : Buffer.from(data); // a copy: the caller may reuse it
+    this._feed(chunk);
+  }
+
+  /** @internal Appends a chunk the reader may keep as it is (a socket's fresh buffer). */
+  _feed(chunk: Buffer): void {
+    if (chunk.length === 0 || this.eof) return;
+    this.buffer.push(chunk);
+    this.wakeup();
+    if (this.source !== undefined && !this.paused && !this.readingAll && this.buffer.size > 2 * this.limit) {
+      this.paused = true;
+      this.source.pause();
+    }
+  }
+
+  /** Marks the end of the stream: reads return what is buffered, then empty. Low-level. */
+  feedEof(): void {
+    this.eof = true;
+    this.wakeup();
+  }
+
+  /**
+   * Makes every later read (and the one waiting) throw `error`, as a broken
+   * connection does. Low-level.
+   */
+  setException(error: unknown): void {
+    this.error = error;
+    this.wakeup();
+  }
+
+  /** The error set by `setException()` (a connection's), or `undefined`. */
+  exception(): unknown {
+    return this.error;
+  }
+
+  /** @internal Attaches the source to pause when the buffer is full. */
+  setSource(source: ReadSource | undefined): void {
+    this.source = source;
+    this.paused = false;
+  }
+
+  /** Whether the stream ended and every byte was read. */
+  atEof(): boolean {
+    return this.eof && this.buffer.size === 0;
+  }
+
+  // ── Reads ──
+
+  /**
+   * Reads up to `n` bytes: what is buffered, or, if nothing is, the next
+   * bytes to arrive; empty at the end of the stream. With `n` negative (the
+   * default), reads until the end of the stream.
+   *
+   * **Cancel safety:** a cancelled read consumes nothing. A cancelled
+   * `read()` (all) leaves what it has accumulated in the reader.
+   *
+   * @throws TypeError if `n` is not an integer.
+   * @throws the connection's error, if it broke.
+   */
+  read(n = -1): Promise<Buffer> {
+    if (typeof n !== "number" || !Number.isSafeInteger(n)) throw argumentError("n", "an integer", n);
+    return n < 0 ? this.readAll() : this.readSome(n);
+  }
+
+  private async readSome(n: number): Promise<Buffer> {
+    if (this.error !== undefined) throw this.error;
+    if (n === 0) return EMPTY;
+    if (this.buffer.size === 0 && !this.eof) await this.waitForData("read");
+    const data = this.buffer.take(Math.min(n, this.buffer.size));
+    this.maybeResume();
+    return data;
+  }
+
+  private async readAll(): Promise<Buffer> {
+    if (this.error !== undefined) throw this.error;
+    this.readingAll = true;
+    try {
+      while (!this.eof) await this.waitForData("read");
+    } finally {
+      this.readingAll = false;
+    }
+    const data = this.buffer.take(this.buffer.size);
+    this.maybeResume();
+    return data;
+  }
+
+  /**
+   * Reads one line, up to and including `"\n"`; at the end of the stream,
+   * the bytes left (possibly none: an empty buffer means EOF).
+   *
+   * A line longer than `limit` rejects with a `RangeError` (asyncio's
+   * `ValueError`, code `ERR_AIO_LINE_TOO_LONG`, `cause` the
+   * `LimitOverrunError`), after consuming as asyncio does: the line and its
+   * `"\n"` if the separator is in the buffer, else the whole buffer.
+   *
+   * **Cancel safety:** a cancelled `readline()` consumes nothing.
+   *
+   * @throws the connection's error, if it broke.
+   */
+  async readline(): Promise<Buffer> {
+    try {
+      return await this.readuntilBytes(NEWLINE);
+    } catch (error) {
+      if (error instanceof IncompleteReadError) return error.partial as Buffer;
+      if (!(error instanceof LimitOverrunError)) throw error;
+      if (this.buffer.joined()[error.consumed] === NEWLINE[0]) {
+        this.buffer.take(error.consumed + NEWLINE.length);
+      } else this.buffer.clear();
+      this.maybeResume();
+      const tooLong = new RangeError(error.message, { cause: error });
+      (tooLong as RangeError & { code: string }).code = "ERR_AIO_LINE_TOO_LONG";
+      throw tooLong;
+    }
+  }
+
+  /**
+   * Reads exactly `n` bytes.
+   *
+   * **Cancel safety:** a cancelled `readexactly()` consumes nothing.
+   *
+   * @throws TypeError if `n` is not a non-negative integer.
+   * @throws IncompleteReadError if the stream ends first (with the bytes that arrived, which are consumed).
+   * @throws the connection's error, if it broke.
+   */
+  readexactly(n: number): Promise<Buffer> {
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+      throw argumentError("n", "a non-negative integer", n);
+    }
+    return this.readexactlyChecked(n);
+  }
+
+  private async readexactlyChecked(n: number): Promise<Buffer> {
+    if (this.error !== undefined) throw this.error;
+    if (n === 0) return EMPTY;
+    while (this.buffer.size < n) {
+      if (this.eof) {
+        const partial = this.buffer.take(this.buffer.size);
+        this.maybeResume();
+        throw new IncompleteReadError(partial, n);
+      }
+      await this.waitForData("readexactly");
+    }
+    const data = this.buffer.take(n);
+    this.maybeResume();
+    return data;
+  }
+
+  /**
+   * Reads up to and including `separator` (a string is UTF-8 encoded).
+   *
+   * **Cancel safety:** a cancelled `readuntil()` consumes nothing.
+   *
+   * @throws TypeError if `separator` is empty or not a string or `Uint8Array`.
+   * @throws LimitOverrunError if the separator is not within the first `limit` bytes; nothing is consumed.
+   * @throws IncompleteReadError if the stream ends first (with every byte left, which are consumed).
+   * @throws the connection's error, if it broke.
+   */
+  readuntil(separator: Uint8Array | string = "\n"): Promise<Buffer> {
+    let sep: Buffer;
+    if (typeof separator === "string") sep = Buffer.from(separator);
+    else if (separator instanceof Uint8Array)
+      sep = Buffer.from(separator.buffer, separator.byteOffset, separator.length);
+    else throw argumentError("separator", "a string or a Uint8Array", separator);
+    if (sep.length === 0) throw argumentError("separator", "at least one byte long", separator);
+    return this.readuntilBytes(sep);
+  }
+
+  private async readuntilBytes(sep: Buffer): Promise<Buffer> {
+    if (this.error !== undefined) throw this.error;
+    // `offset`: where the separator may start, past what was searched already.
+    let offset = 0;
+    let found: number;
+    for (;;) {
+      const size = this.buffer.size;
+      if (size - offset >= sep.length) {
+        found = this.buffer.joined().indexOf(sep, offset);
+        if (found !== -1) break;
+        offset = size + 1 - sep.length;
+        if (offset > this.limit) {
+          throw new LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
+        }
+      }
+      if (this.eof) {
+        const partial = this.buffer.take(this.buffer.size);
+        this.maybeResume();
+        throw new IncompleteReadError(partial, null);
+      }
+      await this.waitForData("readuntil");
+    }
+    if (found > this.limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", found);
+    const data = this.buffer.take(found + sep.length);
+    this.maybeResume();
+    return data;
+  }
+
+  /** Yields lines as `readline()` does, until the end of the stream. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  // ── Waiting ──
+
+  private async waitForData(fn: string): Promise<void> {
+    if (this.waiter !== undefined) {
+      throw new InvalidStateError(`${fn}() called while another task is already waiting for incoming data`, {
+        code: "ERR_AIO_CONCURRENT_READ",
+      });
+    }
+    // A read that must wait needs the source flowing, whatever the buffer holds.
+    if (this.paused) {
+      this.paused = false;
+      this.source?.resume();
+    }
+    const waiter = new Future<void>(loopOf());
+    this.waiter = waiter;
+    try {
+      await waiter;
+    } finally {
+      this.waiter = undefined;
+    }
+    if (this.error !== undefined) throw this.error;
+  }
+
+  private wakeup(): void {
+    const waiter = this.waiter;
+    if (waiter !== undefined && !waiter.done()) waiter.setResult(undefined);
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.buffer.size <= this.limit) {
+      this.paused = false;
+      this.source?.resume();
+    }
+  }
+
+  /** A snapshot of the reader's state. */
+  statistics(): {
+    /** Bytes buffered, not read yet. */
+    buffered: number;
+    /** Whether the end of the stream was seen. */
+    eof: boolean;
+    /** Whether the source is paused because the buffer is full. */
+    paused: boolean;
+    /** Whether a read is waiting for data. */
+    waiting: boolean;
+  } {
+    return { buffered: this.buffer.size, eof: this.eof, paused: this.paused, waiting: this.waiter !== undefined };
+  }
+
+  /** As asyncio's repr: `<StreamReader 12 bytes eof>`. */
+  toString(): string {
+    const parts = ["StreamReader"];
+    if (this.buffer.size > 0) parts.push(`${this.buffer.size} bytes`);
+    if (this.eof) parts.push("eof");
+    if (this.limit !== DEFAULT_LIMIT) parts.push(`limit=${this.limit}`);
+    if (this.waiter !== undefined) parts.push("waiter");
+    if (this.error !== undefined) parts.push(`exception=${String(this.error)}`);
+    if (this.paused) parts.push("paused");
+    return `<${parts.join(" ")}>`;
+  }
+}
+
+/**
+ * @internal A reader fed by `readable`, with asyncio's flow control (pause
+ * above 2 × `limit` buffered bytes, resume at `limit`). 'end' is EOF, 'error'
+ * the reader's error; a 'close' without either is EOF too (a destroyed stream).
+ */
+export function readerFrom(readable: Readable, options: StreamReaderOptions = {}): StreamReader {
+  const reader = new StreamReader(options);
+  reader.setSource(readable);
+  readable.on("data", (chunk: Buffer | string) => reader._feed(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
+  readable.on("end", () => reader.feedEof());
+  readable.on("error", (error: Error) => {
+    reader.setException(error);
+    reader.feedEof();
+  });
+  readable.on("close", () => reader.feedEof());
+  return reader;
+}
