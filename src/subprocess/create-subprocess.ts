@@ -47,7 +47,7 @@ export function createSubprocessExec(
   checkProgram("program", program);
   const argv = [...checkArgs(args)];
   const plan = checkProcessOptions(options);
-  return start(program, argv, plan, false);
+  return spawnChecked(program, argv, plan, false);
 }
 
 /**
@@ -73,7 +73,7 @@ export function createSubprocessExec(
 export function createSubprocessShell(command: string, options?: ProcessOptions): Promise<Process> {
   checkProgram("command", command);
   const plan = checkProcessOptions(options);
-  return start(SHELL, ["-c", command], plan, true);
+  return spawnChecked(SHELL, ["-c", command], plan, true);
 }
 
 /**
@@ -132,7 +132,8 @@ function spawnArgs(
   };
 }
 
-async function start(program: string, args: string[], plan: SpawnPlan, shell: boolean): Promise<Process> {
+/** @internal Starts a child from checked arguments and waits until it is up (or failed to start). */
+export async function spawnChecked(program: string, args: string[], plan: SpawnPlan, shell: boolean): Promise<Process> {
   const loop = loopOf();
   const { file, argv, stdio } = spawnArgs(program, args, plan, shell);
   const child = spawn(file, argv, {

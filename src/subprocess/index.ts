@@ -3,3 +3,4 @@ export { createSubprocessExec, createSubprocessShell } from "./create-subprocess
 export { ProcessError } from "./errors.ts";
 export { Process } from "./process.ts";
 export type { ProcessOptions, StdioOption } from "./process-options.ts";
+export { type CompletedProcess, type RunProcessOptions, runProcess } from "./run-process.ts";

@@ -1,6 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { constants } from "node:os";
-import { isCancelledError, type Loop, loopOf } from "../core/index.ts";
+import { gather } from "../combinators/gather.ts";
+import { argumentError, isCancelledError, type Loop, loopOf } from "../core/index.ts";
+import { readerFrom, type StreamReader } from "../streams/reader.ts";
+import { type StreamWriter, writerFor } from "../streams/writer.ts";
 import { WaiterList } from "../sync/index.ts";
 import { checkSignal, signalName } from "./process-options.ts";
 
@@ -12,6 +15,27 @@ export interface ProcessInit {
   killGrace: number;
   /** The loop the child was started on: if it is a `run()` loop, its end ends the child. */
   loop: Loop;
+}
+
+/** Errors of a pipe whose reader is gone: `communicate()` ignores them, as asyncio ignores BrokenPipeError. */
+const BROKEN_PIPE = new Set(["EPIPE", "ECONNRESET", "ERR_STREAM_DESTROYED", "ERR_AIO_CONNECTION_LOST"]);
+
+/** `communicate()`'s writer: the input, then EOF; a child that stopped reading is not an error. */
+async function feed(stdin: StreamWriter, input: Uint8Array | string | undefined): Promise<void> {
+  try {
+    if (input !== undefined && input.length > 0) {
+      stdin.write(input);
+      await stdin.drain();
+    }
+  } catch (error) {
+    if (!BROKEN_PIPE.has((error as { code?: string } | null)?.code ?? "")) throw error;
+  }
+  stdin.close();
+  try {
+    await stdin.waitClosed();
+  } catch (error) {
+    if (!BROKEN_PIPE.has((error as { code?: string } | null)?.code ?? "")) throw error;
+  }
 }
 
 /** Node's error for a pid that is gone, as `process.kill` throws it (asyncio's `ProcessLookupError`). */
@@ -52,6 +76,12 @@ export class Process {
   readonly command: readonly string[];
   /** Milliseconds between SIGTERM and SIGKILL when the child's owner ends it. */
   readonly killGrace: number;
+  /** The child's stdin, if the options said `stdin: "pipe"`; else `null`. */
+  readonly stdin: StreamWriter | null;
+  /** The child's stdout, if the options said `stdout: "pipe"`; else `null`. */
+  readonly stdout: StreamReader | null;
+  /** The child's stderr, if the options said `stderr: "pipe"`; else `null`. */
+  readonly stderr: StreamReader | null;
 
   private readonly child: ChildProcess;
   private code: number | null = null;
@@ -68,6 +98,10 @@ export class Process {
     this.command = init.command;
     this.killGrace = init.killGrace;
     this.loop = init.loop;
+    const { stdin, stdout, stderr } = init.child;
+    this.stdin = stdin === null ? null : writerFor(stdin, { extra: (name) => this.extra(name) });
+    this.stdout = stdout === null ? null : readerFrom(stdout);
+    this.stderr = stderr === null ? null : readerFrom(stderr);
     // Node emits "exit" once libuv has reaped the child (waitpid): from then on its pid is gone.
     this.exited = new Promise((resolve) => {
       init.child.once("exit", (code, signal) => {
@@ -83,7 +117,13 @@ export class Process {
     init.child.on("error", () => {});
     // On a run() loop the child is a resource of the run: ended with the loop unless it exits first.
     if (!init.loop.isDefault && !init.loop.closed) {
-      this.closer = () => this.end();
+      this.closer = async () => {
+        try {
+          await this.end();
+        } finally {
+          this.closePipes();
+        }
+      };
       init.loop.closers.add(this.closer);
     }
   }
@@ -110,6 +150,55 @@ export class Process {
   async wait(): Promise<number> {
     if (this.code !== null) return this.code;
     return await this.exitWaiters.push(loopOf());
+  }
+
+  /**
+   * Writes `input` (if given) to the child's stdin and closes it, reads its stdout and stderr to their end, all
+   * at once, then waits for the child to exit: asyncio's `communicate`. Returns `[stdout, stderr]`, each `null`
+   * where that stream is not a pipe. Writing and reading side by side is what keeps a child that writes a lot
+   * while it reads from blocking on a full pipe: 100 MB each way go through.
+   *
+   * The child closing its stdin early (EPIPE) is no error, as in asyncio: its output is still read. `input` is
+   * ignored when stdin is not a pipe (asyncio's rule).
+   *
+   * **Cancel safety:** cancelling leaves the child running (asyncio's rule); the output not yet read stays in
+   * `proc.stdout` and `proc.stderr`, and input not yet written is dropped.
+   *
+   * @throws TypeError if `input` is not a string or a `Uint8Array`.
+   *
+   * @example
+   * ```ts
+   * import { createSubprocessExec, run } from "aio-ts";
+   * await run(async () => {
+   *   const proc = await createSubprocessExec("sort", [], { stdin: "pipe", stdout: "pipe" });
+   *   const [out] = await proc.communicate("b\na\n");
+   *   console.log(String(out)); // "a\nb\n"
+   * });
+   * ```
+   */
+  communicate(input?: Uint8Array | string): Promise<[Buffer | null, Buffer | null]> {
+    if (input !== undefined && typeof input !== "string" && !(input instanceof Uint8Array)) {
+      throw argumentError("input", "a string or a Uint8Array", input);
+    }
+    return this.communicateChecked(input);
+  }
+
+  private async communicateChecked(input: Uint8Array | string | undefined): Promise<[Buffer | null, Buffer | null]> {
+    const { stdin, stdout, stderr } = this;
+    const [, out, err] = await gather(
+      () => (stdin === null ? Promise.resolve() : feed(stdin, input)),
+      () => (stdout === null ? Promise.resolve(null) : stdout.read()),
+      () => (stderr === null ? Promise.resolve(null) : stderr.read()),
+    );
+    await this.wait();
+    return [out, err];
+  }
+
+  /** What the stdin writer's `getExtraInfo` knows: `"subprocess"` (this process) and `"pid"`. */
+  private extra(name: string): unknown {
+    if (name === "subprocess") return this;
+    if (name === "pid") return this.pid;
+    return undefined;
   }
 
   /**
@@ -184,7 +273,21 @@ export class Process {
    * then throws `CancelledError`.
    */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.end();
+    try {
+      await this.end();
+    } finally {
+      this.closePipes();
+    }
+  }
+
+  /**
+   * @internal Releases the pipes of a child that has been ended: what is still buffered is dropped. A grandchild
+   * that inherited them could otherwise keep them (and their file descriptors) open.
+   */
+  closePipes(): void {
+    this.stdin?.close();
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
   }
 
   /** As asyncio's repr: `<Process 1234 running>`, `<Process 1234 exited 0>`, `<Process 1234 killed by SIGKILL>`. */
