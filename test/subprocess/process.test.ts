@@ -1,9 +1,9 @@
 // aio's own cases for Process: spawning, returncode, signals, and the rule that no child outlives its owner.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createSubprocessExec, createSubprocessShell, createTask, now, run, sleep } from "aio-ts";
+import { createSubprocessExec, createSubprocessShell, createTask, now, type Process, run, sleep } from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
-import { childClock, childCommands, pidGone, SIGNALS } from "./helpers.ts";
+import { childClock, childCommands, IGNORES_SIGTERM, pidGone, SIGNALS } from "./helpers.ts";
 
 describe("starting a child", () => {
   test("gives its pid, a returncode of null while it runs, then its exit status", async () => {
@@ -181,5 +181,164 @@ describe("no child outlives its owner", () => {
       },
       { handleSignals: false, exceptionHandler: (r) => assert.fail(r.message) },
     );
+  });
+});
+
+describe("ending a child: SIGTERM, then SIGKILL after killGrace", () => {
+  test("await using a child that ignores SIGTERM: SIGKILL once killGrace has passed, and the pid is gone", async () => {
+    await runVirtual(
+      async () => {
+        let proc: Process | undefined;
+        {
+          await using p = await createSubprocessShell(IGNORES_SIGTERM(3600), { stdout: "pipe", killGrace: 2000 });
+          proc = p;
+          assert.equal(String(await p.stdout?.readline()), "ready\n");
+        }
+        assert.equal(proc.returncode, -SIGNALS.SIGKILL);
+        assert.ok(pidGone(proc.pid));
+        assert.equal(now(), 2000, "SIGKILL came after the grace, not before");
+      },
+      { clock: childClock() },
+    );
+  });
+
+  test("the default grace is 5 s", async () => {
+    await runVirtual(
+      async () => {
+        await using p = await createSubprocessShell(IGNORES_SIGTERM(3600), { stdout: "pipe" });
+        assert.equal(p.killGrace, 5000);
+        await p.stdout?.readline();
+        await p[Symbol.asyncDispose]();
+        assert.equal(now(), 5000);
+        assert.equal(p.returncode, -SIGNALS.SIGKILL);
+      },
+      { clock: childClock() },
+    );
+  });
+
+  test("killGrace 0 sends SIGKILL at once", async () => {
+    await runVirtual(
+      async () => {
+        const p = await createSubprocessShell(IGNORES_SIGTERM(3600), { stdout: "pipe", killGrace: 0 });
+        await p.stdout?.readline();
+        await p[Symbol.asyncDispose]();
+        assert.equal(p.returncode, -SIGNALS.SIGKILL);
+        assert.equal(now(), 0);
+      },
+      { clock: childClock() },
+    );
+  });
+
+  test("a cancel during the grace sends SIGKILL at once, and the child is gone before the CancelledError", async () => {
+    await runVirtual(
+      async () => {
+        let proc: Process | undefined;
+        const owner = createTask(async () => {
+          await using p = await createSubprocessShell(IGNORES_SIGTERM(3600), { stdout: "pipe" });
+          proc = p;
+          await p.stdout?.readline();
+        });
+        await sleep(100); // the owner is in its grace period by now: it ends at 5000
+        assert.equal(proc?.returncode, null);
+        owner.cancel();
+        await assert.rejects(owner, { name: "CancelledError" });
+        assert.equal(proc?.returncode, -SIGNALS.SIGKILL);
+        assert.ok(pidGone(proc?.pid ?? 0));
+        assert.equal(now(), 100);
+      },
+      { clock: childClock() },
+    );
+  });
+
+  test("run() ending gives a child that ignores SIGTERM its grace, then kills it", async () => {
+    let proc: Process | undefined;
+    let ended = 0;
+    await runVirtual(
+      async () => {
+        proc = await createSubprocessShell(IGNORES_SIGTERM(3600), { stdout: "pipe", killGrace: 1500 });
+        await proc.stdout?.readline();
+        createTask(async () => {
+          try {
+            await sleep(Number.POSITIVE_INFINITY);
+          } finally {
+            ended = now();
+          }
+        });
+        await sleep(0);
+      },
+      { clock: childClock(), debug: false },
+    );
+    assert.equal(ended, 0, "tasks are cancelled first, then resources closed");
+    assert.equal(proc?.returncode, -SIGNALS.SIGKILL);
+    assert.ok(pidGone(proc?.pid ?? 0));
+  });
+});
+
+describe("communicate()", () => {
+  test("100 MB each way through cat does not deadlock", async () => {
+    await runVirtual(async () => {
+      const size = 100 * 1024 * 1024;
+      const input = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 4096) input[i] = i % 251;
+      const proc = await createSubprocessExec("cat", [], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      const [out, err] = await proc.communicate(input);
+      assert.equal(out?.length, size);
+      assert.ok(out?.equals(input), "the bytes came back as they went");
+      assert.equal(err?.length, 0);
+      assert.equal(proc.returncode, 0);
+    });
+  });
+
+  test("gives null for a stream that is not a pipe, and a string input is UTF-8", async () => {
+    await runVirtual(async () => {
+      const proc = await createSubprocessExec("cat", [], { stdin: "pipe", stdout: "pipe", stderr: "ignore" });
+      const [out, err] = await proc.communicate("héllo");
+      assert.equal(out?.toString("utf8"), "héllo");
+      assert.equal(err, null);
+      const none = await createSubprocessExec("true", [], { stdout: "ignore" });
+      assert.deepEqual(await none.communicate(), [null, null]);
+      assert.throws(() => proc.communicate(42 as never), { name: "TypeError", code: "ERR_AIO_INVALID_ARGUMENT" });
+    });
+  });
+
+  test("stderr: 'stdout' sends both to the one pipe, in the order written", async () => {
+    await runVirtual(async () => {
+      const exec = await createSubprocessExec("sh", ["-c", "echo 1; echo 2 >&2; echo 3"], {
+        stdout: "pipe",
+        stderr: "stdout",
+      });
+      assert.equal(exec.stderr, null);
+      assert.equal(String((await exec.communicate())[0]), "1\n2\n3\n");
+      const shell = await createSubprocessShell("echo 1; echo 2 >&2; echo 3", { stdout: "pipe", stderr: "stdout" });
+      assert.equal(String((await shell.communicate())[0]), "1\n2\n3\n");
+    });
+  });
+
+  test("cancelling it leaves the child running, and what was read stays in the reader", async () => {
+    await runVirtual(
+      async () => {
+        const proc = await createSubprocessShell("echo one; exec sleep 3600", { stdout: "pipe" });
+        const talk = createTask(() => proc.communicate());
+        await sleep(10); // virtual ms: the child's line has arrived by now (see childClock)
+        talk.cancel();
+        await assert.rejects(talk, { name: "CancelledError" });
+        assert.equal(proc.returncode, null);
+        assert.equal(pidGone(proc.pid), false);
+        proc.kill();
+        assert.equal(await proc.wait(), -SIGNALS.SIGKILL);
+        assert.equal(String(await proc.stdout?.read()), "one\n");
+      },
+      { clock: childClock() },
+    );
+  });
+
+  test("a child that exits without reading its stdin is no error (EPIPE is ignored)", async () => {
+    await runVirtual(async () => {
+      const proc = await createSubprocessExec("true", [], { stdin: "pipe", stdout: "pipe" });
+      await proc.wait();
+      const [out] = await proc.communicate(Buffer.alloc(4 * 1024 * 1024));
+      assert.equal(out?.length, 0);
+      assert.equal(proc.returncode, 0);
+    });
   });
 });
