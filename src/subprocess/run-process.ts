@@ -123,13 +123,12 @@ async function runChecked(
   try {
     [stdout, stderr] = await proc.communicate(input);
   } finally {
-    // Cancelled, timed out, or a pipe failed: the child is ended before anything comes out of here.
-    if (proc.returncode === null) {
-      try {
-        await proc.end();
-      } finally {
-        proc.closePipes();
-      }
+    // Cancelled, timed out, or a pipe failed: the child is ended before anything comes out of here. Either way its
+    // pipes are released now (read to their end, or no longer wanted), not when Node gets round to it.
+    try {
+      if (proc.returncode === null) await proc.end();
+    } finally {
+      proc.closePipes();
     }
   }
   const returncode = proc.returncode as number;
