@@ -290,6 +290,18 @@ export class Process {
     this.child.stderr?.destroy();
   }
 
+  /** A snapshot of the child's state. */
+  statistics(): {
+    /** The child's process id. */
+    pid: number;
+    /** `null` while the child runs, then its exit status (`-N` for signal N). */
+    returncode: number | null;
+    /** Tasks waiting for the exit (`wait()`, `communicate()`, an owner ending the child). */
+    waiters: number;
+  } {
+    return { pid: this.pid, returncode: this.code, waiters: this.exitWaiters.size };
+  }
+
   /** As asyncio's repr: `<Process 1234 running>`, `<Process 1234 exited 0>`, `<Process 1234 killed by SIGKILL>`. */
   toString(): string {
     const rc = this.code;

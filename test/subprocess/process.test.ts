@@ -132,8 +132,10 @@ describe("no child outlives its owner", () => {
       const proc = await createSubprocessExec("sleep", ["3600"]);
       const waiter = createTask(() => proc.wait());
       await sleep(0);
+      assert.deepEqual(proc.statistics(), { pid: proc.pid, returncode: null, waiters: 1 });
       waiter.cancel();
       await assert.rejects(waiter, { name: "CancelledError" });
+      assert.deepEqual(proc.statistics(), { pid: proc.pid, returncode: null, waiters: 0 }, "the wait left no waiter");
       assert.equal(proc.returncode, null);
       assert.equal(pidGone(proc.pid), false);
       proc.kill();
