@@ -2,7 +2,7 @@ import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process"
 import { accessSync, constants as fsConstants } from "node:fs";
 import { delimiter, resolve } from "node:path";
 import { Future, isCancelledError, loopOf } from "../core/index.ts";
-import { Process } from "./process.ts";
+import { Process, signalChild } from "./process.ts";
 import {
   checkArgs,
   checkProcessOptions,
@@ -172,6 +172,6 @@ export async function spawnChecked(program: string, args: string[], plan: SpawnP
 async function killStarted(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGKILL");
+  signalChild(child.pid as number, "SIGKILL");
   await exited;
 }

@@ -38,6 +38,19 @@ async function feed(stdin: StreamWriter, input: Uint8Array | string | undefined)
   }
 }
 
+/**
+ * @internal Sends `sig` to a child that has not been seen to exit. Through `process.kill`, not `child.kill()`: Deno's
+ * `child.kill()` ignores every call after the first, so SIGKILL after SIGTERM never went out. A child reaped a moment
+ * ago, whose exit event is still on its way, is ESRCH: nothing to do.
+ */
+export function signalChild(pid: number, sig: NodeJS.Signals | number): void {
+  try {
+    process.kill(pid, sig);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
 /** Node's error for a pid that is gone, as `process.kill` throws it (asyncio's `ProcessLookupError`). */
 function noSuchProcess(pid: number): Error {
   const error = new Error(`kill ESRCH: process ${pid} has exited`) as NodeJS.ErrnoException;
@@ -112,8 +125,8 @@ export class Process {
         resolve(rc);
       });
     });
-    // Node reports a failed kill() as an "error" event, which would crash the process with no listener; the
-    // signal methods check the state first, so the only failures left are races with the exit itself.
+    // A ChildProcess emits "error" after its start only for a failed kill() or IPC message, neither of which aio
+    // uses; with no listener a stray one would crash the process.
     init.child.on("error", () => {});
     // On a run() loop the child is a resource of the run: ended with the loop unless it exits first.
     if (!init.loop.isDefault && !init.loop.closed) {
@@ -210,7 +223,7 @@ export class Process {
   sendSignal(sig: NodeJS.Signals | number): void {
     const { name } = checkSignal(sig);
     if (this.code !== null) throw noSuchProcess(this.pid);
-    this.child.kill(name);
+    signalChild(this.pid, name);
   }
 
   /**
@@ -239,7 +252,7 @@ export class Process {
    */
   async end(): Promise<void> {
     if (this.code !== null) return;
-    this.child.kill("SIGTERM");
+    signalChild(this.pid, "SIGTERM");
     if (this.killGrace > 0) {
       const loop = loopOf();
       const waiter = this.exitWaiters.push(loop);
@@ -252,7 +265,7 @@ export class Process {
         await waiter;
       } catch (error) {
         if (!isCancelledError(error)) throw error;
-        if (this.code === null) this.child.kill("SIGKILL");
+        if (this.code === null) signalChild(this.pid, "SIGKILL");
         await this.exited;
         throw error;
       } finally {
@@ -260,7 +273,7 @@ export class Process {
       }
     }
     if (this.code === null) {
-      this.child.kill("SIGKILL");
+      signalChild(this.pid, "SIGKILL");
       await this.exited;
     }
   }
