@@ -31,14 +31,17 @@ export function childCommands(): string[] {
 /** Node's number of a signal (`-SIGNALS.SIGTERM` is the returncode of a child it killed). */
 export const SIGNALS = constants.signals;
 
-/** The pids of this process's children whose command line is exactly `args` (from `ps`). */
+/** The pids of this process's children whose command line is `args`, the program named with or without its path. */
 export function childPids(args: string): number[] {
   const out = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], { encoding: "utf8" });
-  return out
-    .split("\n")
-    .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
-    .filter((m) => m !== null && m[2] === args)
-    .map((m) => Number(m?.[1]));
+  return (
+    out
+      .split("\n")
+      .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
+      // Deno starts a program by its full path, which `ps` then shows as argv[0] (`/usr/bin/sleep 3601`).
+      .filter((m) => m !== null && (m[2] === args || m[2]?.endsWith(`/${args}`)))
+      .map((m) => Number(m?.[1]))
+  );
 }
 
 /** A shell command that ignores SIGTERM from its first line on, then becomes `sleep <seconds>` (still ignoring it). */
