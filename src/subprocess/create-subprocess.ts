@@ -1,8 +1,8 @@
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { accessSync, constants as fsConstants } from "node:fs";
 import { delimiter, resolve } from "node:path";
-import { Future, isCancelledError, loopOf } from "../core/index.ts";
-import { Process, signalChild } from "./process.ts";
+import { Future, loopOf } from "../core/index.ts";
+import { Process } from "./process.ts";
 import {
   checkArgs,
   checkProcessOptions,
@@ -141,6 +141,18 @@ export async function spawnChecked(program: string, args: string[], plan: SpawnP
     ...(plan.cwd === undefined ? {} : { cwd: plan.cwd }),
     ...(plan.env === undefined ? {} : { env: plan.env }),
   });
+  // The Process (its exit listener, its readers) is made in the tick of the spawn, not when the task resumes: a
+  // child as quick as `true` can exit in between (the loop lets Node's I/O run every few thousand callbacks), and
+  // an exit with no listener yet is lost for good. No pid means the spawn failed; the "error" event says why.
+  const proc =
+    child.pid === undefined
+      ? undefined
+      : new Process({
+          child: child as ChildProcess & { pid: number },
+          command: [program, ...args],
+          killGrace: plan.killGrace,
+          loop,
+        });
   // Spawning is a cancellation point, as asyncio's create_subprocess_exec awaits the transport.
   const started = new Future<void>(loop);
   const onSpawn = (): void => {
@@ -154,24 +166,12 @@ export async function spawnChecked(program: string, args: string[], plan: SpawnP
   try {
     await started;
   } catch (error) {
-    if (isCancelledError(error) && child.pid !== undefined) await killStarted(child);
+    // Cancelled with the child started: killed (as asyncio's transport close does) and waited for.
+    if (proc !== undefined) await proc.killAndWait();
     throw error;
   } finally {
     child.removeListener("spawn", onSpawn);
     child.removeListener("error", onError);
   }
-  return new Process({
-    child: child as ChildProcess & { pid: number },
-    command: [program, ...args],
-    killGrace: plan.killGrace,
-    loop,
-  });
-}
-
-/** A child whose start was cancelled: killed (as asyncio's transport close does) and waited for. */
-async function killStarted(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  signalChild(child.pid as number, "SIGKILL");
-  await exited;
+  return proc as Process;
 }

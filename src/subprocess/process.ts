@@ -278,6 +278,16 @@ export class Process {
     }
   }
 
+  /** @internal SIGKILL, then waits (not cancellably: it takes no time) until the child is gone. */
+  async killAndWait(): Promise<void> {
+    try {
+      if (this.code === null) signalChild(this.pid, "SIGKILL");
+      await this.exited;
+    } finally {
+      this.closePipes();
+    }
+  }
+
   /**
    * Ends the child if it still runs (SIGTERM, then SIGKILL after `killGrace`) and waits until it has exited:
    * what `await using proc = await createSubprocessExec(...)` does at the end of the block.
