@@ -19,6 +19,11 @@ export const subprocess: WorkloadDef = {
   warmup: (params) => ({ ...params, n: 50 }),
   impls: [
     impl(here, "raw-spawn.ts", { id: "raw-spawn", label: "raw child_process.spawn (workers)" }),
+    impl(here, "raw-spawn-loaded.ts", {
+      id: "raw-spawn-loaded",
+      label: "raw child_process.spawn, aio-ts loaded",
+      note: "reference point: the floor in a process as big as aio's (fork's cost grows with the parent's memory)",
+    }),
     impl(here, "aio-run-process.ts", { id: "aio-run-process", label: "aio runProcess + map", aio: true }),
     impl(here, "aio-exec.ts", { id: "aio-exec", label: "aio createSubprocessExec + wait, map", aio: true }),
     impl(here, "py-exec.py", { id: "py-exec", label: "Python asyncio create_subprocess_exec + wait" }),
