@@ -8,6 +8,7 @@ import { httpLarge, httpSmall } from "./http/workload.ts";
 import { memory } from "./memory/workload.ts";
 import { queueOne, queueTen } from "./queue/workload.ts";
 import { spawnJoin } from "./spawn-join/workload.ts";
+import { streamsEcho1, streamsEcho100, streamsLatency } from "./streams/workload.ts";
 import { subprocess } from "./subprocess/workload.ts";
 import { timeoutsAtOnce, timeoutsSequential } from "./timeouts/workload.ts";
 import { timers } from "./timers/workload.ts";
@@ -28,4 +29,7 @@ export const workloads: WorkloadDef[] = [
   downloadSmall,
   downloadLarge,
   subprocess,
+  streamsEcho1,
+  streamsEcho100,
+  streamsLatency,
 ];

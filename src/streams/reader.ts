@@ -251,7 +251,10 @@ export class StreamReader {
   private async readSome(n: number): Promise<Buffer> {
     if (this.error !== undefined) throw this.error;
     if (n === 0) return EMPTY;
-    if (this.buffer.size === 0 && !this.eof) await this.waitForData("read");
+    if (this.buffer.size === 0 && !this.eof) {
+      await this.waitForData("read");
+      if (this.error !== undefined) throw this.error;
+    }
     const data = this.buffer.take(Math.min(n, this.buffer.size));
     this.maybeResume();
     return data;
@@ -261,7 +264,10 @@ export class StreamReader {
     if (this.error !== undefined) throw this.error;
     this.readingAll = true;
     try {
-      while (!this.eof) await this.waitForData("read");
+      while (!this.eof) {
+        await this.waitForData("read");
+        if (this.error !== undefined) throw this.error;
+      }
     } finally {
       this.readingAll = false;
     }
@@ -325,6 +331,7 @@ export class StreamReader {
         throw new IncompleteReadError(partial, n);
       }
       await this.waitForData("readexactly");
+      if (this.error !== undefined) throw this.error;
     }
     const data = this.buffer.take(n);
     this.maybeResume();
@@ -372,6 +379,7 @@ export class StreamReader {
         throw new IncompleteReadError(partial, null);
       }
       await this.waitForData("readuntil");
+      if (this.error !== undefined) throw this.error;
     }
     if (found > this.limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", found);
     const data = this.buffer.take(found + sep.length);
@@ -390,8 +398,12 @@ export class StreamReader {
 
   // ── Waiting ──
 
-  private async waitForData(fn: string): Promise<void> {
-    if (this.waiter !== undefined) {
+  /**
+   * The future a read awaits for more data (not an async function: one frame less per wait). A woken or
+   * cancelled waiter is done, and no longer counts as waiting. The caller checks the reader's error after it.
+   */
+  private waitForData(fn: string): Future<void> {
+    if (this.isWaiting()) {
       throw new InvalidStateError(`${fn}() called while another task is already waiting for incoming data`, {
         code: "ERR_AIO_CONCURRENT_READ",
       });
@@ -403,17 +415,18 @@ export class StreamReader {
     }
     const waiter = new Future<void>(loopOf());
     this.waiter = waiter;
-    try {
-      await waiter;
-    } finally {
-      this.waiter = undefined;
-    }
-    if (this.error !== undefined) throw this.error;
+    return waiter;
+  }
+
+  private isWaiting(): boolean {
+    return this.waiter !== undefined && !this.waiter.done();
   }
 
   private wakeup(): void {
     const waiter = this.waiter;
-    if (waiter !== undefined && !waiter.done()) waiter.setResult(undefined);
+    if (waiter === undefined) return;
+    this.waiter = undefined;
+    if (!waiter.done()) waiter.setResult(undefined);
   }
 
   private maybeResume(): void {
@@ -434,7 +447,7 @@ export class StreamReader {
     /** Whether a read is waiting for data. */
     waiting: boolean;
   } {
-    return { buffered: this.buffer.size, eof: this.eof, paused: this.paused, waiting: this.waiter !== undefined };
+    return { buffered: this.buffer.size, eof: this.eof, paused: this.paused, waiting: this.isWaiting() };
   }
 
   /** As asyncio's repr: `<StreamReader 12 bytes eof>`. */
@@ -443,11 +456,17 @@ export class StreamReader {
     if (this.buffer.size > 0) parts.push(`${this.buffer.size} bytes`);
     if (this.eof) parts.push("eof");
     if (this.limit !== DEFAULT_LIMIT) parts.push(`limit=${this.limit}`);
-    if (this.waiter !== undefined) parts.push("waiter");
-    if (this.error !== undefined) parts.push(`exception=${String(this.error)}`);
+    if (this.isWaiting()) parts.push("waiter");
+    if (this.error !== undefined) parts.push(`exception=${reprError(this.error)}`);
     if (this.paused) parts.push("paused");
     return `<${parts.join(" ")}>`;
   }
+}
+
+/** As Python's repr of an exception: `RuntimeError()`, `Error("boom")`. */
+function reprError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return `${error.name}(${error.message === "" ? "" : JSON.stringify(error.message)})`;
 }
 
 /**
@@ -457,13 +476,32 @@ export class StreamReader {
  */
 export function readerFrom(readable: Readable, options: StreamReaderOptions = {}): StreamReader {
   const reader = new StreamReader(options);
-  reader.setSource(readable);
-  readable.on("data", (chunk: Buffer | string) => reader._feed(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
-  readable.on("end", () => reader.feedEof());
-  readable.on("error", (error: Error) => {
+  feedFrom(reader, readable);
+  return reader;
+}
+
+/**
+ * @internal Feeds `reader` from `readable` (as `readerFrom` does) until the
+ * returned function detaches it: `startTls()` moves a reader from a socket to
+ * the TLS socket wrapping it. Bytes already buffered stay.
+ */
+export function feedFrom(reader: StreamReader, readable: Readable): () => void {
+  const onData = (chunk: Buffer | string): void => reader._feed(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  const onEnd = (): void => reader.feedEof();
+  const onError = (error: Error): void => {
     reader.setException(error);
     reader.feedEof();
-  });
-  readable.on("close", () => reader.feedEof());
-  return reader;
+  };
+  reader.setSource(readable);
+  readable.on("data", onData);
+  readable.on("end", onEnd);
+  readable.on("error", onError);
+  readable.on("close", onEnd);
+  return () => {
+    readable.off("data", onData);
+    readable.off("end", onEnd);
+    readable.off("error", onError);
+    readable.off("close", onEnd);
+    reader.setSource(undefined);
+  };
 }

@@ -177,3 +177,38 @@ describe("the lesson's programs", { concurrency: true }, () => {
     ]);
   });
 });
+
+describe("the streams examples", () => {
+  test("echo-client talks to echo-server: asyncio's documented TCP echo pair", async () => {
+    const file = fileURLToPath(new URL("../../examples/echo-server.ts", import.meta.url));
+    const server = spawn(process.execPath, [file, "0"], { stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    let out = "";
+    let stderr = "";
+    server.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const closed = once(server, "close");
+    try {
+      // The server prints its port first (0 asks the kernel for a free one).
+      const port = await new Promise<string>((resolve, reject) => {
+        server.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          out += chunk;
+          const m = /^Serving on 127\.0\.0\.1:(\d+)\n/.exec(out);
+          if (m?.[1] !== undefined) resolve(m[1]);
+        });
+        server.once("close", () => reject(new Error(`the server ended: ${out}${stderr}`)));
+      });
+      const client = await runFile("examples/echo-client.ts", [port], 60_000);
+      assertSucceeded(client);
+      assert.deepEqual(client.lines, ['Send: "Hello World!"', 'Received: "Hello World!"', "Close the connection"]);
+      while (!out.includes("Close the connection\n")) await once(server.stdout, "data");
+    } finally {
+      server.kill("SIGINT"); // run() cancels main: serveForever() closes the server, the process exits 130
+    }
+    const [code] = (await closed) as [number | null];
+    assert.equal(code, 130);
+    assert.equal(stderr, "");
+    assert.match(
+      out,
+      /^Serving on 127\.0\.0\.1:\d+\nReceived "Hello World!" from 127\.0\.0\.1:\d+\nSend: "Hello World!"\nClose the connection\n$/,
+    );
+  });
+});

@@ -20,6 +20,7 @@ describe("writerFor (a Node Writable)", () => {
       assert.equal(first.done(), false);
       first.cancel();
       await assert.rejects(first, CancelledError);
+      assert.deepEqual(w.statistics(), { buffered: 32, needsDrain: true, closing: false, eofWritten: false });
       const second = createTask(() => w.drain());
       await sleep(1);
       assert.equal(second.done(), false);

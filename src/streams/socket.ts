@@ -1,0 +1,174 @@
+/**
+ * What clients and servers share: a connected socket made into a reader and
+ * a writer, the writer's extra info and TLS upgrade, the errors that name
+ * the peer, and the `run()` closer that ends a socket left open.
+ */
+import { isIP, type Socket } from "node:net";
+import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from "node:tls";
+import { argumentError, Future, InvalidStateError, type Loop, loopOf } from "../core/index.ts";
+import { feedFrom, StreamReader } from "./reader.ts";
+import { StreamWriter } from "./writer.ts";
+
+/** @internal Where a socket leads, for messages: `host:port` or a path. */
+export type Peer = { host: string; port: number } | { path: string };
+
+export function describePeer(peer: Peer): string {
+  return "path" in peer ? peer.path : `${peer.host.includes(":") ? `[${peer.host}]` : peer.host}:${peer.port}`;
+}
+
+/**
+ * @internal Adds the peer to a connection error's message, keeping the error
+ * itself (its class, `code`, `errno`, `syscall`): Node's TLS errors name no
+ * host ("self-signed certificate"), and a Unix socket's refusal names no path.
+ */
+export function withPeer(error: unknown, peer: Peer): unknown {
+  if (!(error instanceof Error)) return error;
+  const where = describePeer(peer);
+  if (!error.message.includes(where)) {
+    const old = error.message;
+    error.message = `${old} (connecting to ${where})`;
+    if (typeof error.stack === "string") error.stack = error.stack.replace(old, error.message);
+  }
+  return error;
+}
+
+/** @internal Checks a TCP port: an integer in 0..65535 (1..65535 to connect). */
+export function checkPort(value: unknown, min: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > 65535) {
+    throw argumentError("port", `an integer from ${min} to 65535`, value);
+  }
+  return value;
+}
+
+/** @internal Checks a Unix socket path: a non-empty string. */
+export function checkPath(value: unknown): string {
+  if (typeof value !== "string" || value.length === 0) throw argumentError("path", "a non-empty string", value);
+  return value;
+}
+
+/**
+ * @internal Waits for `event` on `emitter` (or its 'error', thrown), as a
+ * cancellation point: `onCancel` runs if the wait is cancelled.
+ */
+export async function waitEvent(emitter: NodeJS.EventEmitter, event: string, onCancel: () => void): Promise<void> {
+  const waiter = new Future<void>(loopOf());
+  let failure: { error: unknown } | undefined;
+  const onEvent = (): void => {
+    if (!waiter.done()) waiter.setResult(undefined);
+  };
+  const onError = (error: unknown): void => {
+    failure ??= { error };
+    if (!waiter.done()) waiter.setResult(undefined);
+  };
+  emitter.on(event, onEvent);
+  emitter.on("error", onError);
+  try {
+    await waiter;
+  } catch (error) {
+    onCancel();
+    throw error;
+  } finally {
+    emitter.off(event, onEvent);
+    emitter.off("error", onError);
+  }
+  if (failure !== undefined) throw failure.error;
+}
+
+/**
+ * @internal Registers a closer that destroys `socket` if it is still open
+ * when `run()` ends, and forgets it when the socket closes by itself. The
+ * default loop never ends: nothing is registered there.
+ */
+export function closeAtRunEnd(loop: Loop, socket: Socket): void {
+  if (loop.isDefault || socket.destroyed) return;
+  const closer = async (): Promise<void> => {
+    if (socket.closed) return;
+    const closed = new Future<void>(loop);
+    socket.once("close", () => closed.setResult(undefined));
+    socket.destroy();
+    await closed;
+  };
+  loop.closers.add(closer);
+  socket.once("close", () => loop.closers.delete(closer));
+}
+
+/** @internal How a connected socket becomes a reader and writer. */
+export interface StreamOptions {
+  limit?: number | undefined;
+  peer: Peer;
+  /** The peername of a Unix socket: the path for a client, "" for a server's connection (as asyncio). */
+  unixPeername?: string | undefined;
+  /** Whether `startTls()` may upgrade it (a TCP client connection). */
+  upgradable: boolean;
+}
+
+/** @internal The reader and writer of a connected socket (plain or TLS). */
+export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader, StreamWriter] {
+  const reader = new StreamReader({ limit: options.limit });
+  let detach = feedFrom(reader, socket);
+  const isTls = (): boolean => writer._writable instanceof TLSSocket;
+  const writer: StreamWriter = new StreamWriter(socket, {
+    reader,
+    canWriteEof: !(socket instanceof TLSSocket),
+    extra: (name): unknown => extraInfo(writer._writable as Socket, name, options.unixPeername),
+    startTls: options.upgradable
+      ? async (w, tlsOptions) => {
+          if (isTls()) {
+            throw new InvalidStateError("startTls() on a connection that is already TLS", {
+              code: "ERR_AIO_NOT_SUPPORTED",
+            });
+          }
+          const raw = w._writable as Socket;
+          const { host, port } = options.peer as { host: string; port: number };
+          raw.pause();
+          detach();
+          const secure = tlsConnect({
+            ...defaultServername(host),
+            ...(tlsOptions as ConnectionOptions),
+            socket: raw,
+          });
+          try {
+            await waitEvent(secure, "secureConnect", () => secure.destroy());
+          } catch (error) {
+            secure.destroy();
+            throw withPeer(error, { host, port });
+          }
+          detach = feedFrom(reader, secure);
+          w._writable = secure;
+          w._options.canWriteEof = false;
+          w._watch(secure);
+        }
+      : undefined,
+  });
+  return [reader, writer];
+}
+
+/** `servername` for SNI: the host, unless it is an IP address (which SNI does not allow). */
+export function defaultServername(host: string): { servername?: string } {
+  return isIP(host) === 0 ? { servername: host } : {};
+}
+
+function extraInfo(socket: Socket, name: string, unixPeername: string | undefined): unknown {
+  switch (name) {
+    case "peername":
+      if (unixPeername !== undefined) return unixPeername;
+      return socket.remoteAddress === undefined
+        ? undefined
+        : { address: socket.remoteAddress, family: socket.remoteFamily, port: socket.remotePort };
+    case "sockname": {
+      if (socket.destroyed) return undefined;
+      const address = socket.address();
+      return typeof address === "object" && "port" in address ? address : (address ?? "");
+    }
+    case "socket":
+      return socket;
+    case "sslcontext":
+      return socket instanceof TLSSocket ? socket : undefined;
+    case "peercert":
+      return socket instanceof TLSSocket ? socket.getPeerCertificate() : undefined;
+    case "cipher":
+      return socket instanceof TLSSocket ? socket.getCipher() : undefined;
+    default:
+      return undefined;
+  }
+}
