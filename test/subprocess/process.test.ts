@@ -1,7 +1,16 @@
 // aio's own cases for Process: spawning, returncode, signals, and the rule that no child outlives its owner.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createSubprocessExec, createSubprocessShell, createTask, now, type Process, run, sleep } from "aio-ts";
+import {
+  createSubprocessExec,
+  createSubprocessShell,
+  createTask,
+  now,
+  type Process,
+  run,
+  runProcess,
+  sleep,
+} from "aio-ts";
 import { rejection, runVirtual } from "../helpers.ts";
 import { childClock, childCommands, IGNORES_SIGTERM, pidGone, SIGNALS } from "./helpers.ts";
 
@@ -342,5 +351,19 @@ describe("communicate()", () => {
       assert.equal(out?.length, 0);
       assert.equal(proc.returncode, 0);
     });
+  });
+});
+
+describe("outside run()", () => {
+  test("children run on the default loop, and await using still ends them", async () => {
+    const result = await runProcess("sh", ["-c", "echo hi"], { capture: true });
+    assert.equal(String(result.stdout), "hi\n");
+    let pid = 0;
+    {
+      await using proc = await createSubprocessExec("sleep", ["3600"]);
+      pid = proc.pid;
+      assert.equal(proc.returncode, null);
+    }
+    assert.ok(pidGone(pid));
   });
 });
