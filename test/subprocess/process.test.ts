@@ -11,6 +11,7 @@ import {
   runProcess,
   sleep,
 } from "aio-ts";
+import { loopOf } from "../../src/core/index.ts";
 import { rejection, runVirtual } from "../helpers.ts";
 import { childClock, childCommands, IGNORES_SIGTERM, pidGone, SIGNALS } from "./helpers.ts";
 
@@ -180,6 +181,20 @@ describe("no child outlives its owner", () => {
     );
     assert.equal(proc?.returncode, -SIGNALS.SIGTERM);
     assert.ok(pidGone(proc?.pid ?? 0));
+  });
+
+  test("a child registers with run() while it runs, and leaves once it has exited", async () => {
+    await runVirtual(async () => {
+      const closers = loopOf().closers;
+      const proc = await createSubprocessExec("sleep", ["3600"]);
+      assert.equal(closers.size, 1);
+      const quick = await createSubprocessExec("true");
+      await quick.wait();
+      assert.equal(closers.size, 1, "the one that exited left");
+      proc.kill();
+      await proc.wait();
+      assert.equal(closers.size, 0);
+    });
   });
 
   test("a child that exited by itself is not signalled when run() ends", async () => {
