@@ -121,7 +121,12 @@ async function connected(
 ): Promise<[StreamReader, StreamWriter]> {
   // Reader and writer listen from the start, so no 'error' between the connect and the caller's first read is
   // ever unhandled.
-  const streams = streamsOf(socket, { limit, peer, upgradable, unixPeername: "path" in peer ? peer.path : undefined });
+  const streams = streamsOf(socket, {
+    limit,
+    peer,
+    upgradable,
+    unix: "path" in peer ? { peername: peer.path, sockname: "" } : undefined,
+  });
   try {
     await waitEvent(socket, event, () => socket.destroy());
   } catch (error) {

@@ -180,12 +180,15 @@ export class StreamReader {
    * Appends bytes to the buffer and wakes a waiting read. Low-level: the
    * reader's source calls it.
    *
+   * @throws TypeError if `data` is not a string or a `Uint8Array`.
    * @throws InvalidStateError after `feedEof()`.
    */
   feedData(data: Uint8Array | string): void {
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw argumentError("data", "a string or a Uint8Array", data);
+    }
     if (this.eof) throw new InvalidStateError("feedData() after feedEof()", { code: "ERR_AIO_STREAM_EOF" });
-    const chunk = typeof data === "string" ? Buffer.from(data) : Buffer.from(data); // a copy: the caller may reuse it
-    this._feed(chunk);
+    this._feed(Buffer.from(data)); // a copy: the caller may reuse its array
   }
 
   /** @internal Appends a chunk the reader may keep as it is (a socket's fresh buffer). */

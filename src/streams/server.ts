@@ -105,7 +105,7 @@ export class Server {
       limit,
       peer,
       upgradable: false,
-      unixPeername: "path" in peer ? "" : undefined,
+      unix: "path" in peer ? { peername: "", sockname: peer.path } : undefined,
     });
     closeAtRunEnd(this.loop, socket);
     const task = new Task<void>(this.loop, () => onClient(reader, writer), `client ${describe(socket, peer)}`);

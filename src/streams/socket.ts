@@ -96,8 +96,11 @@ export function closeAtRunEnd(loop: Loop, socket: Socket): void {
 export interface StreamOptions {
   limit?: number | undefined;
   peer: Peer;
-  /** The peername of a Unix socket: the path for a client, "" for a server's connection (as asyncio). */
-  unixPeername?: string | undefined;
+  /**
+   * A Unix socket's names, as asyncio gives them: a client's peername is the path and its sockname ""; a server's
+   * connection has the path as sockname and "" as peername.
+   */
+  unix?: { peername: string; sockname: string } | undefined;
   /** Whether `startTls()` may upgrade it (a TCP client connection). */
   upgradable: boolean;
 }
@@ -110,7 +113,7 @@ export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader
   const writer: StreamWriter = new StreamWriter(socket, {
     reader,
     canWriteEof: !(socket instanceof TLSSocket),
-    extra: (name): unknown => extraInfo(writer._writable as Socket, name, options.unixPeername),
+    extra: (name): unknown => extraInfo(writer._writable as Socket, name, options.unix),
     startTls: options.upgradable
       ? async (w, tlsOptions) => {
           if (isTls()) {
@@ -148,17 +151,17 @@ export function defaultServername(host: string): { servername?: string } {
   return isIP(host) === 0 ? { servername: host } : {};
 }
 
-function extraInfo(socket: Socket, name: string, unixPeername: string | undefined): unknown {
+function extraInfo(socket: Socket, name: string, unix: { peername: string; sockname: string } | undefined): unknown {
   switch (name) {
     case "peername":
-      if (unixPeername !== undefined) return unixPeername;
+      if (unix !== undefined) return unix.peername;
       return socket.remoteAddress === undefined
         ? undefined
         : { address: socket.remoteAddress, family: socket.remoteFamily, port: socket.remotePort };
     case "sockname": {
+      if (unix !== undefined) return unix.sockname;
       if (socket.destroyed) return undefined;
-      const address = socket.address();
-      return typeof address === "object" && "port" in address ? address : (address ?? "");
+      return socket.address();
     }
     case "socket":
       return socket;

@@ -142,7 +142,7 @@ export class StreamWriter {
   drain(): Promise<void> {
     // The usual case, a buffer below its mark on a healthy stream, returns a settled promise: no async frame.
     const w = this._writable;
-    if (!w.writableNeedDrain && !w.destroyed && !this.closing && this.error === undefined) {
+    if (!this.aboveMark(w) && !w.destroyed && !this.closing && this.error === undefined) {
       if (this._options.reader?.exception() === undefined) return DRAINED;
     }
     return this.drainSlow();
@@ -156,12 +156,21 @@ export class StreamWriter {
     // test_drain_raises). Node reports the error on a later tick, so wait for the stream to finish closing first.
     // After close() as well (asyncio's drain raises once a closing transport is lost).
     if (w.destroyed || this.closing) await this.untilEvent(w.closed ? undefined : "close");
-    else if (w.writableNeedDrain) await this.untilEvent("drain");
+    else if (this.aboveMark(w)) await this.untilEvent(this.eofWritten ? "finish" : "drain");
     this.checkLost();
   }
 
+  /**
+   * Whether the buffer is above its high-water mark. Node's `writableNeedDrain` says so until `end()`; after it
+   * (writeEof), Node emits no 'drain', only 'finish' once everything is flushed, so the length is compared itself.
+   */
+  private aboveMark(w: Writable): boolean {
+    if (this.eofWritten) return !w.writableFinished && w.writableLength > w.writableHighWaterMark;
+    return w.writableNeedDrain;
+  }
+
   /** Waits for `event` (or the stream's 'close' or 'error'); `undefined`: returns at once. */
-  private async untilEvent(event: "drain" | "close" | undefined): Promise<void> {
+  private async untilEvent(event: "drain" | "finish" | "close" | undefined): Promise<void> {
     if (event === undefined) return;
     const w = this._writable;
     const waiter = new Future<void>(loopOf());
@@ -170,20 +179,26 @@ export class StreamWriter {
     };
     w.on(event, wake);
     if (event !== "close") w.on("close", wake);
+    if (event !== "finish") w.on("finish", wake);
     w.on("error", wake);
     try {
       await waiter;
     } finally {
       w.off(event, wake);
       w.off("close", wake);
+      w.off("finish", wake);
       w.off("error", wake);
     }
   }
 
   private checkLost(): void {
     if (this.error !== undefined) throw this.error;
-    if (this._writable.destroyed || this.closing)
+    const w = this._writable;
+    // A stream ended by writeEof() whose every byte was flushed ended well, even if it is gone by now.
+    const delivered = this.eofWritten && w.writableFinished;
+    if (this.closing || (w.destroyed && !delivered)) {
       throw new AioError("Connection lost", { code: "ERR_AIO_CONNECTION_LOST" });
+    }
   }
 
   /**
@@ -259,7 +274,9 @@ export class StreamWriter {
 
   /**
    * Information about the connection: `"peername"` and `"sockname"` (Node's
-   * `{ address, family, port }`, or the path of a Unix socket), `"socket"`
+   * `{ address, family, port }`; for a Unix socket, the path or `""` as
+   * asyncio gives them: a client's peer and a server's own end are the
+   * path), `"socket"`
    * (the `net.Socket`), and for TLS `"sslcontext"` (the `TLSSocket`),
    * `"peercert"` and `"cipher"`. `defaultValue` (default `undefined`) for
    * what is unknown.

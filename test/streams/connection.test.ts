@@ -10,6 +10,7 @@ import {
   createTask,
   Event,
   InvalidStateError,
+  LimitOverrunError,
   openConnection,
   openUnixConnection,
   type StreamReader,
@@ -59,6 +60,30 @@ describe("openConnection", () => {
       assert.equal(writer.getExtraInfo("sslcontext"), undefined);
       assert.equal(writer.getExtraInfo("nonsense", 7), 7);
       assert.equal(writer.canWriteEof(), true);
+    }, sockets());
+  });
+
+  test("the limit option reaches the readers of both ends", async () => {
+    await runVirtual(async () => {
+      let serverSaw: unknown;
+      await using server = await startServer(
+        async (r, w) => {
+          serverSaw = await r.readuntil("!").catch((e: unknown) => e);
+          w.write("a line longer than eight bytes\n");
+          w.close();
+        },
+        "127.0.0.1",
+        0,
+        { limit: 8 },
+      );
+      const [reader, writer] = await openConnection("127.0.0.1", (server.address() as { port: number }).port, {
+        limit: 8,
+      });
+      await using _ = writer;
+      writer.write("more than eight bytes before the mark!");
+      const e = await rejection(reader.readline());
+      assert.ok(e instanceof RangeError, String(e));
+      assert.ok(serverSaw instanceof LimitOverrunError, String(serverSaw));
     }, sockets());
   });
 
@@ -227,13 +252,19 @@ describe("Unix sockets", () => {
   test("a Unix server and client talk; address() and peername are paths", async () => {
     const path = socketPath();
     await runVirtual(async () => {
-      await using server = await startUnixServer(echo, path);
+      let names: unknown[] = [];
+      await using server = await startUnixServer(async (r, w) => {
+        names = [w.getExtraInfo("sockname"), w.getExtraInfo("peername")];
+        await echo(r, w);
+      }, path);
       assert.equal(server.address(), path);
       const [reader, writer] = await openUnixConnection(path);
       await using _ = writer;
       writer.write("over unix\n");
       assert.equal(text(await reader.readline()), "over unix\n");
       assert.equal(writer.getExtraInfo("peername"), path);
+      assert.equal(writer.getExtraInfo("sockname"), "");
+      assert.deepEqual(names, [path, ""]); // the server's end, as asyncio names it
     }, sockets());
   });
 

@@ -147,6 +147,9 @@ describe("StreamReader limits", () => {
     assert.throws(() => r.read(1.5), TypeError);
     assert.throws(() => r.readuntil(""), { name: "TypeError", message: /`separator`/ });
     assert.throws(() => r.readuntil(42 as unknown as string), TypeError);
+    assert.throws(() => r.feedData(42 as unknown as string), { name: "TypeError", message: /`data`/ });
+    r.feedEof();
+    assert.throws(() => r.feedData("late"), InvalidStateError);
   });
 });
 

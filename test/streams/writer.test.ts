@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { describe, test } from "node:test";
-import { CancelledError, createTask, InvalidStateError, run, sleep } from "aio-ts";
+import { CancelledError, createTask, InvalidStateError, run, sleep, timeout } from "aio-ts";
 import { readerFrom } from "../../src/streams/reader.ts";
 import { writerFor } from "../../src/streams/writer.ts";
 import { rejection, runVirtual } from "../helpers.ts";
@@ -26,6 +26,20 @@ describe("writerFor (a Node Writable)", () => {
       assert.equal(second.done(), false);
       assert.equal(String(sink.read()), "0123456789abcdef0123456789abcdef");
       await second;
+    });
+  });
+
+  test("drain() after writeEof() waits for the flush, not for a 'drain' that never comes", async () => {
+    await runVirtual(async () => {
+      const sink = new PassThrough({ highWaterMark: 4 });
+      const w = writerFor(sink);
+      w.write("0123456789");
+      w.writeEof();
+      const t = createTask(() => w.drain());
+      await sleep(1);
+      assert.equal(t.done(), false);
+      sink.resume(); // consume: the writable side finishes
+      await timeout(60_000, () => t);
     });
   });
 
