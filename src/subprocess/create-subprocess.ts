@@ -151,6 +151,7 @@ export async function spawnChecked(program: string, args: string[], plan: SpawnP
           child: child as ChildProcess & { pid: number },
           command: [program, ...args],
           killGrace: plan.killGrace,
+          limit: plan.limit,
           loop,
         });
   // Spawning is a cancellation point, as asyncio's create_subprocess_exec awaits the transport.

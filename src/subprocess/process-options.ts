@@ -1,5 +1,6 @@
 import { constants } from "node:os";
 import { argumentError } from "../core/index.ts";
+import { checkLimit } from "../streams/reader.ts";
 
 /** Where one of the child's standard streams goes. */
 export type StdioOption = "pipe" | "inherit" | "ignore";
@@ -25,6 +26,12 @@ export interface ProcessOptions {
    * `runProcess`, `run()` ending); default 5000 (Trio's `run_process` waits 5 s too).
    */
   killGrace?: number | undefined;
+  /**
+   * The buffer limit of the `stdout` and `stderr` readers, in bytes (asyncio's `limit`): a line or separator
+   * longer than this fails `readline()`/`readuntil()`, and a reader holding twice this pauses the pipe until it is
+   * read. Default 64 KiB.
+   */
+  limit?: number | undefined;
 }
 
 /** Options checked and filled in. */
@@ -35,6 +42,7 @@ export interface SpawnPlan {
   cwd: string | undefined;
   env: Record<string, string | undefined> | undefined;
   killGrace: number;
+  limit: number;
 }
 
 /** The default `killGrace`, in ms. */
@@ -96,7 +104,8 @@ export function checkProcessOptions(options: unknown): SpawnPlan {
     }
     killGrace = o.killGrace;
   }
-  return { stdin, stdout, stderr, cwd: o.cwd, env, killGrace };
+  const limit = checkLimit(o.limit);
+  return { stdin, stdout, stderr, cwd: o.cwd, env, killGrace, limit };
 }
 
 /** A signal as Node names it (`"SIGTERM"`) or its number; the number, checked. */

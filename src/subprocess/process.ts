@@ -13,6 +13,8 @@ export interface ProcessInit {
   /** The command, for messages: the program and its arguments. */
   command: readonly string[];
   killGrace: number;
+  /** The buffer limit of the stdout and stderr readers. */
+  limit: number;
   /** The loop the child was started on: if it is a `run()` loop, its end ends the child. */
   loop: Loop;
 }
@@ -113,8 +115,8 @@ export class Process {
     this.loop = init.loop;
     const { stdin, stdout, stderr } = init.child;
     this.stdin = stdin === null ? null : writerFor(stdin, { extra: (name) => this.extra(name) });
-    this.stdout = stdout === null ? null : readerFrom(stdout);
-    this.stderr = stderr === null ? null : readerFrom(stderr);
+    this.stdout = stdout === null ? null : readerFrom(stdout, { limit: init.limit });
+    this.stderr = stderr === null ? null : readerFrom(stderr, { limit: init.limit });
     // Node emits "exit" once libuv has reaped the child (waitpid): from then on its pid is gone.
     this.exited = new Promise((resolve) => {
       init.child.once("exit", (code, signal) => {

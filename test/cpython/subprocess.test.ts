@@ -1,7 +1,7 @@
 // Behaviour cases translated from CPython's Lib/test/test_asyncio/test_subprocess.py (SubprocessMixin, and the
 // transport's exited-process rules). CPython's children are `python -c` programs; these use sh, cat and sleep.
-// Not ported: start_new_session, the pipe-reading `limit` (test_pause_reading), text mode and path-like
-// arguments (aio takes strings, and bytes through the streams), mocked Popen failures, and the child watchers.
+// Not ported: start_new_session, text mode and path-like arguments (aio takes strings, and bytes through the
+// streams), mocked Popen failures, and the child watchers.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createSubprocessExec, createSubprocessShell, createTask, type Process, sleep } from "aio-ts";
@@ -101,6 +101,30 @@ test("communicate() ignores the broken pipe of a child that does not read", asyn
     assert.deepEqual(await proc.communicate(large), [null, null]);
     assert.equal(await proc.wait(), 0);
   });
+});
+
+// test_subprocess.py: test_pause_reading
+// CPython mocks the pipe transport to see pause_reading()/resume_reading() called; aio's reader pauses the same
+// way (above 2 x limit buffered), which shows in its statistics while nobody reads.
+test("output past the limit pauses the pipe until it is read, and nothing is lost", async () => {
+  await runVirtual(
+    async () => {
+      const limit = 10;
+      const size = limit * 2 + 1;
+      const proc = await createSubprocessShell(`printf '%${size}s' | tr ' ' x; exec sleep 3600`, {
+        stdin: "pipe",
+        stdout: "pipe",
+        limit,
+      });
+      while (proc.stdout?.statistics().buffered !== size) await sleep(1);
+      assert.equal(proc.stdout?.statistics().paused, true, "the reader paused the pipe");
+      assert.equal(String(await proc.stdout?.read(size)), "x".repeat(size));
+      assert.equal(proc.stdout?.statistics().paused, false, "and resumed it once read");
+      proc.kill();
+      await proc.wait();
+    },
+    { clock: childClock() },
+  );
 });
 
 // test_subprocess.py: test_stdin_not_inheritable

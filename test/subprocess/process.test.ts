@@ -57,6 +57,7 @@ describe("starting a child", () => {
       [() => createSubprocessExec("ls", [], { killGrace: Number.NaN }), RangeError, /`killGrace`.*`NaN`/],
       [() => createSubprocessExec("ls", [], { killGrace: "5" as never }), TypeError, /`killGrace`/],
       [() => createSubprocessExec("ls", [], { cwd: 1 as never }), TypeError, /`cwd` to be a string/],
+      [() => createSubprocessExec("ls", [], { limit: 0 }), TypeError, /`limit` to be a positive integer/],
       [() => createSubprocessExec("ls", [], { env: { A: 1 as never } }), TypeError, /`env.A` to be a string/],
       [() => createSubprocessShell(undefined as never), TypeError, /`command` to be a non-empty string/],
       [() => createSubprocessShell("true", { stderr: "err" as never }), TypeError, /`stderr`.*"stdout"/],
