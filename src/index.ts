@@ -45,4 +45,5 @@ export * from "./queues/index.ts";
 export { type RunOptions, run } from "./runner/run.ts";
 export * from "./streams/index.ts";
 export { TaskGroup, taskGroup } from "./structure/task-group.ts";
+export * from "./subprocess/index.ts";
 export * from "./sync/index.ts";

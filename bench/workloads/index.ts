@@ -9,6 +9,7 @@ import { memory } from "./memory/workload.ts";
 import { queueOne, queueTen } from "./queue/workload.ts";
 import { spawnJoin } from "./spawn-join/workload.ts";
 import { streamsEcho1, streamsEcho100, streamsLatency } from "./streams/workload.ts";
+import { subprocess } from "./subprocess/workload.ts";
 import { timeoutsAtOnce, timeoutsSequential } from "./timeouts/workload.ts";
 import { timers } from "./timers/workload.ts";
 
@@ -27,6 +28,7 @@ export const workloads: WorkloadDef[] = [
   httpLarge,
   downloadSmall,
   downloadLarge,
+  subprocess,
   streamsEcho1,
   streamsEcho100,
   streamsLatency,

@@ -1,4 +1,4 @@
-// The seed lesson's programs, and examples/workers.ts, run as a user runs
+// The seed lesson's programs, examples/workers.ts and examples/run-process.ts, run as a user runs
 // them (`node examples/x.ts`), with their output compared line for line.
 // Real clock, so the only timing checks are generous guards that catch
 // sequential running or a process kept alive by timed-out work; the exact
@@ -145,6 +145,21 @@ describe("the lesson's programs", { concurrency: true }, () => {
       "Gave up on the primes below 10^12 after 1 second: its thread was stopped",
       "4 jobs completed, 1 cancelled",
     ]);
+  });
+
+  test("run-process: captures output, reports a failure, and stops a command that hangs past its timeout", async () => {
+    // The hanging command is `sleep 60`: had its child not been ended at the 1 s timeout, the program would wait for
+    // it (a child with inherited stdio keeps our pipes open too). Killed after 30 s, it would fail here.
+    const outcome = await runFile("examples/run-process.ts", [], 30_000);
+    assertSucceeded(outcome);
+    assert.deepEqual(outcome.lines, [
+      "echo printed: hello from echo",
+      "sh failed with status 3: disk full",
+      "sleep 60 timed out after 1 second and was stopped",
+    ]);
+    const given = await runFile("examples/run-process.ts", ["sh", "-c", "echo given"], 30_000);
+    assertSucceeded(given);
+    assert.deepEqual(given.lines, ["given"]);
   });
 
   test("npm start runs every program in order, each under its heading", async () => {
