@@ -30,15 +30,19 @@ export {
   type ExceptionHandler,
   ensureFuture,
   Future,
+  getRunningLoop,
+  Handle,
   InvalidStateError,
   isCancelledError,
   isFuture,
+  type Loop,
   type LoopReport,
   now,
   sleep,
   Task,
   type TaskOptions,
   TimeoutError,
+  TimerHandle,
 } from "./core/index.ts";
 export * from "./limit/index.ts";
 export * from "./queues/index.ts";

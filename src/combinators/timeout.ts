@@ -96,7 +96,7 @@ export class Timeout implements Timer, Runnable {
   /** @internal */
   fire(): void {
     this.queuedGeneration = this.generation;
-    (this.loop as Loop).callSoon(this);
+    (this.loop as Loop)._enqueue(this);
   }
 
   /** @internal The deadline passed: cancel the task running the body. */
