@@ -5,7 +5,7 @@ import "./core/runtime-check.ts";
 export { type AsCompletedOptions, asCompleted } from "./combinators/as-completed.ts";
 export { type GatherOptions, gather } from "./combinators/gather.ts";
 export { shield } from "./combinators/shield.ts";
-export { Timeout, timeout, timeoutAt } from "./combinators/timeout.ts";
+export { moveOnAfter, moveOnAt, Timeout, timeout, timeoutAt } from "./combinators/timeout.ts";
 export {
   ALL_COMPLETED,
   FIRST_COMPLETED,

@@ -51,6 +51,8 @@ test("aio exports exactly these names", () => {
     "isFuture",
     "map",
     "mapUnordered",
+    "moveOnAfter",
+    "moveOnAt",
     "now",
     "park",
     "run",
