@@ -10,10 +10,10 @@ const TESTS = {
   sync: "test/sync/*.test.ts test/cpython/locks.test.ts test/regressions/bug-classes.test.ts",
   queues: "test/queues/*.test.ts",
   limit: "test/limit/*.test.ts",
-  core: "test/core/*.test.ts test/cpython/futures.test.ts test/cpython/tasks.test.ts test/regressions/*.test.ts",
+  core: "test/core/*.test.ts test/cpython/futures.test.ts test/cpython/tasks.test.ts test/cpython/events.test.ts test/regressions/*.test.ts",
   combinators:
-    "test/combinators/*.test.ts test/cpython/tasks.test.ts test/cpython/waitfor.test.ts test/cpython/timeouts.test.ts",
-  structure: "test/structure/*.test.ts test/cpython/taskgroups.test.ts",
+    "test/combinators/*.test.ts test/cpython/tasks.test.ts test/cpython/waitfor.test.ts test/cpython/timeouts.test.ts test/trio/timeouts.test.ts",
+  structure: "test/structure/*.test.ts test/cpython/taskgroups.test.ts test/trio/task-group-start.test.ts",
 };
 const tests = TESTS[area] ?? `test/${area}/*.test.ts`;
 

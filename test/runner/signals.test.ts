@@ -1,10 +1,9 @@
-// run()'s handling of SIGINT and SIGTERM, and loop.addSignalHandler, with real signals sent to real child processes.
+// run()'s handling of SIGINT and SIGTERM, and loop.addSignalHandler replacing it, with real signals sent to real child
+// processes. loop.addSignalHandler itself, in this process: test/core/signals.test.ts.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { currentTask, getRunningLoop, InvalidStateError, type LoopReport, run } from "aio-ts";
-import { rejection } from "../helpers.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -114,117 +113,5 @@ describe("run() and signals", () => {
     assert.equal(r.code, null);
     assert.equal(r.signal, "SIGTERM");
     assert.deepEqual(r.out, ["ready"]);
-  });
-});
-
-describe("loop.addSignalHandler", () => {
-  test("calls the callback from the loop, outside any task, with its arguments, at each delivery", async () => {
-    const calls: unknown[] = [];
-    const listeners = process.listenerCount("SIGWINCH"); // the test runner listens to some signals itself (its diagnostic report)
-    await run(async () => {
-      const loop = getRunningLoop();
-      const twice = loop.createFuture<void>();
-      loop.addSignalHandler(
-        "SIGWINCH",
-        (a: number, b: string) => {
-          calls.push([a, b, currentTask(), getRunningLoop() === loop]);
-          if (calls.length === 2) twice.setResult();
-        },
-        1,
-        "two",
-      );
-      process.kill(process.pid, "SIGWINCH");
-      process.kill(process.pid, "SIGWINCH");
-      await twice;
-      assert.equal(loop.removeSignalHandler("SIGWINCH"), true);
-    });
-    assert.deepEqual(calls, [
-      [1, "two", undefined, true],
-      [1, "two", undefined, true],
-    ]);
-    assert.equal(process.listenerCount("SIGWINCH"), listeners);
-  });
-
-  test("a second handler for the same signal replaces the first", async () => {
-    const calls: string[] = [];
-    const listeners = process.listenerCount("SIGWINCH");
-    await run(async () => {
-      const loop = getRunningLoop();
-      const done = loop.createFuture<void>();
-      loop.addSignalHandler("SIGWINCH", () => calls.push("first"));
-      loop.addSignalHandler("SIGWINCH", () => {
-        calls.push("second");
-        done.setResult();
-      });
-      assert.equal(process.listenerCount("SIGWINCH"), listeners + 1);
-      process.kill(process.pid, "SIGWINCH");
-      await done;
-    });
-    assert.deepEqual(calls, ["second"]);
-    assert.equal(process.listenerCount("SIGWINCH"), listeners, "run() removed the handler");
-  });
-
-  test("an error thrown by a signal callback is reported as asyncio does, and the loop goes on", async () => {
-    const reports: LoopReport[] = [];
-    const boom = new Error("boom");
-    const result = await run(
-      async () => {
-        const loop = getRunningLoop();
-        const after = loop.createFuture<string>();
-        loop.addSignalHandler("SIGWINCH", function onWinch() {
-          loop.callSoon(() => after.setResult("still running"));
-          throw boom;
-        });
-        process.kill(process.pid, "SIGWINCH");
-        return await after;
-      },
-      { exceptionHandler: (r) => reports.push(r) },
-    );
-    assert.equal(result, "still running");
-    assert.equal(reports.length, 1);
-    assert.equal(reports[0]?.message, "Exception in callback onWinch()");
-    assert.equal(reports[0]?.error, boom);
-  });
-
-  test("rejects what is not a signal name, a callback that is not a function, and uncatchable signals", async () => {
-    await run(async () => {
-      const loop = getRunningLoop();
-      for (const bad of ["SIGNOPE", "sigterm", "", 15, undefined]) {
-        assert.throws(
-          () => loop.addSignalHandler(bad as NodeJS.Signals, () => {}),
-          (e: unknown) =>
-            e instanceof TypeError &&
-            (e as TypeError & { code: string }).code === "ERR_AIO_INVALID_ARGUMENT" &&
-            e.message.startsWith('Expected `signal` to be a signal name such as "SIGTERM", got'),
-        );
-        assert.throws(() => loop.removeSignalHandler(bad as NodeJS.Signals), TypeError);
-      }
-      assert.throws(
-        () => loop.addSignalHandler("SIGTERM", "nope" as unknown as () => void),
-        /Expected `callback` to be a function, got `"nope"` \(string\)/,
-      );
-      for (const signal of ["SIGKILL", "SIGSTOP"] as const) {
-        assert.throws(
-          () => loop.addSignalHandler(signal, () => {}),
-          (e: unknown) =>
-            e instanceof InvalidStateError &&
-            e.code === "ERR_AIO_SIGNAL_UNCATCHABLE" &&
-            e.message === `sig ${signal} cannot be caught`,
-        );
-      }
-      assert.equal(process.listenerCount("SIGTERM"), 1, "only run()'s own listener");
-      assert.equal(loop.removeSignalHandler("SIGTERM"), false, "no handler was set");
-    });
-  });
-
-  test("a closed loop takes no signal handler", async () => {
-    const listeners = process.listenerCount("SIGWINCH");
-    const loop = await run(async () => getRunningLoop());
-    assert.equal(loop.isClosed(), true);
-    const e = await rejection(Promise.resolve().then(() => loop.addSignalHandler("SIGWINCH", () => {})));
-    assert.ok(e instanceof InvalidStateError);
-    assert.equal(e.code, "ERR_AIO_LOOP_CLOSED");
-    assert.equal(e.message, "Event loop is closed");
-    assert.equal(process.listenerCount("SIGWINCH"), listeners);
   });
 });
