@@ -77,17 +77,16 @@ class Start<V> implements Runnable {
     try {
       return await this.result;
     } catch (error) {
+      // The child failed or returned before started(), or the caller was
+      // cancelled: then the child is cancelled, and start() waits for it to
+      // end. Awaiting a task waits for its end: a further cancel of the
+      // caller is passed on to the child, it does not cut the wait short.
       const task = this.task as Task<unknown>;
-      // Only the caller's cancellation cancels the result while the child runs.
-      if (!this.result.cancelled() || task.done()) throw error;
       task.cancel();
-      while (!task.done()) {
-        try {
-          await task;
-        } catch {
-          // The child's outcome is read below; a further cancel of the caller
-          // (the child is cancelled already) must not end the wait early.
-        }
+      try {
+        await task;
+      } catch {
+        // Its outcome is read below.
       }
       // An error of the child (not its cancellation) is what start() reports, as in Trio.
       const childError = task.cancelled() ? undefined : task.exception();
