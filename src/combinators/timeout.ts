@@ -253,11 +253,12 @@ export function moveOnAfter<T>(ms: number | null, body: (scope: Timeout) => Prom
   if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
     throw argumentError("ms", "a number of milliseconds or null", ms);
   }
-  if (ms !== null && ms < 0) throw rangeError("ms", "a non-negative number of milliseconds or null", ms);
+  if ((ms ?? 0) < 0) throw rangeError("ms", "a non-negative number of milliseconds or null", ms);
   checkBody(body);
   return inTask(() => {
     const task = current() as Task<unknown>;
-    return enterScope(new Timeout(ms === null ? null : task._loop.now() + ms, "timeout", ms), body, true);
+    // No kind or limit: they only word the TimeoutError, which moving on never throws.
+    return enterScope(new Timeout(ms === null ? null : task._loop.now() + ms), body, true);
   });
 }
 

@@ -90,6 +90,9 @@ describe("moveOnAfter and moveOnAt", () => {
     await runVirtual(async () => {
       assert.equal(await moveOnAfter(1000, () => sleep(999, "in time")), "in time");
       assert.equal(await moveOnAt(now() + 1000, () => sleep(999, "in time")), "in time");
+      const t0 = now();
+      assert.equal(await moveOnAt(t0 + 10, () => sleep(999, "too late")), undefined);
+      assert.equal(now(), t0 + 10);
       assert.equal(await moveOnAfter(null, () => sleep(1e9, "whenever")), "whenever");
       let scope: Timeout | undefined;
       assert.equal(
