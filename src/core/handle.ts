@@ -9,11 +9,12 @@ export type Callback = (...args: unknown[]) => void;
 /** The callback of a handle with no arguments; also what a cancelled handle keeps (it drops the user's function). */
 function noop(): void {}
 
+/** What a cancelled handle keeps instead of the user's arguments. */
+const NO_ARGS: unknown[] = [];
+
 /** Calls a handle's callback with its arguments; `runCallback` passes one argument, the handle. */
 function invoke(handle: Handle): void {
-  const args = handle._args;
-  if (args === undefined) handle._fn();
-  else handle._fn(...args);
+  handle._fn(...handle._args);
 }
 
 /** An argument as a repr shows it: an object's own `toString` (a future's `<Future pending>`), else `inspect`. */
@@ -42,12 +43,12 @@ export class Handle implements Runnable {
   /** @internal */ readonly _loop: Loop;
   /** @internal The callback; `noop` once cancelled, so that it is not kept alive. */
   _fn: Callback;
-  /** @internal Its arguments, or `undefined` for none (no empty array per call). */
-  _args: unknown[] | undefined;
+  /** @internal Its arguments. */
+  _args: unknown[];
   /** @internal */ _cancelled = false;
 
   /** @internal Use `loop.callSoon()`. */
-  constructor(loop: Loop, fn: Callback, args: unknown[] | undefined) {
+  constructor(loop: Loop, fn: Callback, args: unknown[]) {
     this._loop = loop;
     this._fn = fn;
     this._args = args;
@@ -65,7 +66,7 @@ export class Handle implements Runnable {
   cancel(): void {
     this._cancelled = true;
     this._fn = noop;
-    this._args = undefined;
+    this._args = NO_ARGS;
   }
 
   /**
@@ -74,7 +75,7 @@ export class Handle implements Runnable {
    * loop goes on.
    */
   run(): void {
-    if (this._cancelled) return;
+    // A cancelled handle still queued calls `noop`: no check needed here.
     try {
       runCallback(this._loop, invoke, this);
     } catch (error) {
@@ -85,7 +86,7 @@ export class Handle implements Runnable {
   /** The callback as asyncio shows it: `name(arg, ...)`. */
   private describe(): string {
     const name = this._fn.name === "" ? "<anonymous>" : this._fn.name;
-    const args = this._args === undefined ? [] : this._args.map(showArg);
+    const args = this._args.map(showArg);
     return `${name}(${args.join(", ")})`;
   }
 
@@ -124,7 +125,7 @@ export class TimerHandle extends Handle implements Timer {
   /** @internal */ index = -1;
 
   /** @internal Use `loop.callLater()` or `loop.callAt()`. */
-  constructor(loop: Loop, when: number, fn: Callback, args: unknown[] | undefined) {
+  constructor(loop: Loop, when: number, fn: Callback, args: unknown[]) {
     super(loop, fn, args);
     this.due = when;
   }

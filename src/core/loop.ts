@@ -190,7 +190,7 @@ export class Loop {
   callSoon<A extends unknown[]>(cb: (...args: A) => void, ...args: A): Handle {
     checkCallback("callSoon", cb);
     this.checkOpen();
-    const handle = new Handle(this, cb as unknown as Callback, args.length === 0 ? undefined : args);
+    const handle = new Handle(this, cb as unknown as Callback, args);
     this._enqueue(handle);
     return handle;
   }
@@ -225,7 +225,7 @@ export class Loop {
   private addTimerHandle(method: string, when: number, cb: Callback, args: unknown[]): TimerHandle {
     checkCallback(method, cb);
     this.checkOpen();
-    const handle = new TimerHandle(this, when, cb, args.length === 0 ? undefined : args);
+    const handle = new TimerHandle(this, when, cb, args);
     this.clock.add(handle);
     return handle;
   }
@@ -270,9 +270,9 @@ export class Loop {
     if (signal === "SIGKILL" || signal === "SIGSTOP") {
       throw new InvalidStateError(`sig ${signal} cannot be caught`, { code: "ERR_AIO_SIGNAL_UNCATCHABLE" });
     }
-    this.removeSignalHandler(signal);
+    this.dropSignalHandler(signal);
     // One handle, queued at each delivery, as asyncio's _handle_signal does.
-    const handle = new Handle(this, cb as unknown as Callback, args.length === 0 ? undefined : args);
+    const handle = new Handle(this, cb as unknown as Callback, args);
     const listener = (): void => this._enqueue(handle);
     process.on(signal, listener);
     const signals = (this.signals ??= new Map());
@@ -289,6 +289,11 @@ export class Loop {
    */
   removeSignalHandler(signal: NodeJS.Signals): boolean {
     checkSignal(signal);
+    return this.dropSignalHandler(signal);
+  }
+
+  /** Removes the handler of a valid signal name; a delivery already queued is cancelled with it. */
+  private dropSignalHandler(signal: string): boolean {
     const entry = this.signals?.get(signal);
     if (entry === undefined) return false;
     const signals = this.signals as Map<string, SignalEntry>;
@@ -296,7 +301,7 @@ export class Loop {
     entry.handle.cancel();
     process.removeListener(signal, entry.listener);
     if (signals.size === 0) {
-      this.stopKeepAlive?.();
+      (this.stopKeepAlive as () => void)();
       this.stopKeepAlive = undefined;
     }
     return true;
@@ -310,7 +315,7 @@ export class Loop {
   /** @internal Removes every signal handler: `run()` ending leaves no listener behind. */
   _removeSignalHandlers(): void {
     if (this.signals === undefined) return;
-    for (const signal of [...this.signals.keys()]) this.removeSignalHandler(signal as NodeJS.Signals);
+    for (const signal of [...this.signals.keys()]) this.dropSignalHandler(signal);
   }
 
   private signals: Map<string, SignalEntry> | undefined;
@@ -518,7 +523,7 @@ function checkCallback(method: string, cb: unknown): void {
 }
 
 function checkSignal(signal: unknown): void {
-  if (typeof signal !== "string" || !SIGNALS.has(signal)) {
+  if (!SIGNALS.has(signal as string)) {
     throw argumentError("signal", 'a signal name such as "SIGTERM"', signal);
   }
 }

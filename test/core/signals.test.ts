@@ -4,8 +4,8 @@
 // test/runner/signals.test.ts.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { currentTask, getRunningLoop, InvalidStateError, type LoopReport, run } from "aio-ts";
-import { rejection } from "../helpers.ts";
+import { currentTask, getRunningLoop, InvalidStateError, type LoopReport, run, sleep } from "aio-ts";
+import { rejection, runVirtual } from "../helpers.ts";
 
 describe("loop.addSignalHandler", () => {
   test("calls the callback from the loop, outside any task, with its arguments, at each delivery", async () => {
@@ -116,5 +116,61 @@ describe("loop.addSignalHandler", () => {
     assert.equal(e.code, "ERR_AIO_LOOP_CLOSED");
     assert.equal(e.message, "Event loop is closed");
     assert.equal(process.listenerCount("SIGWINCH"), listeners);
+  });
+
+  test("removing a handler cancels a delivery already queued", async () => {
+    const calls: string[] = [];
+    await run(async () => {
+      const loop = getRunningLoop();
+      const delivered = loop.createFuture<void>();
+      loop.addSignalHandler("SIGWINCH", () => calls.push("handler"));
+      // Runs right after the loop's listener, which has queued the handler's callback: remove it before it runs.
+      const remover = (): void => {
+        calls.push(`removed: ${loop.removeSignalHandler("SIGWINCH")}`);
+        delivered.setResult();
+      };
+      process.on("SIGWINCH", remover);
+      try {
+        process.kill(process.pid, "SIGWINCH");
+        await delivered;
+        await sleep(0);
+        await sleep(0);
+      } finally {
+        process.removeListener("SIGWINCH", remover);
+      }
+    });
+    assert.deepEqual(calls, ["removed: true"]);
+  });
+
+  test("while a handler is set, one timer keeps the process alive; none once the last is removed", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    await runVirtual(async () => {
+      const loop = getRunningLoop();
+      const before = timers();
+      loop.addSignalHandler("SIGWINCH", () => {});
+      assert.equal(timers(), before + 1);
+      loop.addSignalHandler("SIGHUP", () => {});
+      loop.addSignalHandler("SIGWINCH", () => {}); // replaced: still one
+      assert.equal(timers(), before + 1);
+      assert.equal(loop.removeSignalHandler("SIGWINCH"), true);
+      assert.equal(timers(), before + 1, "SIGHUP's handler is still set");
+      assert.equal(loop.removeSignalHandler("SIGHUP"), true);
+      assert.equal(timers(), before);
+    });
+  });
+
+  test("a SIGTERM handler replaces run()'s default: main is not cancelled", async () => {
+    // run() cancels main on SIGTERM unless the program set a handler; with one set, this process survives the signal.
+    const result = await run(async () => {
+      const loop = getRunningLoop();
+      const got = loop.createFuture<void>();
+      loop.addSignalHandler("SIGTERM", () => got.setResult());
+      process.kill(process.pid, "SIGTERM");
+      await got;
+      await sleep(0);
+      return currentTask()?.cancelling();
+    });
+    assert.equal(result, 0);
+    assert.equal(process.listenerCount("SIGTERM"), 0);
   });
 });

@@ -272,8 +272,11 @@ describe("test_events.HandleTests", () => {
       const anonymous = getRunningLoop().callSoon(((..._a: unknown[]) => {}) as () => void);
       Object.defineProperty(anonymous._fn, "name", { value: "" });
       assert.equal(String(anonymous), "<Handle <anonymous>()>");
-      const strings = getRunningLoop().callSoon(noop, "a", { b: [1] });
-      assert.equal(String(strings), "<Handle noop('a', { b: [ 1 ] })>");
+      const strings = getRunningLoop().callSoon(noop, "a", { b: [1] }, null, undefined);
+      assert.equal(String(strings), "<Handle noop('a', { b: [ 1 ] }, null, undefined)>");
+      // One level of nesting, and on one line however long.
+      const deep = getRunningLoop().callSoon(noop, { a: { b: { c: 1 } } }, "x".repeat(100));
+      assert.equal(String(deep), `<Handle noop({ a: { b: [Object] } }, '${"x".repeat(100)}')>`);
     });
   });
 });
