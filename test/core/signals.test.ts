@@ -173,4 +173,16 @@ describe("loop.addSignalHandler", () => {
     assert.equal(result, 0);
     assert.equal(process.listenerCount("SIGTERM"), 0);
   });
+
+  test("run() asks the loop whether the program set a handler for a signal", async () => {
+    await runVirtual(async () => {
+      const loop = getRunningLoop();
+      assert.equal(loop._hasSignalHandler("SIGTERM"), false, "no handler was ever set");
+      loop.addSignalHandler("SIGTERM", () => {});
+      assert.equal(loop._hasSignalHandler("SIGTERM"), true);
+      assert.equal(loop._hasSignalHandler("SIGINT"), false);
+      loop.removeSignalHandler("SIGTERM");
+      assert.equal(loop._hasSignalHandler("SIGTERM"), false);
+    });
+  });
 });
