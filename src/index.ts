@@ -5,7 +5,7 @@ import "./core/runtime-check.ts";
 export { type AsCompletedOptions, asCompleted } from "./combinators/as-completed.ts";
 export { type GatherOptions, gather } from "./combinators/gather.ts";
 export { shield } from "./combinators/shield.ts";
-export { Timeout, timeout, timeoutAt } from "./combinators/timeout.ts";
+export { moveOnAfter, moveOnAt, Timeout, timeout, timeoutAt } from "./combinators/timeout.ts";
 export {
   ALL_COMPLETED,
   FIRST_COMPLETED,
@@ -30,15 +30,19 @@ export {
   type ExceptionHandler,
   ensureFuture,
   Future,
+  getRunningLoop,
+  Handle,
   InvalidStateError,
   isCancelledError,
   isFuture,
+  type Loop,
   type LoopReport,
   now,
   sleep,
   Task,
   type TaskOptions,
   TimeoutError,
+  TimerHandle,
 } from "./core/index.ts";
 export * from "./limit/index.ts";
 export * from "./queues/index.ts";

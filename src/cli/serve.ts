@@ -101,8 +101,8 @@ function parseArgs(argv: readonly string[]): ServeArgs {
 /**
  * `aio serve`: starts the embedded server and serves until Ctrl-C. Returns
  * the exit code: 0 after `--help`, 1 if the address cannot be bound, 2 on bad
- * usage. Ctrl-C cancels the serving task, which closes the server; `run()`
- * then exits the process with code 130.
+ * usage. Ctrl-C (or SIGTERM) cancels the serving task, which closes the
+ * server; `run()` then exits the process with code 130 (143 for SIGTERM).
  */
 export async function serveCommand(argv: readonly string[]): Promise<number> {
   let args: ServeArgs;

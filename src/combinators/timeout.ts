@@ -6,6 +6,7 @@ import {
   InvalidStateError,
   type Loop,
   type Runnable,
+  rangeError,
   type Task,
   TimeoutError,
   type Timer,
@@ -96,7 +97,7 @@ export class Timeout implements Timer, Runnable {
   /** @internal */
   fire(): void {
     this.queuedGeneration = this.generation;
-    (this.loop as Loop).callSoon(this);
+    (this.loop as Loop)._enqueue(this);
   }
 
   /** @internal The deadline passed: cancel the task running the body. */
@@ -216,14 +217,107 @@ export function timeout<T>(ms: number | null, body: (scope: Timeout) => PromiseL
   });
 }
 
+/**
+ * Runs `body` with a deadline `ms` milliseconds from now (`null`: none), as
+ * `timeout` does; but when the deadline passes, the body is cancelled and the
+ * call returns `undefined` instead of throwing: Trio's `move_on_after`.
+ *
+ * A body that finishes in time returns its value (so does one that catches
+ * the cancellation and returns). Only this scope's expiry is swallowed: a
+ * cancel from outside still comes out as `CancelledError`, and an error of
+ * the body comes out unchanged. The body receives the `Timeout` scope:
+ * `scope.expired()` tells, after the call, whether the deadline cut it short
+ * (useful when `undefined` is also a value the body may return), and
+ * `reschedule()` moves the deadline.
+ *
+ * As Trio's (and unlike `timeout`, which follows asyncio), a negative `ms` is
+ * an error: use `moveOnAt` for a deadline that may already be past.
+ *
+ * **Cancel safety:** as `timeout`: on expiry the body's pending await is
+ * cancelled, and its `finally` blocks run before the call returns.
+ *
+ * @throws TypeError if `ms` is not a number or null, or `body` is not a function.
+ * @throws RangeError if `ms` is negative.
+ *
+ * @example
+ * ```ts
+ * import { moveOnAfter, run } from "aio-ts";
+ * declare function poll(): Promise<string>;
+ * await run(async () => {
+ *   const status = await moveOnAfter(2000, () => poll()); // at most 2 s
+ *   console.log(status ?? "no answer in 2 s; going on");
+ * });
+ * ```
+ */
+export function moveOnAfter<T>(ms: number | null, body: (scope: Timeout) => PromiseLike<T>): Promise<T | undefined> {
+  if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
+    throw argumentError("ms", "a number of milliseconds or null", ms);
+  }
+  if ((ms ?? 0) < 0) throw rangeError("ms", "a non-negative number of milliseconds or null", ms);
+  checkBody(body);
+  return inTask(() => {
+    const task = current() as Task<unknown>;
+    // No kind or limit: they only word the TimeoutError, which moving on never throws.
+    return enterScope(new Timeout(ms === null ? null : task._loop.now() + ms), body, true);
+  });
+}
+
+/**
+ * Runs `body` with a deadline `deadline` (loop time, ms; `null` for none);
+ * when it passes, the body is cancelled and the call returns `undefined`:
+ * Trio's `move_on_at`. See `moveOnAfter`. A deadline already past cancels
+ * the body at its first await.
+ *
+ * **Cancel safety:** as `timeout`.
+ *
+ * @throws TypeError if `deadline` is not a number or null, or `body` is not a function.
+ *
+ * @example
+ * ```ts
+ * import { moveOnAt, now, run } from "aio-ts";
+ * declare function fetchPage(n: number): Promise<string>;
+ * await run(async () => {
+ *   const deadline = now() + 10_000; // one deadline for the whole crawl
+ *   const pages: string[] = [];
+ *   await moveOnAt(deadline, async () => {
+ *     for (let n = 1; ; n++) pages.push(await fetchPage(n));
+ *   });
+ *   console.log(`${pages.length} pages in 10 s`);
+ * });
+ * ```
+ */
+export function moveOnAt<T>(deadline: number | null, body: (scope: Timeout) => PromiseLike<T>): Promise<T | undefined> {
+  if (deadline !== null && (typeof deadline !== "number" || Number.isNaN(deadline))) {
+    throw argumentError("deadline", "a loop time in ms or null", deadline);
+  }
+  checkBody(body);
+  return inTask(() => enterScope(new Timeout(deadline), body, true));
+}
+
 /** @internal Runs `body` in the current task under `scope`. */
-export async function runScope<T>(scope: Timeout, body: (scope: Timeout) => PromiseLike<T>): Promise<T> {
+export function runScope<T>(scope: Timeout, body: (scope: Timeout) => PromiseLike<T>): Promise<T> {
+  return enterScope(scope, body, false) as Promise<T>;
+}
+
+/**
+ * Runs `body` in the current task under `scope`; with `moveOn`, the scope's
+ * own expiry returns `undefined` instead of throwing `TimeoutError`.
+ */
+async function enterScope<T>(
+  scope: Timeout,
+  body: (scope: Timeout) => PromiseLike<T>,
+  moveOn: boolean,
+): Promise<T | undefined> {
   scope.enter(current() as Task<unknown>);
   let result: T;
   try {
     result = await body(scope);
   } catch (error) {
-    throw scope.exit(true, error);
+    const outcome = scope.exit(true, error);
+    // exit() hands back another error (a TimeoutError) only when the
+    // cancellation is this scope's expiry: that is what moving on swallows.
+    if (moveOn && outcome !== error) return undefined;
+    throw outcome;
   }
   scope.exit(false, undefined);
   return result;

@@ -130,7 +130,7 @@ class ChildDeadline<T> implements Timer, Runnable, PromiseLike<T> {
 
   /** @internal The deadline passed: queue the expiry, in order with the other callbacks. */
   fire(): void {
-    this.loop.callSoon(this);
+    this.loop._enqueue(this);
   }
 
   /** @internal */

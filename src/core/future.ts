@@ -257,7 +257,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Adds an internal callback; queued at once if already done. */
   _addCallback(r: Runnable): void {
     if (this._state !== PENDING) {
-      this._loop.callSoon(r);
+      this._loop._enqueue(r);
       return;
     }
     const cbs = this._callbacks;
@@ -282,8 +282,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cbs === undefined) return;
     this._callbacks = undefined;
     const loop = this._loop;
-    if (Array.isArray(cbs)) for (const r of cbs) loop.callSoon(r);
-    else loop.callSoon(cbs);
+    if (Array.isArray(cbs)) for (const r of cbs) loop._enqueue(r);
+    else loop._enqueue(cbs);
   }
 
   /** @internal The error a failed or cancelled future throws; marks it retrieved. */

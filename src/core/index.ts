@@ -17,6 +17,7 @@ export {
   TimeoutError,
 } from "./errors.ts";
 export { type DoneCallback, Future, isFuture } from "./future.ts";
+export { Handle, TimerHandle } from "./handle.ts";
 export {
   defaultLoop,
   type ExceptionHandler,
@@ -26,8 +27,8 @@ export {
   type LoopReport,
   type Runnable,
   SLOW_CALLBACK_MS,
-  TimerHandle,
 } from "./loop.ts";
+export { getRunningLoop } from "./running-loop.ts";
 export { now, sleep } from "./sleep.ts";
 export { allTasks, createTask, currentTask, loopOf, Task, type TaskOptions, taskName, type Waiter } from "./task.ts";
-export { argumentError, checkDelay, checkFunction, checkOptionalDelay } from "./validate.ts";
+export { argumentError, checkDelay, checkFunction, checkOptionalDelay, rangeError } from "./validate.ts";

@@ -1,9 +1,13 @@
+import { constants } from "node:os";
 import type { Clock } from "./clock/clock.ts";
+import { keepAlive } from "./clock/keep-alive.ts";
 import { RealClock } from "./clock/real-clock.ts";
 import type { Timer } from "./clock/timer-heap.ts";
-import { runCallback } from "./context.ts";
+import { InvalidStateError } from "./errors.ts";
 import type { Future } from "./future.ts";
-import type { Task } from "./task.ts";
+import { type Callback, Handle, TimerHandle } from "./handle.ts";
+import type { Task, TaskOptions, taskName } from "./task.ts";
+import { argumentError, checkDelay, checkFunction } from "./validate.ts";
 
 /** A unit of work for the loop's ready queue. */
 export interface Runnable {
@@ -26,6 +30,8 @@ export interface LoopReport {
   task?: Task<unknown>;
   /** The future involved, if it is not a task. */
   future?: Future<unknown>;
+  /** The callback's handle, for an error thrown by a callback of the loop. */
+  handle?: Handle;
 }
 
 /** Receives the loop's reports; the default prints them on stderr. */
@@ -42,28 +48,52 @@ export interface LoopOptions {
 export const SLOW_CALLBACK_MS = 100;
 
 /**
- * The scheduler: a FIFO queue of ready callbacks, a clock for timers, and the
- * set of live tasks.
+ * The event loop of a `run()`: asyncio's event loop, as `getRunningLoop()`
+ * hands it out. Exported as a type only: `run()` makes loops, code never
+ * constructs one.
  *
- * The queue runs on microtasks. Plain callbacks (a task's first step, done
- * callbacks, timers) run back to back. Resuming a task is a callback that
- * settles the promise the task awaits; the task's continuation is the
- * microtask that follows, so the loop lets it (and the task's completion)
- * run before the next callback. That gives asyncio's order: a woken task
- * runs up to its next await before the next ready callback, and a cancel
- * issued meanwhile is seen by that callback.
+ * Its public face is asyncio's low-level scheduling: `time()`, `callSoon`,
+ * `callLater`, `callAt`, `createFuture`, `createTask`, and signal handlers.
+ * Callbacks run from the loop, outside any task (`currentTask()` is
+ * `undefined` in them), in the order they are due; those due at the same
+ * loop time run in the order they were scheduled. Times are in ms of loop
+ * time (asyncio's are seconds) and follow the loop's clock, a `VirtualClock`
+ * included.
+ *
+ * Inside, it is a FIFO queue of ready callbacks on microtasks. Plain
+ * callbacks (a task's first step, done callbacks, timers) run back to back.
+ * Resuming a task is a callback that settles the promise the task awaits;
+ * the task's continuation is the microtask that follows, so the loop lets it
+ * (and the task's completion) run before the next callback. That gives
+ * asyncio's order: a woken task runs up to its next await before the next
+ * ready callback, and a cancel issued meanwhile is seen by that callback.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run } from "aio-ts";
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   const ready = loop.createFuture<string>();
+ *   loop.callLater(200, (v: string) => ready.setResult(v), "ping");
+ *   loop.callSoon(() => console.log("soon: before the timer"));
+ *   console.log(await ready); // "ping", 200 ms of loop time later
+ * });
+ * ```
  */
 export class Loop {
+  /** @internal */
   readonly clock: Clock;
+  /** @internal */
   readonly debug: boolean;
-  /** Number of live tasks: created and not yet done. */
+  /** @internal Number of live tasks: created and not yet done. */
   taskCount = 0;
   /** @internal Head of the intrusive list of live tasks (O(1) add and remove, no allocation). */
   _first: Task<unknown> | undefined = undefined;
-  /** Futures that failed and whose error nobody has retrieved yet. */
+  /** @internal Futures that failed and whose error nobody has retrieved yet. */
   readonly unretrieved: Set<Future<unknown>> = new Set();
-  /** The task most recently resumed by the queue, for debug reports. */
+  /** @internal The task most recently resumed by the queue, for debug reports. */
   lastResumed: Task<unknown> | undefined;
+  /** @internal */
   closed = false;
   /** @internal Whether this is the default loop (used outside `run()`). */
   isDefault = false;
@@ -81,6 +111,7 @@ export class Loop {
   /** Callbacks run since the loop last let Node's own event loop turn. */
   private streak = 0;
 
+  /** @internal `run()` makes loops. */
   constructor(options: LoopOptions = {}) {
     this.clock = options.clock ?? new RealClock();
     this.debug = options.debug ?? false;
@@ -108,15 +139,15 @@ export class Loop {
     this.taskCount--;
   }
 
-  /** The live tasks, oldest first. */
+  /** @internal The live tasks, oldest first. */
   liveTasks(): Task<unknown>[] {
     const list: Task<unknown>[] = [];
     for (let t = this._first; t !== undefined; t = t._next) list.push(t);
     return list.reverse();
   }
 
-  /** Queues `r.run()` to run soon, after the callbacks already queued. */
-  callSoon(r: Runnable): void {
+  /** @internal Queues `r.run()` to run soon, after the callbacks already queued: the kernel's hot path. */
+  _enqueue(r: Runnable): void {
     this.queue.push(r);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -131,36 +162,187 @@ export class Loop {
     }
   }
 
+  // ── The public face: asyncio's loop methods ──
+
   /**
-   * Calls `fn` at loop time `when` (through the ready queue, outside any
-   * task). Returns a handle whose `cancel()` unschedules it.
+   * The loop's time in milliseconds: the clock `now()` reads and deadlines
+   * use (virtual under a `VirtualClock`). asyncio's `loop.time()` counts
+   * seconds; aio's loop time is in ms everywhere.
    */
-  callAt(when: number, fn: () => void): TimerHandle {
-    const handle = new TimerHandle(this, when, fn);
+  time(): number {
+    return this.clock.now();
+  }
+
+  /** Whether `run()` has ended with this loop: it accepts no more callbacks or tasks. */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Calls `cb(...args)` soon, from the loop, outside any task, after the
+   * callbacks already scheduled (FIFO). An error it throws is reported to the
+   * loop's exception handler ("Exception in callback ...") and the loop goes on.
+   *
+   * @returns a handle whose `cancel()` keeps the callback from running.
+   * @throws TypeError if `cb` is not a function, or is an async function.
+   * @throws InvalidStateError if the loop is closed.
+   */
+  callSoon<A extends unknown[]>(cb: (...args: A) => void, ...args: A): Handle {
+    checkCallback("callSoon", cb);
+    this.checkOpen();
+    const handle = new Handle(this, cb as unknown as Callback, args);
+    this._enqueue(handle);
+    return handle;
+  }
+
+  /**
+   * Calls `cb(...args)` at loop time `when` (ms), from the loop, outside any
+   * task. Callbacks due at the same time run in the order they were
+   * scheduled. A time already past means "as soon as possible".
+   *
+   * @returns a handle whose `cancel()` unschedules the callback.
+   * @throws TypeError if `when` is not a number (or is NaN), or `cb` is not a plain function.
+   * @throws InvalidStateError if the loop is closed.
+   */
+  callAt<A extends unknown[]>(when: number, cb: (...args: A) => void, ...args: A): TimerHandle {
+    if (typeof when !== "number" || Number.isNaN(when)) throw argumentError("when", "a loop time in ms", when);
+    return this.addTimerHandle("callAt", when, cb as unknown as Callback, args);
+  }
+
+  /**
+   * Calls `cb(...args)` after `ms` milliseconds of loop time; see `callAt`.
+   * Zero or a negative delay means "as soon as possible", as in asyncio.
+   *
+   * @returns a handle whose `cancel()` unschedules the callback.
+   * @throws TypeError if `ms` is not a number (or is NaN), or `cb` is not a plain function.
+   * @throws InvalidStateError if the loop is closed.
+   */
+  callLater<A extends unknown[]>(ms: number, cb: (...args: A) => void, ...args: A): TimerHandle {
+    checkDelay("ms", ms);
+    return this.addTimerHandle("callLater", this.clock.now() + ms, cb as unknown as Callback, args);
+  }
+
+  private addTimerHandle(method: string, when: number, cb: Callback, args: unknown[]): TimerHandle {
+    checkCallback(method, cb);
+    this.checkOpen();
+    const handle = new TimerHandle(this, when, cb, args);
     this.clock.add(handle);
     return handle;
   }
 
-  /** Calls `fn` after `ms` milliseconds of loop time; see `callAt`. */
-  callLater(ms: number, fn: () => void): TimerHandle {
-    return this.callAt(this.clock.now() + ms, fn);
+  /**
+   * A new pending `Future` bound to this loop.
+   *
+   * @throws InvalidStateError if the loop is closed.
+   */
+  createFuture<T = unknown>(): Future<T> {
+    this.checkOpen();
+    return new kernel.Future<T>(this);
   }
 
-  /** Schedules a timer on this loop's clock. */
+  /**
+   * Starts `fn` as a task of this loop, as `createTask()` does in a task of it.
+   *
+   * @throws TypeError if `fn` is not a function or the name is not a string.
+   * @throws InvalidStateError if the loop is closed.
+   */
+  createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task<T> {
+    checkFunction("fn", fn);
+    this.checkOpen();
+    return new kernel.Task<T>(this, fn, options === undefined ? undefined : kernel.taskName(options.name));
+  }
+
+  /**
+   * Calls `cb(...args)` from the loop (outside any task) each time the
+   * process receives `signal` (Node's name: `"SIGTERM"`), until
+   * `removeSignalHandler`. A handler replaces the one already set for that
+   * signal, and `run()`'s own handling of SIGINT and SIGTERM while it is set.
+   * While a handler is set the process stays alive, waiting for the signal,
+   * as asyncio's running loop does; `run()` removes every handler when it ends.
+   *
+   * @throws TypeError if `signal` is not a signal name, or `cb` is not a function.
+   * @throws InvalidStateError if the signal cannot be caught (SIGKILL, SIGSTOP) or the loop is closed.
+   */
+  addSignalHandler<A extends unknown[]>(signal: NodeJS.Signals, cb: (...args: A) => void, ...args: A): void {
+    checkSignal(signal);
+    checkCallback("addSignalHandler", cb);
+    this.checkOpen();
+    if (signal === "SIGKILL" || signal === "SIGSTOP") {
+      throw new InvalidStateError(`sig ${signal} cannot be caught`, { code: "ERR_AIO_SIGNAL_UNCATCHABLE" });
+    }
+    this.dropSignalHandler(signal);
+    // One handle, queued at each delivery, as asyncio's _handle_signal does.
+    const handle = new Handle(this, cb as unknown as Callback, args);
+    const listener = (): void => this._enqueue(handle);
+    process.on(signal, listener);
+    const signals = (this.signals ??= new Map());
+    signals.set(signal, { handle, listener });
+    this.stopKeepAlive ??= keepAlive();
+  }
+
+  /**
+   * Removes the handler of `signal`; the signal's default comes back
+   * (`run()`'s, or Node's outside `run()` or with `handleSignals: false`).
+   *
+   * @returns whether a handler was set.
+   * @throws TypeError if `signal` is not a signal name.
+   */
+  removeSignalHandler(signal: NodeJS.Signals): boolean {
+    checkSignal(signal);
+    return this.dropSignalHandler(signal);
+  }
+
+  /** Removes the handler of a valid signal name; a delivery already queued is cancelled with it. */
+  private dropSignalHandler(signal: string): boolean {
+    const entry = this.signals?.get(signal);
+    if (entry === undefined) return false;
+    const signals = this.signals as Map<string, SignalEntry>;
+    signals.delete(signal);
+    entry.handle.cancel();
+    process.removeListener(signal, entry.listener);
+    if (signals.size === 0) {
+      (this.stopKeepAlive as () => void)();
+      this.stopKeepAlive = undefined;
+    }
+    return true;
+  }
+
+  /** @internal Whether `addSignalHandler` set a handler for `signal` (then `run()` leaves it alone). */
+  _hasSignalHandler(signal: string): boolean {
+    return this.signals?.has(signal) === true;
+  }
+
+  /** @internal Removes every signal handler: `run()` ending leaves no listener behind. */
+  _removeSignalHandlers(): void {
+    if (this.signals === undefined) return;
+    for (const signal of [...this.signals.keys()]) this.dropSignalHandler(signal);
+  }
+
+  private signals: Map<string, SignalEntry> | undefined;
+  /** Set while a signal handler is: the process waits for the signal, as asyncio's running loop does. */
+  private stopKeepAlive: (() => void) | undefined;
+
+  private checkOpen(): void {
+    if (this.closed) throw new InvalidStateError("Event loop is closed", { code: "ERR_AIO_LOOP_CLOSED" });
+  }
+
+  /** @internal Schedules a timer on this loop's clock. */
   addTimer(timer: Timer): void {
     this.clock.add(timer);
   }
 
+  /** @internal */
   removeTimer(timer: Timer): void {
     this.clock.remove(timer);
   }
 
+  /** @internal The loop time; `time()` for users. */
   now(): number {
     return this.clock.now();
   }
 
   /**
-   * Notes a future that failed; reported if nobody retrieves the error. A
+   * @internal Notes a future that failed; reported if nobody retrieves the error. A
    * `run()` loop reports what is left when it ends; the default loop, which
    * never ends, reports a future when it is garbage-collected unretrieved.
    */
@@ -175,12 +357,13 @@ export class Loop {
     } else this.unretrieved.add(future);
   }
 
+  /** @internal */
   retrieved(future: Future<unknown>): void {
     if (this.isDefault) unretrievedRegistry.unregister(future);
     else this.unretrieved.delete(future);
   }
 
-  /** Reports every failure nobody retrieved, and forgets them. */
+  /** @internal Reports every failure nobody retrieved, and forgets them. */
   reportUnretrieved(): void {
     for (const future of this.unretrieved) {
       const task = "cancelling" in future ? (future as Task<unknown>) : undefined;
@@ -193,7 +376,7 @@ export class Loop {
     this.unretrieved.clear();
   }
 
-  /** Hands a report to the exception handler; a throwing handler is reported on stderr. */
+  /** @internal Hands a report to the exception handler; a throwing handler is reported on stderr. */
   report(report: LoopReport): void {
     try {
       this.handler(report);
@@ -313,6 +496,38 @@ export class Loop {
   lastBlockReport = Number.NEGATIVE_INFINITY;
 }
 
+/**
+ * @internal The classes `createFuture` and `createTask` make, set by task.ts
+ * when it loads: loop.ts cannot import them (future.ts and task.ts import
+ * loop.ts, and `class Task extends Future` needs future.ts evaluated first).
+ */
+export const kernel = {} as { Future: typeof Future; Task: typeof Task; taskName: typeof taskName };
+
+interface SignalEntry {
+  readonly handle: Handle;
+  readonly listener: () => void;
+}
+
+/** The signals Node knows on this platform (`os.constants.signals`). */
+const SIGNALS = new Set(Object.keys(constants.signals));
+
+/**
+ * A callback of the loop: a function, and not an async one, whose promise
+ * nobody would await (asyncio's "coroutines cannot be used with call_soon()").
+ */
+function checkCallback(method: string, cb: unknown): void {
+  checkFunction("callback", cb);
+  if (Object.prototype.toString.call(cb) === "[object AsyncFunction]") {
+    throw argumentError("callback", `a plain function (async functions cannot be used with ${method}())`, cb);
+  }
+}
+
+function checkSignal(signal: unknown): void {
+  if (!SIGNALS.has(signal as string)) {
+    throw argumentError("signal", 'a signal name such as "SIGTERM"', signal);
+  }
+}
+
 /** How many callbacks may run before Node gets a turn for timers and I/O. */
 const DRAIN_BUDGET = 2048;
 
@@ -327,48 +542,6 @@ const settled: Promise<void> = Promise.resolve();
  */
 function hop(step: () => void): void {
   void settled.then(step);
-}
-
-/** A callback scheduled with `callAt`/`callLater`. */
-export class TimerHandle implements Timer, Runnable {
-  due: number;
-  seq = 0;
-  index = -1;
-  private readonly loop: Loop;
-  private fn: (() => void) | undefined;
-
-  constructor(loop: Loop, when: number, fn: () => void) {
-    this.loop = loop;
-    this.due = when;
-    this.fn = fn;
-  }
-
-  /** The loop time at which the callback is due. */
-  when(): number {
-    return this.due;
-  }
-
-  /** Whether `cancel()` was called. */
-  cancelled(): boolean {
-    return this.fn === undefined;
-  }
-
-  /** Unschedules the callback; harmless if it already ran. */
-  cancel(): void {
-    this.fn = undefined;
-    this.loop.removeTimer(this);
-  }
-
-  fire(): void {
-    this.loop.callSoon(this);
-  }
-
-  run(): void {
-    const fn = this.fn;
-    this.fn = undefined;
-    // A user's callback runs outside any task, as asyncio's do.
-    if (fn !== undefined) runCallback(this.loop, fn, undefined);
-  }
 }
 
 /** Prints a report on stderr, with the error's stack. */

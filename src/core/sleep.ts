@@ -66,7 +66,7 @@ class Sleep implements Timer, Runnable, Waiter {
 
   fire(): void {
     this.state = QUEUED;
-    this.loop.callSoon(this);
+    this.loop._enqueue(this);
   }
 
   run(): void {
@@ -107,7 +107,7 @@ class Sleep implements Timer, Runnable, Waiter {
     this.value = message;
     if (!queued) {
       this.loop.removeTimer(this);
-      this.loop.callSoon(this);
+      this.loop._enqueue(this);
     }
     return true;
   }
@@ -149,7 +149,7 @@ export function sleep<T = void>(ms: number, value?: T): Promise<T> {
     loop.addTimer(s);
   } else {
     s.state = QUEUED;
-    loop.callSoon(s);
+    loop._enqueue(s);
   }
   if (task !== undefined) task._addWaiter(s);
   return promise;

@@ -2,7 +2,7 @@ import { AsyncResource } from "node:async_hooks";
 import { current, runningLoop, storage } from "./context.ts";
 import { asCancelledError, type CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import { CANCELLED, EXCEPTION, Future, outcomeName, PENDING, RESULT, type State } from "./future.ts";
-import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
+import { defaultLoop, kernel, type Loop, type Runnable } from "./loop.ts";
 import { checkFunction } from "./validate.ts";
 
 /** Something a task waits on, which its cancellation cancels. */
@@ -73,7 +73,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     // contextvars the same way), so other AsyncLocalStorage values carry over.
     this._context = new AsyncResource("aio.Task");
     loop._link(this as Task<unknown>);
-    loop.callSoon(this);
+    loop._enqueue(this);
   }
 
   /** The task's name. */
@@ -431,3 +431,7 @@ export function allTasks(): Set<Task<unknown>> {
 export function loopOf(): Loop {
   return runningLoop() ?? defaultLoop();
 }
+
+kernel.Future = Future;
+kernel.Task = Task;
+kernel.taskName = taskName;

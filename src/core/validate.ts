@@ -22,6 +22,13 @@ export function argumentError(name: string, expected: string, value: unknown): T
   return error;
 }
 
+/** Builds the standard error for an argument of the right type but out of range. */
+export function rangeError(name: string, expected: string, value: unknown): RangeError {
+  const error = new RangeError(`Expected \`${name}\` to be ${expected}, got ${show(value)}`);
+  (error as RangeError & { code: string }).code = "ERR_AIO_INVALID_ARGUMENT";
+  return error;
+}
+
 /** A duration in ms: a finite number; negatives are allowed and mean "already due". */
 export function checkDelay(name: string, value: unknown): number {
   if (typeof value !== "number" || Number.isNaN(value)) throw argumentError(name, "a number of milliseconds", value);

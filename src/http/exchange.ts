@@ -152,7 +152,7 @@ export class Exchange implements ErrorContext, HopObserver, Timer, Runnable {
 
   /** @internal The total timeout is due: expire on the loop's queue, outside any task. */
   fire(): void {
-    (this.timerLoop as Loop).callSoon(this);
+    (this.timerLoop as Loop)._enqueue(this);
   }
 
   /** @internal */

@@ -25,8 +25,10 @@ export interface RunOptions {
   /** Receives the loop's reports instead of stderr. */
   exceptionHandler?: ExceptionHandler | undefined;
   /**
-   * Whether Ctrl-C (SIGINT) cancels `main` and, once cleanup ran, exits the
-   * process with code 130. Default true; a second Ctrl-C exits at once.
+   * Whether Ctrl-C (SIGINT) and SIGTERM cancel `main` and, once cleanup ran,
+   * exit the process with code 130 (SIGINT) or 143 (SIGTERM). Default true; a
+   * second signal exits at once. With `false`, both are left to Node (whose
+   * default ends the process at once); `loop.addSignalHandler` works either way.
    */
   handleSignals?: boolean | undefined;
 }
@@ -37,8 +39,11 @@ export interface RunOptions {
  *
  * When `main` ends, every task still running is cancelled and awaited (their
  * `finally` blocks run before `run` returns), and every failed task whose
- * error nobody retrieved is reported on stderr. Ctrl-C cancels `main`; after
- * its cleanup the process exits with code 130.
+ * error nobody retrieved is reported on stderr. Ctrl-C (SIGINT) and SIGTERM
+ * cancel `main`; after its cleanup (every `finally` ran) the process exits
+ * with code 130 (SIGINT) or 143 (SIGTERM), and a second signal exits at once.
+ * A handler set with `getRunningLoop().addSignalHandler()` replaces that
+ * default for its signal; every such handler is removed when `run` ends.
  *
  * **Cancel safety:** `run` is the outermost scope; it cannot be called from
  * inside a task.
@@ -66,14 +71,22 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
   const loop = new Loop({ clock, debug, exceptionHandler: options.exceptionHandler });
   const root = new Task<T>(loop, main, "main");
 
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts > 1 || root.done()) process.exit(130);
-    root.cancel("interrupted (SIGINT)");
+  // SIGINT and SIGTERM cancel main; once its cleanup ran, the process exits
+  // as a process killed by that signal would report (128 + its number).
+  let exitCode = 0;
+  const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
+    // A handler set with loop.addSignalHandler replaces this default.
+    if (loop._hasSignalHandler(signal)) return;
+    const code = SIGNAL_EXIT_CODES[signal];
+    if (exitCode !== 0 || root.done()) process.exit(code);
+    exitCode = code;
+    root.cancel(`interrupted (${signal})`);
   };
   const handleSignals = options.handleSignals ?? true;
-  if (handleSignals) process.on("SIGINT", onSigint);
+  if (handleSignals) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
   // Blocks the loop's own timing cannot attribute (code resumed by a foreign
   // promise) are caught by a watchdog timer that notices it fired late.
   const stopWatch =
@@ -96,14 +109,21 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
     await closeAll(loop);
   } finally {
     stopWatch?.();
-    if (handleSignals) process.removeListener("SIGINT", onSigint);
+    if (handleSignals) {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+    }
+    loop._removeSignalHandlers();
     loop.reportUnretrieved();
     loop.closed = true;
     clock.detach();
   }
-  if (interrupts > 0 && root.cancelling() > 0) process.exit(130);
+  if (exitCode !== 0 && root.cancelling() > 0) process.exit(exitCode);
   return root.result();
 }
+
+/** 128 + the signal's number, as a shell reports a process that the signal ended. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** Waits for a future without linking it to any task and without retrieving its outcome. */
 function settled(future: Task<unknown>): Promise<void> {

@@ -27,6 +27,75 @@ class ChildDone implements Runnable {
 }
 
 /**
+ * One `tg.start()` call: the child, the future `start()` waits on, and what
+ * `started()` has done. Until `started()`, the child is not the group's: it
+ * runs on behalf of the caller of `start()` (Trio's rule), so its error or
+ * its return comes out of `start()` and cancelling that caller cancels it.
+ */
+class Start<V> implements Runnable {
+  readonly group: TaskGroup;
+  readonly result: Future<V>;
+  task: Task<unknown> | undefined;
+  /** Whether `started()` was called (a second call throws). */
+  called = false;
+
+  constructor(group: TaskGroup, result: Future<V>) {
+    this.group = group;
+    this.result = result;
+  }
+
+  /** The `started` function handed to the child. */
+  readonly started = (value?: V): void => {
+    if (this.called) throw new InvalidStateError("started() was already called");
+    const task = this.task as Task<unknown>;
+    if (task.done()) throw new InvalidStateError(`started() called after ${task} ended`);
+    this.called = true;
+    // The caller of start() was cancelled: the child stays under start(),
+    // which waits for it to end; started() does nothing (as in Trio).
+    if (this.result.done()) return;
+    task._removeCallback(this);
+    this.group._adopt(task);
+    this.result.setResult(value as V);
+  };
+
+  /** The child ended before `started()`: that outcome is `start()`'s. */
+  run(): void {
+    const task = this.task as Task<unknown>;
+    this.group._startEnded();
+    if (this.result.done()) return; // start() was cancelled: it awaits the child itself
+    if (task.cancelled()) this.result.cancel();
+    else {
+      const error = task.exception();
+      this.result.setException(
+        error ?? new InvalidStateError(`${task} returned without calling started()`, { code: "ERR_AIO_NOT_STARTED" }),
+      );
+    }
+  }
+
+  /** What `start()` awaits: the value given to `started()`. */
+  async wait(): Promise<V> {
+    try {
+      return await this.result;
+    } catch (error) {
+      // The child failed or returned before started(), or the caller was
+      // cancelled: then the child is cancelled, and start() waits for it to
+      // end. Awaiting a task waits for its end: a further cancel of the
+      // caller is passed on to the child, it does not cut the wait short.
+      const task = this.task as Task<unknown>;
+      task.cancel();
+      try {
+        await task;
+      } catch {
+        // Its outcome is read below.
+      }
+      // An error of the child (not its cancellation) is what start() reports, as in Trio.
+      const childError = task.cancelled() ? undefined : task.exception();
+      throw childError ?? error;
+    }
+  }
+}
+
+/**
  * A scope for tasks that never outlives them: asyncio's `TaskGroup`, used
  * through `taskGroup(body)`.
  *
@@ -64,6 +133,8 @@ export class TaskGroup {
   private readonly errors: unknown[] = [];
   private onCompleted: Future<void> | undefined;
   private cancelOnEnter = false;
+  /** `start()` calls whose child has not called `started()` nor ended: they keep the group open. */
+  private pendingStarts = 0;
 
   /**
    * Starts `fn` as a child task of the group.
@@ -72,14 +143,75 @@ export class TaskGroup {
    */
   createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task<T> {
     checkFunction("fn", fn);
-    if (!this.entered) throw new InvalidStateError(`${this} has not been entered`);
-    if (this.exiting && this.tasks.size === 0) throw new InvalidStateError(`${this} is finished`);
-    if (this.aborting) throw new InvalidStateError(`${this} is shutting down`);
+    this.checkOpen();
     const parent = this.parent as Task<unknown>;
     const task = new Task<T>(parent._loop, fn, options === undefined ? undefined : taskName(options.name));
     this.tasks.add(task as Task<unknown>);
     task._addCallback(new ChildDone(this, task as Task<unknown>));
     return task;
+  }
+
+  /**
+   * Starts `fn(started)` as a child and waits until it calls `started(value)`;
+   * returns that value, and the child runs on in the group like any other:
+   * Trio's `nursery.start`. For a task that must be ready (a server
+   * listening, a connection open) before the caller goes on.
+   *
+   * Until `started()`, the child belongs to the caller of `start()`: an error
+   * it throws (or its return) comes out of `start()` and does not cancel the
+   * group, and cancelling the caller cancels the child, waits for it, and
+   * throws `CancelledError` (or the child's own error, if it failed). After
+   * `started()`, its errors are the group's. A pending `start()` keeps the
+   * group open.
+   *
+   * **Cancel safety:** if the caller is cancelled before `started()`, the
+   * child is cancelled and has ended (its `finally` blocks ran) when the
+   * `CancelledError` comes out; `started()` then does nothing.
+   *
+   * @throws TypeError if `fn` is not a function.
+   * @throws InvalidStateError if the group has finished or is shutting down;
+   *   from `start()`'s promise (code `ERR_AIO_NOT_STARTED`) if the child
+   *   returned without calling `started()`; from `started()` if it is called
+   *   twice or after the child ended.
+   *
+   * @example
+   * ```ts
+   * import { type Event, run, taskGroup } from "aio-ts";
+   * declare function listen(port: number): Promise<{ port: number; closed: Event }>;
+   * await run(() =>
+   *   taskGroup(async (tg) => {
+   *     const port = await tg.start<number>(async (started) => {
+   *       const server = await listen(0);
+   *       started(server.port); // start() returns now; the task serves on in the group
+   *       await server.closed.wait();
+   *     });
+   *     console.log(`listening on ${port}`);
+   *   }),
+   * );
+   * ```
+   */
+  start<V = undefined>(fn: (started: (value?: V) => void) => Promise<unknown>, options?: TaskOptions): Promise<V> {
+    checkFunction("fn", fn);
+    this.checkOpen();
+    const name = options === undefined ? undefined : taskName(options.name);
+    const loop = (this.parent as Task<unknown>)._loop;
+    const start = new Start<V>(this, new Future<V>(loop));
+    const task = new Task(loop, () => fn(start.started), name);
+    start.task = task;
+    this.pendingStarts++;
+    task._addCallback(start);
+    return inTask(() => start.wait());
+  }
+
+  private checkOpen(): void {
+    if (!this.entered) throw new InvalidStateError(`${this} has not been entered`);
+    if (this.finished()) throw new InvalidStateError(`${this} is finished`);
+    if (this.aborting) throw new InvalidStateError(`${this} is shutting down`);
+  }
+
+  /** The body has ended and nothing keeps the group open. */
+  private finished(): boolean {
+    return this.exiting && this.tasks.size === 0 && this.pendingStarts === 0;
   }
 
   /**
@@ -91,7 +223,7 @@ export class TaskGroup {
       this.cancelOnEnter = true;
       return;
     }
-    if (this.exiting && this.tasks.size === 0) return;
+    if (this.finished()) return;
     if (!this.aborting) {
       this.abort();
       if (this.parent !== undefined && !this.parentCancelRequested) {
@@ -124,7 +256,7 @@ export class TaskGroup {
     let propagate: unknown = failed && isCancelledError(error) ? error : undefined;
     if (failed && !this.aborting) this.abort();
     let pendingCancel: unknown;
-    while (this.tasks.size > 0) {
+    while (this.tasks.size > 0 || this.pendingStarts > 0) {
       this.onCompleted ??= new Future<void>(parent._loop);
       try {
         await this.onCompleted;
@@ -161,12 +293,37 @@ export class TaskGroup {
     for (const t of this.tasks) if (!t.done()) t.cancel();
   }
 
+  /** @internal A started child joins the group (Start.started). */
+  _adopt(task: Task<unknown>): void {
+    this.pendingStarts--;
+    this.tasks.add(task);
+    task._addCallback(new ChildDone(this, task));
+    // Started into a group that is shutting down: it is cancelled like the others.
+    if (this.aborting) task.cancel();
+  }
+
+  /** @internal A start()'s child ended before started(): it no longer keeps the group open. */
+  _startEnded(): void {
+    this.pendingStarts--;
+    this.wakeExit();
+  }
+
+  /** Wakes `_exit` once nothing keeps the group open. */
+  private wakeExit(): void {
+    if (
+      this.onCompleted !== undefined &&
+      this.tasks.size === 0 &&
+      this.pendingStarts === 0 &&
+      !this.onCompleted.done()
+    ) {
+      this.onCompleted.setResult(undefined);
+    }
+  }
+
   /** @internal */
   _onTaskDone(task: Task<unknown>): void {
     this.tasks.delete(task);
-    if (this.onCompleted !== undefined && this.tasks.size === 0 && !this.onCompleted.done()) {
-      this.onCompleted.setResult(undefined);
-    }
+    this.wakeExit();
     if (task.cancelled()) return;
     const error = task.exception();
     if (error === undefined) return;

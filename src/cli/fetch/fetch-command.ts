@@ -6,7 +6,7 @@
 // every download at its current await.
 import { resolve } from "node:path";
 import { ClientSession, RetryPolicy } from "../../http.ts";
-import { currentTask, isCancelledError, mapUnordered, now, run } from "../../index.ts";
+import { isCancelledError, mapUnordered, now, run } from "../../index.ts";
 import { FETCH_HELP, type FetchArgs, parseFetchArgs, UsageError } from "./args.ts";
 import { Downloader } from "./download.ts";
 import { systemErrorText } from "./failure.ts";
@@ -112,31 +112,16 @@ async function fetchAll(args: FetchArgs): Promise<number> {
 
 /** `aio fetch [URL...] [-i FILE|-] [-o DIR] [options]`; returns the exit code. */
 export async function fetchCommand(argv: readonly string[], version: string): Promise<number> {
-  let terminated = false;
   try {
     const args = parseFetchArgs(argv, version);
     if (args.help) {
       process.stdout.write(FETCH_HELP);
       return 0;
     }
-    return await run(async () => {
-      // SIGTERM (kill, a supervisor, `timeout`) stops a run as Ctrl-C does: parts kept with their
-      // notes, the report and summary written. run() handles SIGINT only, as asyncio.run does.
-      const root = currentTask();
-      const onSigterm = (): void => {
-        if (terminated) process.exit(143);
-        terminated = true;
-        root?.cancel("terminated (SIGTERM)");
-      };
-      process.on("SIGTERM", onSigterm);
-      try {
-        return await fetchAll(args);
-      } finally {
-        process.removeListener("SIGTERM", onSigterm);
-      }
-    });
+    // SIGTERM (kill, a supervisor, `timeout`) stops a run as Ctrl-C does: run() cancels it, the parts are kept with
+    // their notes, the report and summary written, and the process exits with 143 (130 for Ctrl-C).
+    return await run(() => fetchAll(args));
   } catch (error) {
-    if (terminated && isCancelledError(error)) return 143;
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`aio fetch: ${error.message}\nRun "aio fetch --help" for the options.\n`);
     return 2;
