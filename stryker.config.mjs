@@ -31,12 +31,13 @@ export default {
   testRunner: "tap",
   tap: {
     testFiles: TEST_FILES,
-    // A mutant that makes a test wait forever fails that test after 5 s, and the file then exits even if the mutant
-    // left a timer or a socket keeping it alive, rather than waiting out Stryker's timeout.
+    // A mutant that makes a test wait forever fails that test after 15 s (the longest property test takes 7 s on a
+    // loaded machine), and the file then exits even if the mutant left a timer or a socket keeping it alive, rather
+    // than waiting out Stryker's timeout.
     nodeArgs: [
       "--conditions=aio-ts-source",
       "--test-reporter=tap",
-      "--test-timeout=5000",
+      "--test-timeout=15000",
       "--test-force-exit",
       // The linear-time guards time 20,000 tasks: seconds per mutant, for no mutant the other tests would miss, and
       // instrumented code under four runners is no place to compare timings.
