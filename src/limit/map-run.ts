@@ -281,6 +281,11 @@ export class MapRun<T> {
         if (this.stopping || this.exhausted) return;
         if (this.bounded) {
           if (this.outstanding >= this.concurrency) {
+            // Waiting for the consumer is not running a call: a kept token goes back meanwhile.
+            if (token) {
+              token = false;
+              releaseToken(limiter as CapacityLimiter, task);
+            }
             await park(this.slots.push(this.loop), undefined);
             continue;
           }
