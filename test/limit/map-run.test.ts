@@ -245,7 +245,7 @@ describe("map's engine: hand-written inputs", () => {
             return { done: true, value: undefined };
           },
         }),
-      } as AsyncIterable<number>;
+      } as unknown as AsyncIterable<number>;
       const caller = createTask(() => map(source, async (n) => n, { concurrency: 2 }));
       await sleep(10);
       caller.cancel();
