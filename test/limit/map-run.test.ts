@@ -397,6 +397,28 @@ describe("map's engine: signal, stop and failure", () => {
     });
   });
 
+  test("a call that fails is not cancelled after the fact: its signal stays unaborted, the others' abort", async () => {
+    await runVirtual(async () => {
+      const signals: AbortSignal[] = [];
+      const error = await rejection(
+        map(
+          [0, 1],
+          async (n) => {
+            signals[n] = (currentTask() as Task<unknown>).signal; // say, handed to work that outlives the call
+            await sleep(n === 0 ? 1 : 100);
+            throw new Boom(`call ${n}`);
+          },
+          { concurrency: 2 },
+        ),
+      );
+      assert.equal((error as Error).message, "call 0");
+      assert.deepEqual(
+        signals.map((s) => s.aborted),
+        [false, true],
+      );
+    });
+  });
+
   test("after a call ends in a cancel aimed at it, the worker's next call starts with no cancel pending", async () => {
     await runVirtual(async () => {
       const seen: number[] = [];
@@ -614,11 +636,13 @@ describe("map's engine: the pool, tokens and slots", () => {
   test("once the input is used up, workers waiting for a slot end at once, not when the consumer comes back", async () => {
     await runVirtual(async () => {
       const alive: number[] = [];
-      for await (const _ of mapUnordered([0, 1, 2], (n) => sleep(n === 1 ? 5 : 1), { concurrency: 2 })) {
+      // Items 1 and 2 finish while the consumer sleeps: their workers wait for a slot until it takes item 3,
+      // whose worker then finds the end of the input.
+      for await (const _ of mapUnordered([0, 1, 2, 3], (n) => sleep(n % 3 === 0 ? 1 : 5), { concurrency: 3 })) {
         await sleep(100);
         alive.push(workers().length);
       }
-      assert.deepEqual(alive, [2, 0, 0], "the second check: item 1's worker ended when item 2's found the end");
+      assert.deepEqual(alive, [3, 0, 0, 0]);
     });
   });
 
@@ -626,7 +650,7 @@ describe("map's engine: the pool, tokens and slots", () => {
     await runVirtual(async () => {
       async function* source() {
         yield 0;
-        await sleep(10);
+        await sleep(5);
         yield 1;
         await sleep(10);
         yield 2;
@@ -637,13 +661,14 @@ describe("map's engine: the pool, tokens and slots", () => {
         source(),
         async (n) => {
           pools.push(workers().length);
-          if (n > 0) await sleep(100);
+          await sleep(n < 2 ? 1 : 100);
         },
         { concurrency: 3 },
       )) {
         await sleep(1000);
       }
-      assert.deepEqual(pools, [2, 2, 3, 3]);
+      // Item 3 comes while both workers are busy and item 1 waits for the consumer: all three slots are taken.
+      assert.deepEqual(pools, [2, 2, 2, 2]);
     });
   });
 
