@@ -526,6 +526,43 @@ describe("map's engine: the pool, tokens and slots", () => {
     });
   });
 
+  test("mapUnordered's buffer keeps no more than the untaken results: halved as the consumer takes, emptied when drained", async () => {
+    await runVirtual(async () => {
+      // White-box: memory is the point, and the buffer is where it goes.
+      type Run = { results: unknown[]; buffered: number };
+      const it = mapUnordered(
+        Array.from({ length: 5000 }, (_, i) => i),
+        (i) => i,
+      )[Symbol.asyncIterator]() as unknown as AsyncIterator<number> & { run: Run };
+      const first = await it.next();
+      assert.equal(first.value, 0);
+      await sleep(1); // every other call completes meanwhile
+      const sizes: number[] = [];
+      let sum = 0;
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        sum += r.value;
+        const { results, buffered } = it.run;
+        if (sizes.at(-1) !== results.length) sizes.push(results.length);
+        assert.ok(buffered <= results.length);
+      }
+      assert.equal(sum, (5000 * 4999) / 2);
+      // All 5000 in the buffer (item 0 taken from its front): compacted once at least 1024 were taken and at
+      // least half of it is dead, emptied when drained.
+      assert.deepEqual(sizes, [5000, 2500, 1250, 226, 0]);
+      assert.equal(it.run.buffered, 0);
+
+      // A consumer that keeps up: the buffer is emptied at every take.
+      const kept = mapUnordered([1, 2, 3], (n) => sleep(n, n))[
+        Symbol.asyncIterator
+      ]() as unknown as AsyncIterator<number> & {
+        run: Run;
+      };
+      const lengths: number[] = [];
+      for (let r = await kept.next(); !r.done; r = await kept.next()) lengths.push(kept.run.results.length);
+      assert.deepEqual(lengths, [0, 0, 0]);
+    });
+  });
+
   test("a worker keeps its limiter token for its next item while only its own siblings wait", async () => {
     await runVirtual(async () => {
       const limiter = new CapacityLimiter(1);
