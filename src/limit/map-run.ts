@@ -296,6 +296,7 @@ export class MapRun<T> {
         if (this.bounded) {
           if (this.outstanding >= this.concurrency) {
             // Waiting for the consumer is not running a call: a kept token goes back meanwhile.
+            // Stryker disable next-line ConditionalExpression: equivalent, releaseToken() drops the error of a release without a token (or the TypeError when there is no limiter)
             if (token) {
               token = false;
               releaseToken(limiter as CapacityLimiter, task);

@@ -719,11 +719,17 @@ describe("map's engine: the pool, tokens and slots", () => {
         gotAt = now();
         limiter.release();
       });
-      for await (const _ of mapUnordered([0, 1, 2], (n) => sleep(1, n), { concurrency: 1, limiter })) {
+      const holding: boolean[] = [];
+      const call = async (n: number) => {
+        holding.push(limiter.statistics().borrowers.includes(currentTask()));
+        return sleep(1, n);
+      };
+      for await (const _ of mapUnordered([0, 1, 2], call, { concurrency: 1, limiter })) {
         await sleep(100); // a slow consumer: no call runs, the worker waits for its slot
       }
       await outsider;
       assert.equal(gotAt, 10);
+      assert.deepEqual(holding, [true, true, true], "and it takes one again before its next call");
     });
   });
 });
