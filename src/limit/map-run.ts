@@ -253,7 +253,6 @@ export class MapRun<T> {
     // Stryker disable next-line LogicalOperator: equivalent, when stopping or exhausted the worker returns right after without waiting, and its finally gives the token back; a token kept that long goes to nobody or to our own waiting worker, which finds the run over
     if (this.stopping || this.exhausted || limiter.borrowedTokens > limiter.totalTokens) return false;
     const waiting = limiter._tasksWaiting();
-    // Stryker disable next-line BooleanLiteral: equivalent, with nobody in line the token given back is taken again at once by the same worker (a free token is taken synchronously), one microtask later
     if (waiting === 0) return true;
     return waiting === 1 && this.workers.has(limiter._nextBorrower() as Task<unknown>);
   }

@@ -46,6 +46,28 @@ function loggingIterator<T>(
 }
 
 describe("map's engine: hand-written inputs", () => {
+  test("a sync input is pulled inline: calls that do not wait run back to back, no loop round-trip per item", async () => {
+    await runVirtual(async () => {
+      const order: string[] = [];
+      const other = createTask(async () => {
+        for (let i = 0; i < 3; i++) {
+          order.push(`other ${i}`);
+          await sleep(0);
+        }
+      });
+      await map(
+        [0, 1, 2, 3],
+        (n) => {
+          order.push(`call ${n}`);
+          return n;
+        },
+        { concurrency: 1 },
+      );
+      await other;
+      assert.deepEqual(order, ["other 0", "call 0", "call 1", "call 2", "call 3", "other 1", "other 2"]);
+    });
+  });
+
   test("a return() that answers undefined or null (not a result object) is fine: the call's error comes out", async () => {
     await runVirtual(async () => {
       for (const answer of [undefined, null, 42]) {
