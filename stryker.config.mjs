@@ -22,6 +22,7 @@ const TEST_FILES = [
   "test/regressions/*.test.ts",
   "test/properties/*.test.ts",
   "test/trio/*.test.ts",
+  "test/runner/*.test.ts",
   "test/public-api.test.ts",
 ];
 
