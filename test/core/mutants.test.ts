@@ -2,6 +2,8 @@
 // tests of the folder do not reach: each was added because a mutation of the code went unnoticed.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import {
   CancelledError,
   createTask,
@@ -10,6 +12,7 @@ import {
   Future,
   getRunningLoop,
   isCancelledError,
+  type LoopReport,
   run,
   sleep,
   type Task,
@@ -257,5 +260,148 @@ describe("a task's function", () => {
       assert.equal(signal?.aborted, true);
       assert.ok(isCancelledError(signal?.reason));
     });
+  });
+});
+
+describe("Future's internal callbacks", () => {
+  /** An internal callback that records its name when the future is done. */
+  const runnable = (seen: string[], name: string) => ({ run: () => seen.push(name) });
+
+  test("_removeCallback removes that callback among several, wherever it is, and nothing else", async () => {
+    await runVirtual(async () => {
+      const seen: string[] = [];
+      const f = new Future<void>();
+      const first = runnable(seen, "first");
+      const middle = runnable(seen, "middle");
+      f._addCallback(first);
+      f.addDoneCallback(() => seen.push("user"));
+      f._addCallback(middle);
+      f._addCallback(runnable(seen, "last"));
+      f._removeCallback(first);
+      f._removeCallback(middle);
+      f._removeCallback(runnable(seen, "never added"));
+      f.setResult();
+      await sleep(0);
+      assert.deepEqual(seen, ["user", "last"]);
+    });
+  });
+});
+
+describe("the loop's drain", () => {
+  test("hands Node a turn after 2048 callbacks in a row, and runs every queued callback once, in order", async () => {
+    await runVirtual(async () => {
+      const loop = getRunningLoop();
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+      const ran: number[] = [];
+      const turnedAt: boolean[] = [];
+      for (let i = 0; i < 3000; i++) {
+        loop.callSoon(() => {
+          ran.push(i);
+          turnedAt.push(turned);
+        });
+      }
+      await sleep(1);
+      assert.deepEqual(
+        ran,
+        Array.from({ length: 3000 }, (_, i) => i),
+      );
+      assert.equal(turnedAt.indexOf(true) > 0, true, "Node never got a turn while the loop drained");
+      assert.equal(turnedAt.indexOf(true) <= 2048, true);
+    });
+  });
+});
+
+describe("debug mode's blocked-loop report", () => {
+  /** Keeps the thread busy for `ms` real milliseconds. */
+  function block(ms: number): void {
+    const clock = new VirtualClock();
+    const end = clock.realNow() + ms;
+    while (clock.realNow() < end) {
+      // busy
+    }
+  }
+
+  test("names the task that blocked the loop, and carries it", async () => {
+    const reports: LoopReport[] = [];
+    await runVirtual(
+      async () => {
+        const hog = createTask(
+          async () => {
+            block(120);
+          },
+          { name: "hog" },
+        );
+        await hog;
+        assert.equal(reports.length, 1);
+        assert.match(
+          reports[0]?.message ?? "",
+          /^The event loop was blocked for \d+ ms by <Task "hog" finished result=undefined>$/,
+        );
+        assert.equal(reports[0]?.task, hog);
+      },
+      { debug: true, reports },
+    );
+  });
+
+  test("a blocking callback is reported without a task", async () => {
+    const reports: LoopReport[] = [];
+    await runVirtual(
+      async () => {
+        getRunningLoop().callSoon(() => block(120));
+        await sleep(1);
+        assert.equal(reports.length, 1);
+        assert.match(reports[0]?.message ?? "", /^The event loop was blocked for \d+ ms$/);
+        assert.equal("task" in (reports[0] as object), false);
+      },
+      { debug: true, reports },
+    );
+  });
+});
+
+describe("the loop's ready queue", () => {
+  test("drops its consumed prefix once, when that prefix passes 1024 callbacks and half the queue", async () => {
+    await runVirtual(async () => {
+      // White-box: the compaction changes no order or outcome, only how much memory a long drain holds.
+      const loop = getRunningLoop() as unknown as { queue: unknown[]; head: number };
+      // Each time the queue's length changes: the length, and the position of the callback running in it.
+      const seen: string[] = [];
+      let length = -1;
+      for (let i = 0; i < 2999; i++) {
+        getRunningLoop().callSoon(() => {
+          if (loop.queue.length === length) return;
+          length = loop.queue.length;
+          seen.push(`${length} at ${loop.head - 1}`);
+        });
+      }
+      await sleep(1);
+      // 3000 entries (one was there before): compacted after the 1501st, then the 1025th of the 1499 left.
+      assert.deepEqual(seen, ["3000 at 1", "1499 at 0", "474 at 0"]);
+    });
+  });
+});
+
+describe("the default loop", () => {
+  test("reports an error nobody retrieved once its future is garbage-collected", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const error = new Error("lost on the default loop");
+    error.stack = "Error: lost on the default loop";
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const text = await captureStderr(async () => {
+      new Future().setException(error); // on the default loop, and dropped at once
+      for (let i = 0; i < 5; i++) {
+        await turn();
+        gc();
+        await turn();
+      }
+    });
+    assert.equal(
+      text,
+      'aio: Task exception was never retrieved: <Future finished exception=Error("lost on the default loop")>\n' +
+        "  Error: lost on the default loop\n",
+    );
   });
 });
