@@ -90,8 +90,11 @@ class Sleep implements Timer, Runnable, Waiter {
     this.state = DONE;
     if (task !== undefined) {
       task._removeWaiter(this);
+      // Stryker disable next-line BlockStatement: equivalent, unreachable: a live sleep is its task's waiter, so cancel() cancels it rather than set _mustCancel, and _addWaiter() cancels it if _mustCancel was set
       if (task._mustCancel) {
+        // Stryker disable next-line BooleanLiteral: equivalent, unreachable (see the if above)
         task._mustCancel = false;
+        // Stryker disable next-line CallExpression: equivalent, unreachable (see the if above)
         this.reject(task._makeCancelledError());
         return;
       }
