@@ -1,11 +1,27 @@
 import assert from "node:assert/strict";
 import { createServer, get } from "node:http";
 import { describe, test } from "node:test";
+import { setTimeout as realDelay } from "node:timers/promises";
 import { createTask, ensureFuture, now, run, sleep, TimeoutError, waitFor } from "aio-ts";
 import { VirtualClock } from "aio-ts/testing";
 import fc from "fast-check";
+import type { Timer } from "../../src/core/clock/timer-heap.ts";
+import { TimerHeap } from "../../src/core/clock/timer-heap.ts";
 import { rejection, runVirtual } from "../helpers.ts";
 import { fcParams } from "../properties/fc-config.ts";
+
+/** A bare timer that records the clock's time when it fires, for driving a clock without a loop. */
+function recorder(clock: { now(): number }, due: number, log: [number, number][], then?: () => void): Timer {
+  return {
+    due,
+    seq: 0,
+    index: -1,
+    fire() {
+      log.push([due, clock.now()]);
+      then?.();
+    },
+  };
+}
 
 describe("sleep", () => {
   test("wakes sleepers in deadline order, first-in first-out for equal deadlines", async () => {
@@ -132,6 +148,131 @@ describe("VirtualClock", () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe("VirtualClock.advance and its timers", () => {
+  test("rejects a start that is not a finite number", () => {
+    assert.throws(
+      () => new VirtualClock({ start: Number.NaN }),
+      (e) => e instanceof TypeError && e.message === "Expected `start` to be a finite number, got `NaN` (number)",
+    );
+    assert.throws(() => new VirtualClock({ start: "5" as never }), /got `5` \(string\)/);
+  });
+
+  test("advance() fires each due timer at its own deadline, including ones added meanwhile and ones due now", () => {
+    const clock = new VirtualClock();
+    const log: [number, number][] = [];
+    clock.add(recorder(clock, 30, log));
+    clock.add(recorder(clock, 10, log, () => clock.add(recorder(clock, 25, log))));
+    clock.add(recorder(clock, 60, log));
+    clock.advance(30);
+    assert.deepEqual(log, [
+      [10, 10],
+      [25, 25],
+      [30, 30],
+    ]);
+    assert.equal(clock.now(), 30);
+    clock.add(recorder(clock, 30, log));
+    clock.advance(0);
+    assert.deepEqual(log.slice(3), [[30, 30]]);
+    assert.equal(clock.pendingTimers, 1);
+    clock.advance(45);
+    assert.deepEqual(log.slice(4), [[60, 60]]);
+    assert.equal(clock.now(), 75);
+    assert.throws(
+      () => clock.advance(-1),
+      (e) => e instanceof TypeError && e.message === "Expected `ms` to be a non-negative number, got `-1` (number)",
+    );
+    assert.throws(() => clock.advance(Number.NaN), /got `NaN` \(number\)/);
+    assert.equal(clock.now(), 75);
+  });
+
+  test("outside any run(), before and after one, jumps to the next timer on its own", async () => {
+    const clock = new VirtualClock();
+    const log: [number, number][] = [];
+    clock.add(recorder(clock, 40, log));
+    await realDelay(20);
+    assert.deepEqual(log, [[40, 40]]);
+    await run(() => sleep(10), { clock, handleSignals: false });
+    clock.add(recorder(clock, 100, log));
+    await realDelay(20);
+    assert.deepEqual(log, [
+      [40, 40],
+      [100, 100],
+    ]);
+  });
+
+  test("with realIdle, each burst of real activity restarts the quiet window", async () => {
+    // Four real waits of 100 ms, each well inside the 300 ms window: time must not jump while they go on, although
+    // together they last longer than one window.
+    const steps = async () => {
+      for (let i = 0; i < 4; i++) await ensureFuture(realDelay(100));
+      return "done";
+    };
+    const result = await run(() => waitFor(steps, 1000), {
+      clock: new VirtualClock({ realIdle: 300 }),
+      handleSignals: false,
+    });
+    assert.equal(result, "done");
+  });
+});
+
+describe("TimerHeap", () => {
+  test("after any removals, pops the rest in deadline order, first-in first-out for equal deadlines", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.boolean()), { minLength: 1, maxLength: 40 }),
+        (entries) => {
+          const heap = new TimerHeap();
+          const clock = { now: () => 0 };
+          const timers = entries.map(([due]) => recorder(clock, due, []));
+          for (const t of timers) heap.push(t);
+          const kept = timers.filter((t, i) => {
+            if (!(entries[i] as [number, boolean])[1]) return true;
+            heap.remove(t);
+            return false;
+          });
+          const popped: Timer[] = [];
+          for (let t = heap.pop(); t !== undefined; t = heap.pop()) popped.push(t);
+          assert.deepEqual(
+            popped,
+            [...kept].sort((a, b) => a.due - b.due || a.seq - b.seq),
+          );
+        },
+      ),
+      fcParams(200),
+    );
+  });
+
+  test("keeps deadline order when a removal moves a later-added timer up", () => {
+    const heap = new TimerHeap();
+    const log: [number, number][] = [];
+    const clock = { now: () => 0 };
+    const timers = [16, 2, 9, 3, 10, 1, 2].map((due) => recorder(clock, due, log));
+    for (const t of timers) heap.push(t);
+    heap.remove(timers[0] as Timer);
+    heap.remove(timers[5] as Timer); // the last timer (2) takes its place, under a 3: it must move up
+    assert.equal((timers[5] as Timer).index, -1);
+    const order: number[] = [];
+    for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
+      order.push(t.due);
+      assert.equal(t.index, -1);
+    }
+    assert.deepEqual(order, [2, 2, 3, 9, 10]);
+  });
+
+  test("clear() marks every timer as out of the heap", () => {
+    const heap = new TimerHeap();
+    const clock = { now: () => 0 };
+    const timers = [5, 3, 9].map((due) => recorder(clock, due, []));
+    for (const t of timers) heap.push(t);
+    heap.clear();
+    assert.equal(heap.size, 0);
+    assert.deepEqual(
+      timers.map((t) => t.index),
+      [-1, -1, -1],
+    );
   });
 });
 
