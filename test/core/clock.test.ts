@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { createServer, get } from "node:http";
-import { describe, test } from "node:test";
+import { performance } from "node:perf_hooks";
+import { describe, type Mock, test } from "node:test";
 import { setTimeout as realDelay } from "node:timers/promises";
 import { createTask, ensureFuture, now, run, sleep, TimeoutError, waitFor } from "aio-ts";
 import { VirtualClock } from "aio-ts/testing";
 import fc from "fast-check";
 import type { Timer } from "../../src/core/clock/timer-heap.ts";
 import { TimerHeap } from "../../src/core/clock/timer-heap.ts";
+import { RealClock } from "../../src/core/index.ts";
 import { rejection, runVirtual } from "../helpers.ts";
 import { fcParams } from "../properties/fc-config.ts";
 
@@ -273,6 +275,137 @@ describe("TimerHeap", () => {
       timers.map((t) => t.index),
       [-1, -1, -1],
     );
+  });
+});
+
+/** How many of Node's resources of a kind keep the process alive (unref'd timers are not counted). */
+function alive(kind: "Timeout" | "Immediate"): number {
+  return process.getActiveResourcesInfo().filter((r) => r === kind).length;
+}
+
+describe("RealClock", () => {
+  test("one Node timer keeps the process alive exactly while a timer is pending", () => {
+    const clock = new RealClock();
+    const base = alive("Timeout");
+    const log: [number, number][] = [];
+    try {
+      const a = recorder(clock, clock.now() + 10_000, log);
+      clock.add(a);
+      assert.equal(alive("Timeout"), base + 1);
+      clock.remove(a); // kept for the next timer, but unref'd
+      assert.equal(alive("Timeout"), base);
+      const b = recorder(clock, clock.now() + 20_000, log);
+      clock.add(b); // the kept Node timer is early enough: ref'd again
+      assert.equal(alive("Timeout"), base + 1);
+      clock.remove(b);
+      assert.equal(alive("Timeout"), base);
+      clock.add(recorder(clock, clock.now() + 30_000, log));
+      clock.add(recorder(clock, clock.now() + 5_000, log)); // earlier: the Node timer is replaced, not added
+      assert.equal(alive("Timeout"), base + 1);
+      assert.equal(alive("Immediate"), 0);
+      clock.detach();
+      assert.equal(clock.pendingTimers, 0);
+      assert.equal(alive("Timeout"), base);
+      assert.deepEqual(log, []);
+    } finally {
+      clock.detach();
+    }
+  });
+
+  test("waits out a timer due within a millisecond with setImmediate, dropped with the timer", async () => {
+    const clock = new RealClock();
+    const base = alive("Immediate");
+    const timeouts = alive("Timeout");
+    const log: [number, number][] = [];
+    try {
+      const due = recorder(clock, clock.now(), log);
+      clock.add(due);
+      assert.deepEqual([alive("Immediate"), alive("Timeout")], [base + 1, timeouts]);
+      clock.remove(due);
+      assert.equal(alive("Immediate"), base);
+      clock.add(recorder(clock, clock.now(), log));
+      clock.detach();
+      assert.equal(alive("Immediate"), base);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(log.length, 0);
+      const fired = recorder(clock, clock.now() - 5, log);
+      clock.add(fired);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(
+        log.map(([d]) => d),
+        [fired.due],
+      );
+      assert.equal(alive("Immediate"), base);
+    } finally {
+      clock.detach();
+    }
+  });
+
+  test("a timer due in exactly one millisecond gets a Node timer, not setImmediate", (t) => {
+    t.mock.method(performance, "now", () => 5000);
+    const clock = new RealClock();
+    const base = [alive("Immediate"), alive("Timeout")];
+    try {
+      clock.add(recorder(clock, 5001, []));
+      assert.deepEqual([alive("Immediate"), alive("Timeout")], [base[0], (base[1] as number) + 1]);
+      clock.detach();
+      clock.add(recorder(clock, 5000.5, []));
+      assert.deepEqual([alive("Immediate"), alive("Timeout")], [(base[0] as number) + 1, base[1]]);
+    } finally {
+      clock.detach();
+    }
+  });
+
+  test("a timer that is never due still holds one Node timer, at the longest delay Node allows", () => {
+    const clock = new RealClock();
+    const base = alive("Timeout");
+    try {
+      clock.add(recorder(clock, Number.POSITIVE_INFINITY, []));
+      assert.equal(alive("Timeout"), base + 1);
+    } finally {
+      clock.detach();
+    }
+    assert.equal(alive("Timeout"), base);
+  });
+
+  test("a detached clock never wakes up again", async (t) => {
+    const now = t.mock.method(performance, "now", () => 5000) as Mock<() => number>;
+    const clock = new RealClock();
+    clock.add(recorder(clock, 5010, []));
+    clock.detach();
+    const calls = now.mock.callCount();
+    await realDelay(60);
+    assert.equal(now.mock.callCount(), calls);
+  });
+
+  test("watchBlocking() reports a tick later than the threshold, by how much, until stopped", async (t) => {
+    let fake = 1000;
+    const now = t.mock.method(performance, "now", () => fake) as Mock<() => number>;
+    const clock = new RealClock();
+    const reports: number[] = [];
+    const timeouts = alive("Timeout");
+    const stop = clock.watchBlocking(100, (ms) => reports.push(ms)); // ticks every 25 ms
+    assert.equal(alive("Timeout"), timeouts, "the watcher must not keep the process alive");
+    /** Moves the fake time so that the next tick sees it `late` ms after its period, and waits for that tick. */
+    const tickLate = async (late: number) => {
+      fake += 25 + late;
+      const calls = now.mock.callCount();
+      while (now.mock.callCount() === calls) await realDelay(5);
+    };
+    try {
+      await tickLate(0);
+      await tickLate(100);
+      assert.deepEqual(reports, []);
+      await tickLate(101);
+      assert.deepEqual(reports, [101]);
+      await tickLate(500);
+      assert.deepEqual(reports, [101, 500]);
+    } finally {
+      stop();
+    }
+    const calls = now.mock.callCount();
+    await realDelay(80);
+    assert.equal(now.mock.callCount(), calls, "the watcher still ticks after stop()");
   });
 });
 
