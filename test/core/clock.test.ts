@@ -1,11 +1,29 @@
 import assert from "node:assert/strict";
 import { createServer, get } from "node:http";
-import { describe, test } from "node:test";
+import { performance } from "node:perf_hooks";
+import { describe, type Mock, test } from "node:test";
+import { setTimeout as realDelay } from "node:timers/promises";
 import { createTask, ensureFuture, now, run, sleep, TimeoutError, waitFor } from "aio-ts";
 import { VirtualClock } from "aio-ts/testing";
 import fc from "fast-check";
+import type { Timer } from "../../src/core/clock/timer-heap.ts";
+import { TimerHeap } from "../../src/core/clock/timer-heap.ts";
+import { RealClock } from "../../src/core/index.ts";
 import { rejection, runVirtual } from "../helpers.ts";
 import { fcParams } from "../properties/fc-config.ts";
+
+/** A bare timer that records the clock's time when it fires, for driving a clock without a loop. */
+function recorder(clock: { now(): number }, due: number, log: [number, number][], then?: () => void): Timer {
+  return {
+    due,
+    seq: 0,
+    index: -1,
+    fire() {
+      log.push([due, clock.now()]);
+      then?.();
+    },
+  };
+}
 
 describe("sleep", () => {
   test("wakes sleepers in deadline order, first-in first-out for equal deadlines", async () => {
@@ -132,6 +150,262 @@ describe("VirtualClock", () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe("VirtualClock.advance and its timers", () => {
+  test("rejects a start that is not a finite number", () => {
+    assert.throws(
+      () => new VirtualClock({ start: Number.NaN }),
+      (e) => e instanceof TypeError && e.message === "Expected `start` to be a finite number, got `NaN` (number)",
+    );
+    assert.throws(() => new VirtualClock({ start: "5" as never }), /got `5` \(string\)/);
+  });
+
+  test("advance() fires each due timer at its own deadline, including ones added meanwhile and ones due now", () => {
+    const clock = new VirtualClock();
+    const log: [number, number][] = [];
+    clock.add(recorder(clock, 30, log));
+    clock.add(recorder(clock, 10, log, () => clock.add(recorder(clock, 25, log))));
+    clock.add(recorder(clock, 60, log));
+    clock.advance(30);
+    assert.deepEqual(log, [
+      [10, 10],
+      [25, 25],
+      [30, 30],
+    ]);
+    assert.equal(clock.now(), 30);
+    clock.add(recorder(clock, 30, log));
+    clock.advance(0);
+    assert.deepEqual(log.slice(3), [[30, 30]]);
+    assert.equal(clock.pendingTimers, 1);
+    clock.advance(45);
+    assert.deepEqual(log.slice(4), [[60, 60]]);
+    assert.equal(clock.now(), 75);
+    assert.throws(
+      () => clock.advance(-1),
+      (e) => e instanceof TypeError && e.message === "Expected `ms` to be a non-negative number, got `-1` (number)",
+    );
+    assert.throws(() => clock.advance(Number.NaN), /got `NaN` \(number\)/);
+    assert.equal(clock.now(), 75);
+  });
+
+  test("outside any run(), before and after one, jumps to the next timer on its own", async () => {
+    const clock = new VirtualClock();
+    const log: [number, number][] = [];
+    clock.add(recorder(clock, 40, log));
+    await realDelay(20);
+    assert.deepEqual(log, [[40, 40]]);
+    await run(() => sleep(10), { clock, handleSignals: false });
+    clock.add(recorder(clock, 100, log));
+    await realDelay(20);
+    assert.deepEqual(log, [
+      [40, 40],
+      [100, 100],
+    ]);
+  });
+
+  test("with realIdle, each burst of real activity restarts the quiet window", async () => {
+    // Four real waits of 100 ms, each well inside the 300 ms window: time must not jump while they go on, although
+    // together they last longer than one window.
+    const steps = async () => {
+      for (let i = 0; i < 4; i++) await ensureFuture(realDelay(100));
+      return "done";
+    };
+    const result = await run(() => waitFor(steps, 1000), {
+      clock: new VirtualClock({ realIdle: 300 }),
+      handleSignals: false,
+    });
+    assert.equal(result, "done");
+  });
+});
+
+describe("TimerHeap", () => {
+  test("after any removals, pops the rest in deadline order, first-in first-out for equal deadlines", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.boolean()), { minLength: 1, maxLength: 40 }),
+        (entries) => {
+          const heap = new TimerHeap();
+          const clock = { now: () => 0 };
+          const timers = entries.map(([due]) => recorder(clock, due, []));
+          for (const t of timers) heap.push(t);
+          const kept = timers.filter((t, i) => {
+            if (!(entries[i] as [number, boolean])[1]) return true;
+            heap.remove(t);
+            return false;
+          });
+          const popped: Timer[] = [];
+          for (let t = heap.pop(); t !== undefined; t = heap.pop()) popped.push(t);
+          assert.deepEqual(
+            popped,
+            [...kept].sort((a, b) => a.due - b.due || a.seq - b.seq),
+          );
+        },
+      ),
+      fcParams(200),
+    );
+  });
+
+  test("keeps deadline order when a removal moves a later-added timer up", () => {
+    const heap = new TimerHeap();
+    const log: [number, number][] = [];
+    const clock = { now: () => 0 };
+    const timers = [16, 2, 9, 3, 10, 1, 2].map((due) => recorder(clock, due, log));
+    for (const t of timers) heap.push(t);
+    heap.remove(timers[0] as Timer);
+    heap.remove(timers[5] as Timer); // the last timer (2) takes its place, under a 3: it must move up
+    assert.equal((timers[5] as Timer).index, -1);
+    const order: number[] = [];
+    for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
+      order.push(t.due);
+      assert.equal(t.index, -1);
+    }
+    assert.deepEqual(order, [2, 2, 3, 9, 10]);
+  });
+
+  test("clear() marks every timer as out of the heap", () => {
+    const heap = new TimerHeap();
+    const clock = { now: () => 0 };
+    const timers = [5, 3, 9].map((due) => recorder(clock, due, []));
+    for (const t of timers) heap.push(t);
+    heap.clear();
+    assert.equal(heap.size, 0);
+    assert.deepEqual(
+      timers.map((t) => t.index),
+      [-1, -1, -1],
+    );
+  });
+});
+
+/** How many of Node's resources of a kind keep the process alive (unref'd timers are not counted). */
+function alive(kind: "Timeout" | "Immediate"): number {
+  return process.getActiveResourcesInfo().filter((r) => r === kind).length;
+}
+
+describe("RealClock", () => {
+  test("one Node timer keeps the process alive exactly while a timer is pending", () => {
+    const clock = new RealClock();
+    const base = alive("Timeout");
+    const log: [number, number][] = [];
+    try {
+      const a = recorder(clock, clock.now() + 10_000, log);
+      clock.add(a);
+      assert.equal(alive("Timeout"), base + 1);
+      clock.remove(a); // kept for the next timer, but unref'd
+      assert.equal(alive("Timeout"), base);
+      const b = recorder(clock, clock.now() + 20_000, log);
+      clock.add(b); // the kept Node timer is early enough: ref'd again
+      assert.equal(alive("Timeout"), base + 1);
+      clock.remove(b);
+      assert.equal(alive("Timeout"), base);
+      clock.add(recorder(clock, clock.now() + 30_000, log));
+      clock.add(recorder(clock, clock.now() + 5_000, log)); // earlier: the Node timer is replaced, not added
+      assert.equal(alive("Timeout"), base + 1);
+      assert.equal(alive("Immediate"), 0);
+      clock.detach();
+      assert.equal(clock.pendingTimers, 0);
+      assert.equal(alive("Timeout"), base);
+      assert.deepEqual(log, []);
+    } finally {
+      clock.detach();
+    }
+  });
+
+  test("waits out a timer due within a millisecond with setImmediate, dropped with the timer", async () => {
+    const clock = new RealClock();
+    const base = alive("Immediate");
+    const timeouts = alive("Timeout");
+    const log: [number, number][] = [];
+    try {
+      const due = recorder(clock, clock.now(), log);
+      clock.add(due);
+      assert.deepEqual([alive("Immediate"), alive("Timeout")], [base + 1, timeouts]);
+      clock.remove(due);
+      assert.equal(alive("Immediate"), base);
+      clock.add(recorder(clock, clock.now(), log));
+      clock.detach();
+      assert.equal(alive("Immediate"), base);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(log.length, 0);
+      const fired = recorder(clock, clock.now() - 5, log);
+      clock.add(fired);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(
+        log.map(([d]) => d),
+        [fired.due],
+      );
+      assert.equal(alive("Immediate"), base);
+    } finally {
+      clock.detach();
+    }
+  });
+
+  test("a timer due in exactly one millisecond gets a Node timer, not setImmediate", (t) => {
+    t.mock.method(performance, "now", () => 5000);
+    const clock = new RealClock();
+    const base = [alive("Immediate"), alive("Timeout")];
+    try {
+      clock.add(recorder(clock, 5001, []));
+      assert.deepEqual([alive("Immediate"), alive("Timeout")], [base[0], (base[1] as number) + 1]);
+      clock.detach();
+      clock.add(recorder(clock, 5000.5, []));
+      assert.deepEqual([alive("Immediate"), alive("Timeout")], [(base[0] as number) + 1, base[1]]);
+    } finally {
+      clock.detach();
+    }
+  });
+
+  test("a timer that is never due still holds one Node timer, at the longest delay Node allows", () => {
+    const clock = new RealClock();
+    const base = alive("Timeout");
+    try {
+      clock.add(recorder(clock, Number.POSITIVE_INFINITY, []));
+      assert.equal(alive("Timeout"), base + 1);
+    } finally {
+      clock.detach();
+    }
+    assert.equal(alive("Timeout"), base);
+  });
+
+  test("a detached clock never wakes up again", async (t) => {
+    const now = t.mock.method(performance, "now", () => 5000) as Mock<() => number>;
+    const clock = new RealClock();
+    clock.add(recorder(clock, 5010, []));
+    clock.detach();
+    const calls = now.mock.callCount();
+    await realDelay(60);
+    assert.equal(now.mock.callCount(), calls);
+  });
+
+  test("watchBlocking() reports a tick later than the threshold, by how much, until stopped", async (t) => {
+    let fake = 1000;
+    const now = t.mock.method(performance, "now", () => fake) as Mock<() => number>;
+    const clock = new RealClock();
+    const reports: number[] = [];
+    const timeouts = alive("Timeout");
+    const stop = clock.watchBlocking(100, (ms) => reports.push(ms)); // ticks every 25 ms
+    assert.equal(alive("Timeout"), timeouts, "the watcher must not keep the process alive");
+    /** Moves the fake time so that the next tick sees it `late` ms after its period, and waits for that tick. */
+    const tickLate = async (late: number) => {
+      fake += 25 + late;
+      const calls = now.mock.callCount();
+      while (now.mock.callCount() === calls) await realDelay(5);
+    };
+    try {
+      await tickLate(0);
+      await tickLate(100);
+      assert.deepEqual(reports, []);
+      await tickLate(101);
+      assert.deepEqual(reports, [101]);
+      await tickLate(500);
+      assert.deepEqual(reports, [101, 500]);
+    } finally {
+      stop();
+    }
+    const calls = now.mock.callCount();
+    await realDelay(80);
+    assert.equal(now.mock.callCount(), calls, "the watcher still ticks after stop()");
   });
 });
 

@@ -18,6 +18,7 @@ export class RealClock extends Clock {
   private immediate: NodeJS.Immediate | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
   /** Whether the Node timer keeps the process alive (it does while timers are pending). */
+  // Stryker disable next-line BooleanLiteral: equivalent, `referenced` is read only while a Node timer exists (lines `this.referenced && this.nodeTimer` and the re-arm branch), and every path that creates one sets it to true first
   private referenced = false;
 
   now(): number {
@@ -30,15 +31,19 @@ export class RealClock extends Clock {
       // Nothing to wait for: let the process exit, but keep the Node timer.
       // Code that uses one timer at a time (a timeout per request) would
       // otherwise pay a setTimeout/clearTimeout pair per operation.
+      // Stryker disable next-line ConditionalExpression: equivalent for `true`, clearImmediate(undefined) is a no-op (the `false` variant, ignored with it, is killed by "waits out a timer due within a millisecond with setImmediate...")
       if (this.immediate !== undefined) clearImmediate(this.immediate);
       this.immediate = undefined;
       if (this.referenced && this.nodeTimer !== undefined) this.nodeTimer.unref();
       this.referenced = false;
       return;
     }
+    // Stryker disable next-line ConditionalExpression: equivalent for `false`, a fast path: going on, disarm() drops the imminent immediate and arms for the same top timer, which then fires at the same time (the `true` variant, which never arms, is killed by any real-clock sleep)
     if (this.immediate !== undefined) return; // a wake-up is imminent and re-arms
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: equivalent for `false`, `{}` and `<`, a fast path: the slow path below disarms and arms a referenced Node timer for the same top timer, which fires at the same time (`true` and `===`, ignored with them, are killed by "a timer that is never due still holds one Node timer..." and the run() tests)
     if (this.nodeTimer !== undefined && this.armedFor <= top.due) {
       // Armed early enough; a wake-up before the deadline just re-arms.
+      // Stryker disable next-line ConditionalExpression: equivalent for `true`, ref() on a referenced Node timer is a no-op (the `false` variant, ignored with it, is killed by "one Node timer keeps the process alive exactly while a timer is pending")
       if (!this.referenced) this.nodeTimer.ref();
       this.referenced = true;
       return;
@@ -58,11 +63,14 @@ export class RealClock extends Clock {
   override detach(): void {
     super.detach();
     this.disarm();
+    // Stryker disable next-line BooleanLiteral: equivalent, super.detach() already ran arm() on an empty heap (referenced = false) and disarm() dropped the Node timer; `referenced` is not read again before a new Node timer sets it to true
     this.referenced = false;
   }
 
   private disarm(): void {
+    // Stryker disable next-line ConditionalExpression: equivalent for `true`, clearTimeout(undefined) is a no-op (the `false` variant, ignored with it, is killed by "one Node timer keeps the process alive exactly while a timer is pending")
     if (this.nodeTimer !== undefined) clearTimeout(this.nodeTimer);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,CallExpression: equivalent, no immediate is ever pending here: arm() calls disarm() only past its `this.immediate !== undefined` return, and detach() after super.detach() has run arm() on an empty heap, which clears it
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.nodeTimer = undefined;
     this.immediate = undefined;
