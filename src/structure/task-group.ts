@@ -226,6 +226,7 @@ export class TaskGroup {
     if (this.finished()) return;
     if (!this.aborting) {
       this.abort();
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, always true here: cancel() returns early unless entered, and _enter set parent; parentCancelRequested is only ever set together with aborting, which was false just above
       if (this.parent !== undefined && !this.parentCancelRequested) {
         this.parentCancelRequested = true;
         this.parent.cancel();
@@ -261,6 +262,7 @@ export class TaskGroup {
       try {
         await this.onCompleted;
       } catch (e) {
+        // Stryker disable next-line ConditionalExpression: equivalent, onCompleted is only ever resolved with undefined, so awaiting it throws only the CancelledError of a cancel of this task
         if (!isCancelledError(e)) throw e;
         // Cancelled from outside while waiting for the children: pass it on to them.
         pendingCancel = e;
@@ -290,6 +292,7 @@ export class TaskGroup {
 
   private abort(): void {
     this.aborting = true;
+    // Stryker disable next-line ConditionalExpression: equivalent, cancel() on a done task changes nothing observable (it marks a failed task's error retrieved, which its ChildDone callback does anyway through exception())
     for (const t of this.tasks) if (!t.done()) t.cancel();
   }
 
@@ -312,7 +315,9 @@ export class TaskGroup {
   private wakeExit(): void {
     if (
       this.onCompleted !== undefined &&
+      // Stryker disable next-line ConditionalExpression: equivalent, a wake-up too early only makes _exit's loop check tasks and pendingStarts again and wait on a new future
       this.tasks.size === 0 &&
+      // Stryker disable next-line ConditionalExpression: equivalent, a wake-up too early only makes _exit's loop check tasks and pendingStarts again and wait on a new future
       this.pendingStarts === 0 &&
       !this.onCompleted.done()
     ) {
