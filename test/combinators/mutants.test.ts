@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   asCompleted,
+  CancelledError,
+  FIRST_EXCEPTION,
   createTask,
   Future,
   gather,
   moveOnAfter,
+  now,
   shield,
   sleep,
   Timeout,
@@ -15,6 +18,7 @@ import {
   wait,
   waitFor,
 } from "aio-ts";
+import { VirtualClock } from "aio-ts/testing";
 import { rejection, runVirtual } from "../helpers.ts";
 
 function badArgument(message: string): (error: unknown) => boolean {
@@ -54,6 +58,7 @@ describe("combinators: argument checks", () => {
   });
 
   test("an iterable of awaitables may not itself be an awaitable", () => {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable that is also iterable, on purpose.
     const both = { then() {}, *[Symbol.iterator]() {} };
     assert.throws(
       () => wait(both as never),
@@ -203,5 +208,129 @@ describe("combinators: shield", () => {
       inner.setException(new Error("late"));
       await sleep(10);
     });
+  });
+
+  test("a cancel of the shielded work after the outer was cancelled is quietly ignored", async () => {
+    await runVirtual(async () => {
+      const inner = new Future<number>();
+      const outer = shield(inner);
+      outer.cancel();
+      inner.cancel();
+      await sleep(10);
+    });
+  });
+});
+
+describe("combinators: no timer is left behind", () => {
+  test("waitFor on a child unschedules its deadline when the child succeeds or fails", async () => {
+    const clock = new VirtualClock();
+    const left = await runVirtual(
+      async () => {
+        const counts: number[] = [];
+        await waitFor(() => sleep(10, 1), 100);
+        counts.push(clock.pendingTimers);
+        await rejection(
+          waitFor(async () => {
+            await sleep(10);
+            throw new Error("boom");
+          }, 100),
+        );
+        counts.push(clock.pendingTimers);
+        return counts;
+      },
+      { clock },
+    );
+    assert.deepEqual(left, [0, 0]);
+  });
+
+  test("asCompleted schedules no timer for nothing, and drops its timer when all arrived or on return()", async () => {
+    const clock = new VirtualClock();
+    const left = await runVirtual(
+      async () => {
+        const counts: number[] = [];
+        asCompleted([], { timeout: 100 });
+        counts.push(clock.pendingTimers);
+        const all = asCompleted([sleep(10, 1)], { timeout: 100 });
+        for await (const f of all) await f;
+        counts.push(clock.pendingTimers);
+        const early = asCompleted([new Future<number>()], { timeout: 100 });
+        await early.return?.();
+        counts.push(clock.pendingTimers);
+        return counts;
+      },
+      { clock },
+    );
+    assert.deepEqual(left, [0, 0, 0]);
+  });
+});
+
+describe("combinators: waitFor and outside cancels", () => {
+  test("a cancel from outside while the expired child cleans up stays a CancelledError", async () => {
+    const error = await runVirtual(async () => {
+      const t = createTask(() =>
+        waitFor(async () => {
+          try {
+            await sleep(100);
+          } finally {
+            await sleep(5);
+          }
+        }, 10),
+      );
+      await sleep(12);
+      t.cancel();
+      return rejection(t);
+    });
+    assert.ok(error instanceof CancelledError);
+  });
+});
+
+describe("combinators: gather and wait outcomes", () => {
+  test("cancelling a gather that already failed cancels nothing", async () => {
+    const [cancelled, slowCancelled] = await runVirtual(async () => {
+      const slow = createTask(() => sleep(100));
+      const g = gather(async () => {
+        await sleep(10);
+        throw new Error("boom");
+      }, slow);
+      await rejection(g);
+      const r = g.cancel();
+      await sleep(0);
+      const s = slow.cancelled();
+      slow.cancel();
+      await rejection(slow);
+      return [r, s];
+    });
+    assert.equal(cancelled, false);
+    assert.equal(slowCancelled, false);
+  });
+
+  test("gather with returnExceptions gives values, errors and cancellations in order", async () => {
+    const results = await runVirtual(async () => {
+      const boom = new Error("boom");
+      const cancelled = createTask(() => sleep(100));
+      cancelled.cancel();
+      return gather(
+        [
+          () => sleep(10, 1),
+          async () => {
+            throw boom;
+          },
+          cancelled,
+        ],
+        { returnExceptions: true },
+      );
+    });
+    assert.equal(results[0], 1);
+    assert.ok(results[1] instanceof Error && results[1].message === "boom");
+    assert.ok(results[2] instanceof CancelledError);
+  });
+
+  test("wait FIRST_EXCEPTION keeps waiting past a success", async () => {
+    const [done, at] = await runVirtual(async () => {
+      const r = await wait([sleep(10, 1), sleep(30, 2)], { returnWhen: FIRST_EXCEPTION });
+      return [r.done.size, now()] as const;
+    });
+    assert.equal(done, 2);
+    assert.equal(at, 30);
   });
 });
