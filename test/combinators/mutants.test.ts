@@ -284,6 +284,114 @@ describe("combinators: waitFor and outside cancels", () => {
   });
 });
 
+describe("combinators: waitFor on a promise", () => {
+  test("an expired promise is cancelled inline and waited for, its finally blocks done", async () => {
+    const [error, log] = await runVirtual(async () => {
+      const log: string[] = [];
+      const work = (async () => {
+        try {
+          await sleep(100);
+        } finally {
+          await sleep(5);
+          log.push(`cleaned at ${now()}`);
+        }
+      })();
+      const e = await rejection(waitFor(work, 10));
+      log.push(`timed out at ${now()}`);
+      return [e, log] as const;
+    });
+    assert.ok(error instanceof TimeoutError);
+    assert.deepEqual(log, ["cleaned at 15", "timed out at 15"]);
+  });
+
+  test("an expired promise waiting on several aio awaits at once has them all cancelled", async () => {
+    const [error, log] = await runVirtual(async () => {
+      const log: string[] = [];
+      const work = (async () => {
+        try {
+          await Promise.all([sleep(100), sleep(50)]);
+        } finally {
+          log.push(`cleaned at ${now()}`);
+        }
+      })();
+      const e = await rejection(waitFor(work, 10));
+      log.push(`timed out at ${now()}`);
+      return [e, log] as const;
+    });
+    assert.ok(error instanceof TimeoutError);
+    assert.deepEqual(log, ["cleaned at 10", "timed out at 10"]);
+  });
+
+  test("an expired promise whose aio awaits began after waitFor's is still waited for", async () => {
+    const log = await runVirtual(async () => {
+      const log: string[] = [];
+      const work = (async () => {
+        for (let i = 0; i < 10; i++) await Promise.resolve();
+        try {
+          await Promise.all([sleep(100), sleep(50)]);
+        } finally {
+          await sleep(5);
+          log.push(`cleaned at ${now()}`);
+        }
+      })();
+      const e = await rejection(waitFor(work, 10));
+      log.push(`${(e as Error).name} at ${now()}`);
+      return log;
+    });
+    assert.deepEqual(log, ["cleaned at 15", "TimeoutError at 15"]);
+  });
+
+  test("a promise given no time at all is abandoned at once", async () => {
+    const [error, at] = await runVirtual(async () => {
+      const work = (async () => {
+        await sleep(100);
+        return 1;
+      })();
+      const e = await rejection(waitFor(work, 0));
+      const t = now();
+      await work;
+      return [e, t] as const;
+    });
+    assert.ok(error instanceof TimeoutError);
+    assert.equal(error.message, "waitFor() timed out after 0 ms");
+    assert.equal(at, 0);
+  });
+
+  test("a caller cancelled while waiting for its child to end, as that child ends, reports nothing", async () => {
+    const error = await runVirtual(async () => {
+      const child = createTask(async () => {
+        try {
+          await sleep(100);
+        } finally {
+          await sleep(1);
+        }
+      });
+      const caller = createTask(() => waitFor(child, 0));
+      await sleep(0.5);
+      await sleep(0.5);
+      caller.cancel();
+      return rejection(caller);
+    });
+    assert.ok(error instanceof CancelledError);
+  });
+
+  test("with no time at all, an error other than the cancel comes through as it is", async () => {
+    const error = await runVirtual(async () => {
+      const t = createTask(async () => {
+        try {
+          await sleep(100);
+        } catch {
+          throw new Error("cleanup failed");
+        }
+      });
+      await sleep(0);
+      return rejection(waitFor(t, 0));
+    });
+    assert.ok(error instanceof Error && !(error instanceof TimeoutError));
+    assert.equal(error.message, "cleanup failed");
+  });
+});
+
 describe("combinators: gather and wait outcomes", () => {
   test("cancelling a gather that already failed cancels nothing", async () => {
     const [cancelled, slowCancelled] = await runVirtual(async () => {
