@@ -243,6 +243,22 @@ describe("combinators: no timer is left behind", () => {
     assert.deepEqual(left, [0, 0]);
   });
 
+  test("a wait cancelled from outside drops its timeout timer", async () => {
+    const clock = new VirtualClock();
+    const [error, left] = await runVirtual(
+      async () => {
+        const t = createTask(() => wait([new Future<number>()], { timeout: 100 }));
+        await sleep(10);
+        t.cancel();
+        const e = await rejection(t);
+        return [e, clock.pendingTimers] as const;
+      },
+      { clock },
+    );
+    assert.ok(error instanceof CancelledError);
+    assert.equal(left, 0);
+  });
+
   test("asCompleted schedules no timer for nothing, and drops its timer when all arrived or on return()", async () => {
     const clock = new VirtualClock();
     const left = await runVirtual(
