@@ -357,6 +357,18 @@ describe("combinators: waitFor on a promise", () => {
     assert.deepEqual(log, ["cleaned at 15", "TimeoutError at 15"]);
   });
 
+  test("a cancel that arrives as the promise's aio await finishes is not lost", async () => {
+    const outcome = await runVirtual(async () => {
+      const gate = new Future<string>();
+      const caller = createTask(() => waitFor((async () => await gate)(), null));
+      await sleep(10);
+      gate.setResult("done");
+      caller.cancel();
+      return rejection(caller);
+    });
+    assert.ok(outcome instanceof CancelledError);
+  });
+
   test("a promise given no time at all is abandoned at once", async () => {
     const [error, at] = await runVirtual(async () => {
       const work = (async () => {
