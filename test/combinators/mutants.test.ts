@@ -3,8 +3,8 @@ import { describe, test } from "node:test";
 import {
   asCompleted,
   CancelledError,
-  FIRST_EXCEPTION,
   createTask,
+  FIRST_EXCEPTION,
   Future,
   gather,
   moveOnAfter,
