@@ -91,6 +91,7 @@ class GatherState {
     }
     if (this.finished < outer.children.length) return;
     const results = outer.children.map((f) => {
+      // Stryker disable next-line ConditionalExpression: equivalent, for a child not cancelled, _error() returns its stored error or result and marks it retrieved, as exception()/result() do
       if (f.cancelled()) return f._error();
       const error = f.exception();
       return error !== undefined ? error : f.result();
@@ -169,6 +170,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   const children: Future<unknown>[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const aw = list[i];
+    // Stryker disable next-line BlockStatement: equivalent, ensureFuture returns a Future unchanged, so the converted map gives the same child
     if (aw instanceof Future) {
       children[i] = aw;
       continue;

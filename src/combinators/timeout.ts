@@ -135,12 +135,15 @@ export class Timeout implements Timer, Runnable {
             : `${this.kind}() timed out after ${this.limit} ms`;
         return new TimeoutError(message, { cause: cancelled });
       }
+      // Stryker disable next-line ConditionalExpression: equivalent, exit() runs once, after enter(): the state is ENTERED or EXPIRING, and EXPIRING took the branch above
     } else if (this.state === ENTERED) this.state = EXITED;
     return error;
   }
 
   private unschedule(): void {
+    // Stryker disable next-line UpdateOperator: equivalent, generation is only compared for equality with a value it had; decrementing never revisits one either (queuedGeneration is reset to -1 only once expired)
     this.generation++;
+    // Stryker disable next-line ConditionalExpression: equivalent, removing a timer not in the heap is ignored (the heap checks index < 0)
     if (this.index >= 0) (this.loop as Loop).removeTimer(this);
   }
 
@@ -319,6 +322,7 @@ async function enterScope<T>(
     if (moveOn && outcome !== error) return undefined;
     throw outcome;
   }
+  // Stryker disable next-line BooleanLiteral: equivalent, with error undefined, asCancelledError(undefined) is undefined, so exit(true, undefined) does what exit(false, undefined) does
   scope.exit(false, undefined);
   return result;
 }
