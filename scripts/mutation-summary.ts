@@ -47,7 +47,7 @@ for (const area of areas) {
       if (m.status === "Survived" || m.status === "NoCoverage") {
         alive.push(`- ${where} (${m.status}): \`${code}\` → \`${(m.replacement ?? "").replace(/\s+/g, " ")}\``);
       } else if (m.status === "Ignored") {
-        equivalent.push(`- ${where}: ${(m.statusReason ?? "").replace(/^.*?: /, "")}`);
+        equivalent.push(`- ${where}: ${(m.statusReason ?? "").replace(/^equivalent, /, "")}`);
       }
     }
   }
