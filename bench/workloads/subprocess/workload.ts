@@ -6,7 +6,7 @@ const here = import.meta.url;
 
 export const subprocess: WorkloadDef = {
   id: "subprocess",
-  number: "12",
+  number: "12d",
   title: "short child processes",
   description:
     "N runs of `true` (a child that exits at once), at most `concurrency` = 16 at a time, each waited for; " +
