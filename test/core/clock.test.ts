@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer, get } from "node:http";
 import { performance } from "node:perf_hooks";
-import { describe, type Mock, test } from "node:test";
+import { describe, type Mock, type TestContext, test } from "node:test";
 import { setTimeout as realDelay } from "node:timers/promises";
 import { createTask, ensureFuture, now, run, sleep, TimeoutError, waitFor } from "aio-ts";
 import { VirtualClock } from "aio-ts/testing";
@@ -23,6 +23,16 @@ function recorder(clock: { now(): number }, due: number, log: [number, number][]
       then?.();
     },
   };
+}
+
+/**
+ * Replaces `performance.now` for one test, and puts it back when the test ends: Deno's node:test does not restore a
+ * `t.mock.method` by itself, and a clock frozen by a previous test hangs the next one that waits for real time.
+ */
+function mockNow(t: TestContext, impl: () => number): Mock<() => number> {
+  const now = t.mock.method(performance, "now", impl) as Mock<() => number>;
+  t.after(() => now.mock.restore());
+  return now;
 }
 
 describe("sleep", () => {
@@ -342,7 +352,7 @@ describe("RealClock", () => {
   });
 
   test("a timer due in exactly one millisecond gets a Node timer, not setImmediate", (t) => {
-    t.mock.method(performance, "now", () => 5000);
+    mockNow(t, () => 5000);
     const clock = new RealClock();
     const base = [alive("Immediate"), alive("Timeout")];
     try {
@@ -369,7 +379,7 @@ describe("RealClock", () => {
   });
 
   test("a detached clock never wakes up again", async (t) => {
-    const now = t.mock.method(performance, "now", () => 5000) as Mock<() => number>;
+    const now = mockNow(t, () => 5000);
     const clock = new RealClock();
     clock.add(recorder(clock, 5010, []));
     clock.detach();
@@ -380,7 +390,7 @@ describe("RealClock", () => {
 
   test("watchBlocking() reports a tick later than the threshold, by how much, until stopped", async (t) => {
     let fake = 1000;
-    const now = t.mock.method(performance, "now", () => fake) as Mock<() => number>;
+    const now = mockNow(t, () => fake);
     const clock = new RealClock();
     const reports: number[] = [];
     const timeouts = alive("Timeout");
