@@ -138,16 +138,7 @@ async function cancelAll(loop: Loop): Promise<void> {
   while (loop.taskCount > 0) {
     const tasks = loop.liveTasks();
     for (const task of tasks) task.cancel();
-    // Gather from inside a throwaway task of this loop, so it is scheduled here.
-    const waiter = new Task(loop, () => gather(tasks, { returnExceptions: true }), "run() shutdown");
-    await settled(waiter);
-    for (const task of tasks) {
-      if (task.cancelled()) continue;
-      const error = task.exception();
-      if (error !== undefined) {
-        loop.report({ message: "Unhandled exception during run() shutdown", error, task });
-      }
-    }
+    await awaitAll(loop, tasks, "Unhandled exception during run() shutdown");
   }
 }
 
@@ -160,13 +151,17 @@ async function closeAll(loop: Loop): Promise<void> {
     const closers = [...loop.closers];
     loop.closers.clear();
     const tasks = closers.map((close) => new Task(loop, close, "run() close"));
-    const waiter = new Task(loop, () => gather(tasks, { returnExceptions: true }), "run() shutdown");
-    await settled(waiter);
-    for (const task of tasks) {
-      const error = task.cancelled() ? undefined : task.exception();
-      if (error !== undefined)
-        loop.report({ message: "Unhandled exception closing a resource at run() end", error, task });
-    }
+    await awaitAll(loop, tasks, "Unhandled exception closing a resource at run() end");
     await cancelAll(loop);
+  }
+}
+
+/** Waits for every task of `tasks` to end, then reports the error of each that failed (not cancelled) as `message`. */
+async function awaitAll(loop: Loop, tasks: readonly Task<unknown>[], message: string): Promise<void> {
+  // Gather from inside a throwaway task of this loop, so it is scheduled here.
+  await settled(new Task(loop, () => gather(tasks, { returnExceptions: true }), "run() shutdown"));
+  for (const task of tasks) {
+    const error = task.cancelled() ? undefined : task.exception();
+    if (error !== undefined) loop.report({ message, error, task });
   }
 }

@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { argumentError } from "../core/index.ts";
+import { argumentError, rangeError } from "../core/index.ts";
 import { checkLimit } from "../streams/reader.ts";
 
 /** Where one of the child's standard streams goes. */
@@ -49,13 +49,6 @@ export interface SpawnPlan {
 export const KILL_GRACE = 5000;
 
 const STDIO: readonly string[] = ["pipe", "inherit", "ignore"];
-
-/** A bad value's RangeError, in the one message shape of `argumentError`. */
-export function rangeError(name: string, expected: string, value: unknown): RangeError {
-  const error = new RangeError(argumentError(name, expected, value).message);
-  (error as RangeError & { code: string }).code = "ERR_AIO_INVALID_ARGUMENT";
-  return error;
-}
 
 export function checkProgram(name: string, value: unknown): string {
   if (typeof value !== "string" || value === "") throw argumentError(name, "a non-empty string", value);

@@ -1,4 +1,4 @@
-import { current, InvalidStateError, isCancelledError, storage, type Task } from "../core/index.ts";
+import { current, InvalidStateError, isCancelledError, storage } from "../core/index.ts";
 import type { Held } from "./held.ts";
 import { Lock } from "./lock.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
@@ -112,8 +112,8 @@ export class Condition {
         // Stryker disable next-line BooleanLiteral: equivalent, unreachable: a lock wait without a signal fails only with CancelledError
         else this.settle(true, error, resolve, reject);
       };
-      // storage.run(undefined) leaves every task, as storage.exit does.
-      void storage.run(task as Task<unknown>, () => this.lock._wait(undefined, onAcquired, onFailed, w._loop));
+      const wait = (): Promise<void> => this.lock._wait(undefined, onAcquired, onFailed, w._loop);
+      void (task === undefined ? storage.exit(wait) : storage.run(task, wait));
     };
     park(w, signal).then(
       () => relock(false, undefined),
