@@ -236,6 +236,18 @@ export class Browser {
     this.#ws.close();
     this.#kill();
     await exited;
+    // Its renderers and zygotes got the same SIGKILL; wait until the last has gone.
+    const pgid = this.#child.pid as number;
+    for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -314,9 +326,14 @@ export function countColor(
   const r = Number.parseInt(hex.slice(1, 3), 16);
   const g = Number.parseInt(hex.slice(3, 5), 16);
   const b = Number.parseInt(hex.slice(5, 7), 16);
+  const [x0, y0] = [Math.max(0, Math.round(box.x)), Math.max(0, Math.round(box.y))];
+  const [x1, y1] = [
+    Math.min(image.width, x0 + Math.round(box.width)),
+    Math.min(image.height, y0 + Math.round(box.height)),
+  ];
   let count = 0;
-  for (let y = Math.max(0, box.y); y < Math.min(image.height, box.y + box.height); y++) {
-    for (let x = Math.max(0, box.x); x < Math.min(image.width, box.x + box.width); x++) {
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
       const i = (y * image.width + x) * 4;
       if (image.rgba[i] === r && image.rgba[i + 1] === g && image.rgba[i + 2] === b) count++;
     }

@@ -41,7 +41,7 @@ export const TIMELINE_SCRIPT = String.raw`
     var a = Math.abs(us);
     if (a >= 1e6) return (us / 1e6).toFixed(digits) + " s";
     if (a >= 1e3) return (us / 1e3).toFixed(digits) + " ms";
-    return us.toFixed(a === 0 ? 0 : digits) + " \u00b5s";
+    return Number(us.toFixed(1)) + " \u00b5s";
   }
   function scale() { return (width - NAME_W) / span; }
   function xOf(t) { return NAME_W + (t - start) * scale(); }
@@ -281,15 +281,16 @@ export const TIMELINE_SCRIPT = String.raw`
     var i = Math.floor((y - AXIS_H + view.scrollTop) / LANE_H);
     if (i < 0 || i >= n) return null;
     if (x < NAME_W) return { type: "task", lane: i };
+    // A cancel mark is drawn over the waits, and so wins over them.
+    for (var ci = cancelFirst[i]; ci < cancelFirst[i + 1]; ci++) {
+      if (Math.abs(xOf(cancels[ci][1]) - x) <= 5 && y - laneTop(i) <= 10) return { type: "cancel", lane: i, index: ci };
+    }
     var t = tOf(x), slack = 3 / scale(), best = -1;
     for (var wi = waitFirst[i]; wi < waitFirst[i + 1]; wi++) {
       var w = waits[wi];
       if (w[1] - slack <= t && t <= w[1] + w[2] + slack && (best < 0 || w[5] >= waits[best][5])) best = wi;
     }
     if (best >= 0) return { type: "wait", lane: i, index: best };
-    for (var ci = cancelFirst[i]; ci < cancelFirst[i + 1]; ci++) {
-      if (Math.abs(xOf(cancels[ci][1]) - x) <= 5) return { type: "cancel", lane: i, index: ci };
-    }
     var row = tasks[i];
     if (t >= row[2] - slack && t <= row[3] + slack) return { type: "task", lane: i };
     return null;
