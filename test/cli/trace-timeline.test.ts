@@ -3,7 +3,7 @@
 // the page is opened from disk, and what it draws is read back from screenshots.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -317,15 +317,20 @@ describe("aio trace's timeline page in Chromium", () => {
     }
     writeFileSync(trace, JSON.stringify({ traceEvents: events }));
     const page = await browser.newPage(WIDTH, HEIGHT);
+    const started = performance.now();
     const layout = await open(page, folder, trace);
+    const opened = performance.now() - started;
     assert.equal(layout.lanes, 10_000);
     assert.match(
       await page.evaluate<string>(`document.getElementById("summary").textContent`),
       /^10000 tasks, 19800 waits, 990 cancels/,
     );
     const loadMs = await page.evaluate<number>("window.aioTimeline.readyAt");
+    // Measured, not asserted: the machine's load decides these. The page's own clock starts at navigation.
+    const html = readdirSync(folder).find((f) => f.endsWith(".html") && statSync(join(folder, f)).size > 1e6) ?? "";
     t.diagnostic(
-      `10,000 tasks: page of ${(statSync(join(folder, "big.json")).size / 1e6).toFixed(1)} MB trace ready in ${loadMs.toFixed(0)} ms`,
+      `10,000 tasks: trace ${(statSync(trace).size / 1e6).toFixed(1)} MB, page ${(statSync(join(folder, html)).size / 1e6).toFixed(1)} MB; ` +
+        `drawn ${loadMs.toFixed(0)} ms after navigation; aio trace + load ${opened.toFixed(0)} ms`,
     );
     // The last job is the last lane; scroll to the end and it is drawn at the bottom.
     await page.evaluate(`document.getElementById("view").scrollTop = 1e9`);
@@ -347,6 +352,5 @@ describe("aio trace's timeline page in Chromium", () => {
     // Zoomed out to 60 s, the job's 1 s is about 12 px: sleep and HTTP both show.
     const found = kindsIn(shot, box);
     assert.ok((found.sleep ?? 0) > 10 && (found.http ?? 0) > 10, JSON.stringify(found));
-    assert.ok(readFileSync(trace).length > 0);
   });
 });
