@@ -72,10 +72,14 @@ export class Page {
   async wheel(x: number, y: number, deltaX: number, deltaY: number, modifiers = 0): Promise<void> {
     await this.send("Input.dispatchMouseEvent", { type: "mouseWheel", x, y, deltaX, deltaY, modifiers });
   }
+  /** A PNG of the viewport. */
+  async screenshotPng(): Promise<Buffer> {
+    const r = await this.send("Page.captureScreenshot", { format: "png" });
+    return Buffer.from(r.data as string, "base64");
+  }
   /** A PNG of the viewport, decoded. */
   async screenshot(): Promise<Image> {
-    const r = await this.send("Page.captureScreenshot", { format: "png" });
-    return decodePng(Buffer.from(r.data as string, "base64"));
+    return decodePng(await this.screenshotPng());
   }
 }
 
