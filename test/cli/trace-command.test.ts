@@ -70,6 +70,8 @@ describe("aio trace", () => {
 
   for (const [what, content, message] of [
     ["a file that is not JSON", "{ not json", /^aio trace: \S+bad\.json is not JSON \(.+\)\n$/],
+    ["text with newlines", "hello\nworld\n", /^aio trace: \S+bad\.json is not JSON \(.+\)\n$/],
+    ["a long broken file", `[${"1,".repeat(10_000)}`, /^aio trace: \S+bad\.json is not JSON \(.{1,120}\)\n$/],
     [
       "JSON without traceEvents",
       `{ "events": [] }`,

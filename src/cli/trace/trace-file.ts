@@ -117,7 +117,9 @@ export function readTraceFile(path: string): unknown {
   try {
     return JSON.parse(source);
   } catch (error) {
-    throw new TraceFileError(`${path} is not JSON (${(error as Error).message})`);
+    // V8 quotes the text around the fault, newlines included: keep the message on one line, and short.
+    const why = (error as Error).message.replace(/\s+/g, " ").trim();
+    throw new TraceFileError(`${path} is not JSON (${why.length > 120 ? `${why.slice(0, 119)}…` : why})`);
   }
 }
 
