@@ -3,7 +3,7 @@
 // the page is opened from disk, and what it draws is read back from screenshots.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,6 +16,9 @@ import { Browser, countColor, type Image, type Page } from "./chromium.ts";
 import { BIN } from "./fetch-helpers.ts";
 
 const CRAWL = fileURLToPath(new URL("../fixtures/traces/crawl.json", import.meta.url));
+const BREAKFAST = fileURLToPath(new URL("../fixtures/breakfast-virtual.ts", import.meta.url));
+/** Whether this tree's run() records traces: then the test of a recorded trace must pass, not skip. */
+const RECORDER = readFileSync(new URL("../../src/runner/run.ts", import.meta.url), "utf8").includes("AIO_TRACE");
 const WIDTH = 1000;
 const HEIGHT = 600;
 
@@ -247,6 +250,36 @@ describe("aio trace's timeline page in Chromium", () => {
     );
     assert.equal(fetched, "TypeError");
     assert.equal(requests, 0);
+  });
+
+  test("a trace run() recorded: the seed's breakfast on a VirtualClock, its two sleeps of 3 s and 2 s", {
+    skip: RECORDER ? false : "run() does not record traces (AIO_TRACE) in this tree yet",
+  }, async () => {
+    const trace = join(folder, "breakfast.json");
+    const r = spawnSync(process.execPath, [BREAKFAST], { encoding: "utf8", env: { ...process.env, AIO_TRACE: trace } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "Breakfast: chai + toast\n");
+    const page = await browser.newPage(WIDTH, HEIGHT);
+    const layout = await open(page, folder, trace);
+    assert.equal(layout.lanes, 3);
+    assert.match(
+      await page.evaluate<string>(`document.getElementById("summary").textContent`),
+      /^3 tasks, 3 waits, 0 cancels · 3\.000 s · virtual clock/,
+    );
+    const sleeps = await page.evaluate<string[]>(`(() => {
+        const data = JSON.parse(document.getElementById("aio-data").textContent);
+        return data.waits.map((w, i) => [w, i]).filter(([w]) => data.kinds[w[3]] === "sleep").map(([, i]) => i);
+      })()`);
+    const tips: string[] = [];
+    for (const i of sleeps) {
+      const point = await page.evaluate<{ x: number; y: number }>(`window.aioTimeline.waitPoint(${i})`);
+      await page.mouse("mouseMoved", point.x, point.y);
+      tips.push((await page.evaluate<string>(`document.getElementById("tip").textContent`)).replace(/task: .*\n/, ""));
+    }
+    assert.deepEqual(tips.sort(), [
+      "sleep until 2 skind: sleep\nstart: 0 µs\nduration: 2.000 s\n",
+      "sleep until 3 skind: sleep\nstart: 0 µs\nduration: 3.000 s\n",
+    ]);
   });
 
   test("10,000 tasks load, and scrolling reaches the last lane", async (t) => {
