@@ -252,6 +252,32 @@ describe("aio trace's timeline page in Chromium", () => {
     assert.equal(requests, 0);
   });
 
+  test("a trace without aio's events gives a page that says so", async () => {
+    const trace = join(folder, "foreign.json");
+    writeFileSync(
+      trace,
+      JSON.stringify([
+        { ph: "B", name: "x", pid: 1, tid: 1, ts: 0 },
+        { ph: "E", pid: 1, tid: 1, ts: 5 },
+      ]),
+    );
+    const page = await browser.newPage(WIDTH, HEIGHT);
+    assert.equal(aioTrace([trace, "-o", join(folder, "foreign.html")]).code, 0);
+    await page.navigate(pathToFileURL(join(folder, "foreign.html")).href);
+    assert.deepEqual(
+      await page.evaluate(`({
+        summary: document.getElementById("summary").textContent,
+        empty: document.getElementById("empty")?.textContent ?? null,
+        canvas: document.getElementById("canvas") !== null,
+      })`),
+      {
+        summary: "0 tasks, 0 waits, 0 cancels · 0 µs · 2 other events not shown",
+        empty: "This trace holds no aio task.",
+        canvas: false,
+      },
+    );
+  });
+
   test("a trace run() recorded: the seed's breakfast on a VirtualClock, its two sleeps of 3 s and 2 s", {
     skip: RECORDER ? false : "run() does not record traces (AIO_TRACE) in this tree yet",
   }, async () => {
