@@ -196,60 +196,63 @@ describe("aio trace's timeline page in Chromium", () => {
     assert.ok(Math.abs(panned.start - (zoomed.start - 200 * perPixel)) < 1e-3, `start ${panned.start}`);
   });
 
-  test("a task named like markup is drawn as text and runs nothing; the page reaches no network", async (t) => {
+  test("a task named like markup is drawn as text and runs nothing; the page reaches no network", async () => {
     let requests = 0;
     const server = createServer((_req, res) => {
       requests++;
       res.end("x");
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as AddressInfo).port;
-    const evil = `<img src="http://127.0.0.1:${port}/img" onerror="window.pwned = 1">`;
-    const closer = `</script><script>window.pwned = 2</script><!--`;
-    const trace = join(folder, "evil.json");
-    writeFileSync(
-      trace,
-      JSON.stringify({
-        traceEvents: [
-          { ph: "M", name: "thread_name", pid: 1, tid: 1, args: { name: evil } },
-          { ph: "X", cat: "task", name: evil, pid: 1, tid: 1, ts: 0, dur: 1000, args: { outcome: "result" } },
-          {
-            ph: "X",
-            cat: "wait",
-            name: closer,
-            pid: 1,
-            tid: 1,
-            ts: 100,
-            dur: 800,
-            args: { kind: "sleep", label: closer },
-          },
-        ],
-      }),
-    );
-    const page = await browser.newPage(WIDTH, HEIGHT);
-    const layout = await open(page, folder, trace);
-    assert.equal(layout.lanes, 1);
-    assert.deepEqual(
-      await page.evaluate(
-        `({ pwned: window.pwned ?? null, scripts: document.scripts.length, images: document.images.length })`,
-      ),
-      { pwned: null, scripts: 2, images: 0 },
-    );
-    // Its name and label come back as plain text.
-    await page.mouse("mouseMoved", 60, layout.lanesTop + layout.laneHeight / 2);
-    assert.ok((await page.evaluate<string>(`document.getElementById("tip").textContent`)).startsWith(`${evil} #1`));
-    const point = await page.evaluate<{ x: number; y: number }>("window.aioTimeline.waitPoint(0)");
-    await page.mouse("mouseMoved", point.x, point.y);
-    assert.ok(
-      (await page.evaluate<string>(`document.getElementById("tip").textContent`)).startsWith(`${closer}kind: sleep`),
-    );
-    // The page's policy forbids any request: fetch fails, and the server sees nothing.
-    const fetched = await page.evaluate<string>(
-      `fetch("http://127.0.0.1:${port}/x").then(() => "fetched", (e) => e.name)`,
-    );
-    assert.equal(fetched, "TypeError");
-    assert.equal(requests, 0);
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const evil = `<img src="http://127.0.0.1:${port}/img" onerror="window.pwned = 1">`;
+      const closer = `</script><script>window.pwned = 2</script><!--`;
+      const trace = join(folder, "evil.json");
+      writeFileSync(
+        trace,
+        JSON.stringify({
+          traceEvents: [
+            { ph: "M", name: "thread_name", pid: 1, tid: 1, args: { name: evil } },
+            { ph: "X", cat: "task", name: evil, pid: 1, tid: 1, ts: 0, dur: 1000, args: { outcome: "result" } },
+            {
+              ph: "X",
+              cat: "wait",
+              name: closer,
+              pid: 1,
+              tid: 1,
+              ts: 100,
+              dur: 800,
+              args: { kind: "sleep", label: closer },
+            },
+          ],
+        }),
+      );
+      const page = await browser.newPage(WIDTH, HEIGHT);
+      const layout = await open(page, folder, trace);
+      assert.equal(layout.lanes, 1);
+      assert.deepEqual(
+        await page.evaluate(
+          `({ pwned: window.pwned ?? null, scripts: document.scripts.length, images: document.images.length })`,
+        ),
+        { pwned: null, scripts: 2, images: 0 },
+      );
+      // Its name and label come back as plain text.
+      await page.mouse("mouseMoved", 60, layout.lanesTop + layout.laneHeight / 2);
+      assert.ok((await page.evaluate<string>(`document.getElementById("tip").textContent`)).startsWith(`${evil} #1`));
+      const point = await page.evaluate<{ x: number; y: number }>("window.aioTimeline.waitPoint(0)");
+      await page.mouse("mouseMoved", point.x, point.y);
+      assert.ok(
+        (await page.evaluate<string>(`document.getElementById("tip").textContent`)).startsWith(`${closer}kind: sleep`),
+      );
+      // The page's policy forbids any request: fetch fails, and the server sees nothing.
+      const fetched = await page.evaluate<string>(
+        `fetch("http://127.0.0.1:${port}/x").then(() => "fetched", (e) => e.name)`,
+      );
+      assert.equal(fetched, "TypeError");
+      assert.equal(requests, 0);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   test("a trace without aio's events gives a page that says so", async () => {
