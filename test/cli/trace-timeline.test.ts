@@ -196,6 +196,44 @@ describe("aio trace's timeline page in Chromium", () => {
     assert.ok(Math.abs(panned.start - (zoomed.start - 200 * perPixel)) < 1e-3, `start ${panned.start}`);
   });
 
+  test("typing in the filter shows only the matching lanes, in their order; its keys do not zoom", async () => {
+    const page = await browser.newPage(WIDTH, HEIGHT);
+    const layout = await open(page, folder, CRAWL);
+    const before = await page.evaluate<{ start: number; span: number }>("window.aioTimeline.view()");
+    const input = await page.evaluate<{ x: number; y: number }>(
+      `(() => { const r = document.getElementById("filter").getBoundingClientRect(); return { x: r.left + 20, y: r.top + r.height / 2 }; })()`,
+    );
+    await page.click(input.x, input.y);
+    await page.send("Input.insertText", { text: "FETCH-" });
+    for (const key of ["-", "+"]) {
+      await page.send("Input.dispatchKeyEvent", { type: "keyDown", key, text: key });
+      await page.send("Input.dispatchKeyEvent", { type: "keyUp", key });
+    }
+    assert.equal(await page.evaluate<string>(`document.getElementById("filter").value`), "FETCH--+");
+    await page.evaluate(
+      `(() => { const f = document.getElementById("filter"); f.value = "FETCH-"; f.dispatchEvent(new Event("input")); })()`,
+    );
+    assert.equal(await page.evaluate<number>("window.aioTimeline.rows"), 3);
+    assert.deepEqual(await page.evaluate("window.aioTimeline.view()"), before);
+    const shot = await page.screenshot();
+    const expected = [["http", "timeout"], ["http", "lock"], ["sleep"], []];
+    for (const [row, kinds] of expected.entries()) {
+      assert.deepEqual(Object.keys(kindsIn(shot, laneBox(layout, row))).sort(), kinds, `row ${row}`);
+    }
+    // Hover follows the rows: the second row is fetch-2.
+    await page.mouse("mouseMoved", 60, layout.lanesTop + 1.5 * layout.laneHeight);
+    assert.match(await page.evaluate<string>(`document.getElementById("tip").textContent`), /^fetch-2 #4/);
+    // By id, and back to every lane.
+    await page.evaluate(
+      `(() => { const f = document.getElementById("filter"); f.value = "#6"; f.dispatchEvent(new Event("input")); })()`,
+    );
+    assert.equal(await page.evaluate<number>("window.aioTimeline.rows"), 1);
+    await page.evaluate(
+      `(() => { const f = document.getElementById("filter"); f.value = ""; f.dispatchEvent(new Event("input")); })()`,
+    );
+    assert.equal(await page.evaluate<number>("window.aioTimeline.rows"), 6);
+  });
+
   test("a task named like markup is drawn as text and runs nothing; the page reaches no network", async () => {
     let requests = 0;
     const server = createServer((_req, res) => {

@@ -40,6 +40,7 @@ h1 { font-size: 14px; margin: 0 12px 0 0; display: inline; }
 #controls { float: right; }
 #controls button { font: inherit; min-width: 28px; margin-left: 4px; padding: 1px 8px; border: 1px solid #bbb; border-radius: 3px; background: #fff; cursor: pointer; }
 #controls button:hover { background: #eef; }
+#filter { font: inherit; width: 220px; padding: 1px 6px; border: 1px solid #bbb; border-radius: 3px; }
 #hint { float: right; color: #777; }
 #legend { margin-top: 4px; font-size: 12px; color: #333; }
 #legend span.item { display: inline-block; margin-right: 12px; white-space: nowrap; }
@@ -94,7 +95,7 @@ export function timelineHtml(model: TimelineModel): string {
 </head>
 <body>
 <header>
-<span id="controls"><button id="zoom-out" title="Zoom out (-)">&minus;</button><button id="zoom-in" title="Zoom in (+)">+</button><button id="zoom-fit" title="Show everything (0)">fit</button></span>
+<span id="controls"><input id="filter" type="search" placeholder="filter tasks: name or #id" aria-label="Show only the tasks whose name or #id holds this text"><button id="zoom-out" title="Zoom out (-)">&minus;</button><button id="zoom-in" title="Zoom in (+)">+</button><button id="zoom-fit" title="Show everything (0)">fit</button></span>
 <h1 id="title"></h1><span id="summary"></span>
 <div id="legend"><span id="hint">wheel: scroll &middot; ctrl/alt + wheel, +/&minus;: zoom &middot; shift + wheel, drag, &larr;/&rarr;: pan &middot; hover: details</span></div>
 </header>

@@ -46,7 +46,10 @@ export const TIMELINE_SCRIPT = String.raw`
   function scale() { return (width - NAME_W) / span; }
   function xOf(t) { return NAME_W + (t - start) * scale(); }
   function tOf(x) { return start + (x - NAME_W) / scale(); }
-  function laneTop(i) { return AXIS_H + i * LANE_H - view.scrollTop; }
+  // The lanes shown, top to bottom (all of them unless a filter is typed), and each lane's row (-1: hidden).
+  var rows = new Int32Array(n), rowOf = new Int32Array(n), rowCount = n;
+  for (var li = 0; li < n; li++) rows[li] = rowOf[li] = li;
+  function rowTop(r) { return AXIS_H + r * LANE_H - view.scrollTop; }
 
   // ── Header and legend ──
   document.title = M.source + ": aio timeline";
@@ -57,6 +60,8 @@ export const TIMELINE_SCRIPT = String.raw`
   if (M.aio) summary += " \u00b7 aio " + M.aio;
   if (M.ignored) summary += " \u00b7 " + M.ignored + " other events not shown";
   document.getElementById("summary").textContent = summary;
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", "Timeline of " + summary);
   var legend = document.getElementById("legend");
   function legendItem(cls, color, label) {
     var item = document.createElement("span");
@@ -98,7 +103,7 @@ export const TIMELINE_SCRIPT = String.raw`
     canvas.height = Math.round(height * dpr);
     canvas.style.width = width + "px";
     canvas.style.height = height + "px";
-    spacer.style.height = Math.max(0, AXIS_H + n * LANE_H + LANE_H - height) + "px";
+    spacer.style.height = Math.max(0, AXIS_H + rowCount * LANE_H + LANE_H - height) + "px";
     draw();
   }
   function tickStep() {
@@ -111,7 +116,7 @@ export const TIMELINE_SCRIPT = String.raw`
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, width, height);
-    var first = Math.max(0, Math.floor((top) / LANE_H)), last = Math.min(n - 1, Math.floor((top + height - AXIS_H) / LANE_H));
+    var first = Math.max(0, Math.floor(top / LANE_H)), last = Math.min(rowCount - 1, Math.floor((top + height - AXIS_H) / LANE_H));
     var step = tickStep(), t = Math.ceil(start / step) * step;
     // Grid, then lanes over it.
     ctx.fillStyle = "#eee";
@@ -120,16 +125,16 @@ export const TIMELINE_SCRIPT = String.raw`
     ctx.beginPath();
     ctx.rect(NAME_W, AXIS_H, width - NAME_W, height - AXIS_H);
     ctx.clip();
-    for (var i = first; i <= last; i++) drawLane(i, laneTop(i), k);
+    for (var r = first; r <= last; r++) drawLane(rows[r], rowTop(r), k, r % 2 === 1);
     ctx.restore();
     drawNames(first, last);
     drawAxis(step, t);
     api.frames++;
   }
   function clampX(x) { return Math.max(NAME_W - 2, Math.min(width + 2, x)); }
-  function drawLane(i, y, k) {
+  function drawLane(i, y, k, striped) {
     var row = tasks[i];
-    if (i % 2 === 1) { ctx.fillStyle = "#f7f7f9"; ctx.fillRect(NAME_W, y, width - NAME_W, LANE_H); }
+    if (striped) { ctx.fillStyle = "#f7f7f9"; ctx.fillRect(NAME_W, y, width - NAME_W, LANE_H); }
     var x0 = clampX(xOf(row[2])), x1 = clampX(xOf(row[3]));
     ctx.fillStyle = "#d9d9d9";
     ctx.fillRect(x0, y + 6, Math.max(1, x1 - x0), LANE_H - 12);
@@ -181,8 +186,8 @@ export const TIMELINE_SCRIPT = String.raw`
     ctx.clip();
     ctx.font = "12px system-ui, sans-serif";
     ctx.textBaseline = "middle";
-    for (var i = first; i <= last; i++) {
-      var row = tasks[i], y = laneTop(i) + LANE_H / 2, x = 6 + Math.min(row[7], 16) * 10;
+    for (var r = first; r <= last; r++) {
+      var row = tasks[rows[r]], y = rowTop(r) + LANE_H / 2, x = 6 + Math.min(row[7], 16) * 10;
       ctx.fillStyle = OUTCOME_COLORS[row[4]] || "#888";
       ctx.fillText(OUTCOME_GLYPHS[row[4]], x, y);
       x += 14;
@@ -202,7 +207,7 @@ export const TIMELINE_SCRIPT = String.raw`
     ctx.font = "11px system-ui, sans-serif";
     ctx.textBaseline = "middle";
     ctx.fillStyle = "#555";
-    ctx.fillText(n + (n === 1 ? " task" : " tasks"), 6, AXIS_H / 2);
+    ctx.fillText((rowCount < n ? rowCount + " of " : "") + n + (n === 1 ? " task" : " tasks"), 6, AXIS_H / 2);
     for (; t <= start + span; t += step) {
       var x = Math.round(xOf(t));
       if (x < NAME_W) continue;
@@ -264,6 +269,7 @@ export const TIMELINE_SCRIPT = String.raw`
   });
   window.addEventListener("mouseup", function () { drag = null; canvas.classList.remove("dragging"); });
   window.addEventListener("keydown", function (e) {
+    if (e.target === filter || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === "+" || e.key === "=") zoom(2);
     else if (e.key === "-" || e.key === "_") zoom(0.5);
     else if (e.key === "0") fit();
@@ -274,16 +280,35 @@ export const TIMELINE_SCRIPT = String.raw`
   });
   window.addEventListener("resize", resize);
 
+  // ── Filter ──
+  // Lanes whose "name #id" holds the typed text, ignoring case; the tree's indentation stays as it was.
+  var filter = document.getElementById("filter");
+  function setFilter(text) {
+    var needle = text.trim().toLowerCase();
+    rowCount = 0;
+    for (var i = 0; i < n; i++) {
+      var shown = needle === "" || (tasks[i][1] + " #" + tasks[i][0]).toLowerCase().indexOf(needle) >= 0;
+      rowOf[i] = shown ? rowCount : -1;
+      if (shown) rows[rowCount++] = i;
+    }
+    api.rows = rowCount;
+    hideTip();
+    view.scrollTop = 0;
+    resize();
+  }
+  filter.addEventListener("input", function () { setFilter(filter.value); });
+
   // ── Hover ──
   // What is under a point of the canvas: the innermost wait, else a cancel mark, else the task.
   function hit(x, y) {
     if (y < AXIS_H) return null;
-    var i = Math.floor((y - AXIS_H + view.scrollTop) / LANE_H);
-    if (i < 0 || i >= n) return null;
+    var r = Math.floor((y - AXIS_H + view.scrollTop) / LANE_H);
+    if (r < 0 || r >= rowCount) return null;
+    var i = rows[r];
     if (x < NAME_W) return { type: "task", lane: i };
     // A cancel mark is drawn over the waits, and so wins over them.
     for (var ci = cancelFirst[i]; ci < cancelFirst[i + 1]; ci++) {
-      if (Math.abs(xOf(cancels[ci][1]) - x) <= 5 && y - laneTop(i) <= 10) return { type: "cancel", lane: i, index: ci };
+      if (Math.abs(xOf(cancels[ci][1]) - x) <= 5 && y - rowTop(r) <= 10) return { type: "cancel", lane: i, index: ci };
     }
     var t = tOf(x), slack = 3 / scale(), best = -1;
     for (var wi = waitFirst[i]; wi < waitFirst[i + 1]; wi++) {
@@ -351,6 +376,7 @@ export const TIMELINE_SCRIPT = String.raw`
   // ── For tests and the console ──
   var api = window.aioTimeline = {
     lanes: n,
+    rows: n,
     layout: { nameWidth: NAME_W, axisHeight: AXIS_H, laneHeight: LANE_H },
     frames: 0,
     hovered: null,
@@ -360,8 +386,10 @@ export const TIMELINE_SCRIPT = String.raw`
     // The client point at the middle of wait i (after scrolling its lane into view), or null if it is out of view.
     waitPoint: function (wi) {
       var w = waits[wi], lane = w[0];
-      var y = laneTop(lane);
-      if (y < AXIS_H || y + LANE_H > height) { view.scrollTop = lane * LANE_H; draw(); y = laneTop(lane); }
+      var r = rowOf[lane];
+      if (r < 0) return null;
+      var y = rowTop(r);
+      if (y < AXIS_H || y + LANE_H > height) { view.scrollTop = r * LANE_H; draw(); y = rowTop(r); }
       var a = Math.max(NAME_W, xOf(w[1])), b = Math.min(width, xOf(w[1] + w[2]));
       if (b < a) return null;
       var rect = canvas.getBoundingClientRect();
