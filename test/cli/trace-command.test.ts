@@ -14,6 +14,7 @@ import { buildTimeline, TraceFileError } from "../../src/cli/trace/trace-file.ts
 import { BIN } from "./fetch-helpers.ts";
 
 const CRAWL = fileURLToPath(new URL("../fixtures/traces/crawl.json", import.meta.url));
+const TSC = fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), "aio-trace-test-"));
 after(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -277,5 +278,28 @@ describe("the page's data and script", () => {
   test("the script parses, and holds nothing a template literal would have swallowed", () => {
     assert.doesNotThrow(() => new Function(TIMELINE_SCRIPT));
     assert.doesNotMatch(TIMELINE_SCRIPT, /`|\$\{/);
+  });
+
+  test("the script type-checks as browser JavaScript (tsc, checkJs, the DOM's types)", () => {
+    // Loose about implicit any (it is JavaScript), strict about the rest: an unknown name, a DOM method that does
+    // not exist, a call with the wrong arguments.
+    const dir = mkdtempSync(join(folder, "page-js-"));
+    writeFileSync(join(dir, "page.js"), TIMELINE_SCRIPT);
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          allowJs: true,
+          checkJs: true,
+          noEmit: true,
+          target: "ES2022",
+          lib: ["ES2022", "DOM"],
+          types: [],
+        },
+        files: ["page.js"],
+      }),
+    );
+    const r = spawnSync(process.execPath, [TSC, "-p", dir], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 });

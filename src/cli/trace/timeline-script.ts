@@ -5,8 +5,9 @@
 // `textContent`, never as markup. `window.aioTimeline` is the page's state for
 // tests and for a curious user's console.
 //
-// It is plain browser JavaScript, type-checked by no one: the test in
-// test/cli/trace-timeline.test.ts drives it in a real Chromium.
+// It is plain browser JavaScript (JSDoc casts where the DOM's types need them):
+// test/cli/trace-command.test.ts type-checks it with tsc against the DOM's types,
+// and test/cli/trace-timeline.test.ts drives it in a real Chromium.
 export const TIMELINE_SCRIPT = String.raw`
 "use strict";
 (function () {
@@ -29,7 +30,7 @@ export const TIMELINE_SCRIPT = String.raw`
   var waitFirst = firsts(waits), cancelFirst = firsts(cancels), groupFirst = firsts(groups);
 
   var view = document.getElementById("view");
-  var canvas = document.getElementById("canvas");
+  var canvas = /** @type {HTMLCanvasElement} */ (document.getElementById("canvas"));
   var spacer = document.getElementById("spacer");
   var tip = document.getElementById("tip");
   var ctx = canvas.getContext("2d");
@@ -282,7 +283,7 @@ export const TIMELINE_SCRIPT = String.raw`
 
   // ── Filter ──
   // Lanes whose "name #id" holds the typed text, ignoring case; the tree's indentation stays as it was.
-  var filter = document.getElementById("filter");
+  var filter = /** @type {HTMLInputElement} */ (document.getElementById("filter"));
   function setFilter(text) {
     var needle = text.trim().toLowerCase();
     rowCount = 0;
@@ -374,7 +375,7 @@ export const TIMELINE_SCRIPT = String.raw`
   canvas.addEventListener("mouseleave", hideTip);
 
   // ── For tests and the console ──
-  var api = window.aioTimeline = {
+  var api = window["aioTimeline"] = {
     lanes: n,
     rows: n,
     layout: { nameWidth: NAME_W, axisHeight: AXIS_H, laneHeight: LANE_H },
