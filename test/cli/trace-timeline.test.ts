@@ -160,7 +160,7 @@ describe("aio trace's timeline page in Chromium", () => {
     assert.equal(await page.evaluate<string>(`getComputedStyle(document.getElementById("tip")).display`), "none");
   });
 
-  test("the buttons and ctrl + wheel zoom, keeping the time under the pointer; dragging pans", async () => {
+  test("the buttons, the wheel over the axis and ctrl + wheel zoom, keeping the time under the pointer; dragging pans", async () => {
     const page = await browser.newPage(WIDTH, HEIGHT);
     const layout = await open(page, folder, CRAWL);
     const view = () => page.evaluate<{ start: number; span: number }>("window.aioTimeline.view()");
@@ -185,6 +185,14 @@ describe("aio trace's timeline page in Chromium", () => {
     const zoomed = await view();
     assert.ok(Math.abs(zoomed.span - fitted.span / 4) < 1e-6, `span ${zoomed.span}`);
     assert.ok(Math.abs(timeAt(zoomed) - timeAt(fitted)) < 1e-3);
+
+    // A plain wheel over the lanes scrolls them (there is nothing to scroll here), over the axis it zooms.
+    await page.wheel(x, y, 0, -300);
+    assert.deepEqual(await view(), zoomed);
+    await page.wheel(x, layout.lanesTop - 10, 0, 300);
+    assert.ok(Math.abs((await view()).span - zoomed.span * 2) < 1e-6);
+    await page.wheel(x, layout.lanesTop - 10, 0, -300);
+    assert.ok(Math.abs((await view()).span - zoomed.span) < 1e-6);
 
     // Dragging 200 px to the right shows what was 200 px to the left.
     await page.mouse("mouseMoved", x, y);

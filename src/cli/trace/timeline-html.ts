@@ -97,7 +97,7 @@ export function timelineHtml(model: TimelineModel): string {
 <header>
 <span id="controls"><input id="filter" type="search" placeholder="filter tasks: name or #id" aria-label="Show only the tasks whose name or #id holds this text"><button id="zoom-out" title="Zoom out (-)">&minus;</button><button id="zoom-in" title="Zoom in (+)">+</button><button id="zoom-fit" title="Show everything (0)">fit</button></span>
 <h1 id="title"></h1><span id="summary"></span>
-<div id="legend"><span id="hint">wheel: scroll &middot; ctrl/alt + wheel, +/&minus;: zoom &middot; shift + wheel, drag, &larr;/&rarr;: pan &middot; hover: details</span></div>
+<div id="legend"><span id="hint">wheel: scroll &middot; wheel on the axis, ctrl/alt + wheel, +/&minus;: zoom &middot; shift + wheel, drag, &larr;/&rarr;: pan &middot; hover: details</span></div>
 </header>
 <div id="view"><canvas id="canvas"></canvas><div id="spacer"></div></div>
 <div id="tip" role="tooltip"></div>

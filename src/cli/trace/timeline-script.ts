@@ -245,9 +245,10 @@ export const TIMELINE_SCRIPT = String.raw`
   canvas.addEventListener("wheel", function (e) {
     var dx = e.deltaX, dy = e.deltaY;
     if (e.deltaMode === 1) { dx *= 16; dy *= 16; }
-    if (e.ctrlKey || e.metaKey || e.altKey) {
+    var rect = canvas.getBoundingClientRect();
+    // Over the lanes the wheel scrolls them, as on any page; over the time axis, or with a modifier, it zooms.
+    if (e.ctrlKey || e.metaKey || e.altKey || e.clientY - rect.top < AXIS_H) {
       e.preventDefault();
-      var rect = canvas.getBoundingClientRect();
       zoom(Math.pow(2, -dy / 300), Math.max(NAME_W, e.clientX - rect.left));
     } else if (e.shiftKey || Math.abs(dx) > Math.abs(dy)) {
       e.preventDefault();
