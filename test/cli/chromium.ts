@@ -33,6 +33,8 @@ interface Pending {
 export class Page {
   readonly #browser: Browser;
   readonly sessionId: string;
+  /** The console and log entries and uncaught exceptions of the page, one line each. */
+  readonly log: string[] = [];
   constructor(browser: Browser, sessionId: string) {
     this.#browser = browser;
     this.sessionId = sessionId;
@@ -197,6 +199,13 @@ export class Browser {
     });
   }
 
+  /** Calls `listener` with every event of session `sessionId` until the browser closes. */
+  on(sessionId: string, listener: (method: string, params: Json) => void): void {
+    this.#listeners.add((m, params, s) => {
+      if (s === sessionId) listener(m, params);
+    });
+  }
+
   /** The next event `method` of session `sessionId`. */
   once(method: string, sessionId?: string): Promise<Json> {
     return new Promise<Json>((resolve) => {
@@ -216,7 +225,18 @@ export class Browser {
     const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true });
     const page = new Page(this, sessionId as string);
     await page.send("Page.enable");
+    // What the page logs (a policy violation, an uncaught error), for tests that want a quiet page.
+    this.on(page.sessionId, (method, params) => {
+      if (method === "Log.entryAdded") {
+        const entry = params.entry as { level: string; source: string; text: string };
+        page.log.push(`${entry.level} (${entry.source}): ${entry.text}`);
+      } else if (method === "Runtime.exceptionThrown") {
+        const details = params.exceptionDetails as { exception?: { description?: string }; text: string };
+        page.log.push(`error (exception): ${details.exception?.description ?? details.text}`);
+      }
+    });
     await page.send("Runtime.enable");
+    await page.send("Log.enable");
     await page.send("Emulation.setDeviceMetricsOverride", { width, height, deviceScaleFactor: 1, mobile: false });
     return page;
   }

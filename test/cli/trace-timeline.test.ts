@@ -90,6 +90,8 @@ describe("aio trace's timeline page in Chromium", () => {
       await page.evaluate<string>(`document.getElementById("summary").textContent`),
       /^6 tasks, 8 waits, 1 cancel/,
     );
+    // Nothing blocked by the page's own policy (its style and script match their hashes), nothing thrown.
+    assert.deepEqual(page.log, []);
     const shot = await page.screenshot();
     // Lane order: main, then its children by spawn, fetch-1's child right under fetch-1.
     const expected: Record<string, string>[] = [
@@ -296,6 +298,10 @@ describe("aio trace's timeline page in Chromium", () => {
       );
       assert.equal(fetched, "TypeError");
       assert.equal(requests, 0);
+      assert.match(
+        page.log.join("\n"),
+        /^error \(security\): Connecting to 'http:\/\/127\.0\.0\.1:\d+\/x' violates the following Content Security Policy directive: "default-src 'none'"/,
+      );
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
