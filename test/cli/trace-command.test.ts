@@ -115,6 +115,16 @@ describe("aio trace", () => {
     assert.match(top.stdout, /\n {2}aio trace FILE\.json \[-o OUT\.html\] +draw a trace of tasks as a timeline page/);
   });
 
+  test("a page that cannot be written: one line, exit code 1", () => {
+    let r = aioTrace([CRAWL, "-o", "no/such/folder/t.html"]);
+    assert.deepEqual(
+      [r.code, r.stdout, r.stderr],
+      [1, "", "aio trace: cannot write no/such/folder/t.html: its folder does not exist\n"],
+    );
+    r = aioTrace([CRAWL, "-o", folder]);
+    assert.deepEqual([r.code, r.stderr], [1, `aio trace: cannot write ${folder}: it is a directory\n`]);
+  });
+
   test("refuses to overwrite the trace with the page", () => {
     const input = file("same.json", readFileSync(CRAWL, "utf8"));
     const r = aioTrace([input, "-o", input]);

@@ -95,7 +95,16 @@ export function traceCommand(argv: readonly string[]): number {
   try {
     writeFileSync(output, html);
   } catch (error) {
-    process.stderr.write(`aio trace: cannot write ${output}: ${(error as Error).message}\n`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "its folder does not exist"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : (error as Error).message;
+    process.stderr.write(`aio trace: cannot write ${output}: ${why}\n`);
     return 1;
   }
   process.stdout.write(`aio trace: wrote ${output}: ${summary}\n`);
