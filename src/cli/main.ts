@@ -5,6 +5,7 @@ const HELP = `aio: asyncio's model of concurrency for TypeScript
 Usage:
   aio fetch [URL...] [-i FILE|-] [-o DIR]   download many URLs at once (aio fetch --help)
   aio serve [--port 8080]                   an httpbin-compatible test server (aio serve --help)
+  aio trace FILE.json [-o OUT.html]         draw a trace of tasks as a timeline page (aio trace --help)
   aio --version                             print the version
   aio --help                                print this help
 `;
@@ -30,6 +31,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (first === "serve") {
     const { serveCommand } = await import("./serve.ts");
     return serveCommand(argv.slice(1));
+  }
+  if (first === "trace") {
+    const { traceCommand } = await import("./trace/trace-command.ts");
+    return traceCommand(argv.slice(1));
   }
   process.stderr.write(`aio: unknown command ${JSON.stringify(first)}\n\n${HELP}`);
   return 2;
