@@ -71,8 +71,8 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
   /** Where the task was created (debug mode only). */
   readonly createdAt: string | undefined;
 
-  /** @internal Use `createTask`. */
-  constructor(loop: Loop, fn: () => unknown, name?: string, parent: Task<unknown> | undefined = current()) {
+  /** @internal Use `createTask`. `parent`: the creating task, for `aio ps` (the callers have it at hand). */
+  constructor(loop: Loop, fn: () => unknown, name: string | undefined, parent: Task<unknown> | undefined) {
     super(loop);
     this._fn = fn;
     this._name = name;
