@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  asCompleted,
   Barrier,
   BoundedSemaphore,
   type CallGraph,
@@ -178,6 +179,25 @@ describe("what a task waits on", () => {
       assert.deepEqual(describeWait(t), { kind: "future", label: "wait(FIRST_COMPLETED, 2 pending)" });
       await t;
       await b;
+    });
+  });
+
+  test("asCompleted says how many are to come, and its inputs are awaited by its consumer", async () => {
+    await runVirtual(async () => {
+      const a = createTask(() => sleep(100), { name: "a" });
+      const b = createTask(() => sleep(200), { name: "b" });
+      const consumer = createTask(
+        async () => {
+          for await (const done of asCompleted([a, b])) await done;
+        },
+        { name: "consumer" },
+      );
+      await settle();
+      assert.deepEqual(describeWait(consumer), { kind: "future", label: "asCompleted (2 to come)" });
+      assert.deepEqual(names(captureCallGraph(b)), ["consumer"]);
+      await sleep(150);
+      assert.equal(label(consumer), "asCompleted (1 to come)");
+      await consumer;
     });
   });
 
