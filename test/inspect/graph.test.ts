@@ -155,15 +155,22 @@ describe("what a task waits on", () => {
     });
   });
 
-  test("waitFor on a function waits on its child task; timeout() and waitFor on a promise show the inner wait", async () => {
+  test("a wait under timeout() or waitFor says when its deadline expires", async () => {
     await runVirtual(async () => {
       const viaWaitFor = createTask(() => waitFor(() => sleep(10_000), 3000), { name: "wf" });
       const viaTimeout = createTask(() => timeout(3000, () => sleep(10_000)), { name: "to" });
       const inline = createTask(() => waitFor(sleep(10_000), 3000), { name: "inline" });
       await settle();
-      assert.match(label(viaWaitFor) ?? "", /^task "Task-\d+"$/);
-      assert.equal(label(viaTimeout), "sleep until 10 s");
-      assert.deepEqual(describeWait(inline), { kind: "sleep", label: "sleep until 10 s (in waitFor)" });
+      assert.match(label(viaWaitFor) ?? "", /^task "Task-\d+" \(waitFor at 3 s\)$/);
+      assert.deepEqual(describeWait(viaTimeout), { kind: "sleep", label: "sleep until 10 s (timeout at 3 s)" });
+      assert.deepEqual(describeWait(inline), {
+        kind: "sleep",
+        label: "sleep until 10 s (waitFor at 3 s)",
+      });
+      const nested = createTask(() => timeout(5000, () => timeout(4000, () => sleep(10_000))), { name: "nested" });
+      await settle();
+      assert.equal(label(nested), "sleep until 10 s (timeout at 4 s, timeout at 5 s)");
+      await assert.rejects(nested, { name: "TimeoutError" });
       await assert.rejects(inline, { name: "TimeoutError" });
       await assert.rejects(viaWaitFor, { name: "TimeoutError" });
       await assert.rejects(viaTimeout, { name: "TimeoutError" });
