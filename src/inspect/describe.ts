@@ -13,7 +13,9 @@ import {
 export type { WaitInfo, WaitKind } from "../core/index.ts";
 
 /** The deadlines that bound tasks' waits, per task, earliest first: `timeout at 3 s`. */
-export type Deadlines = Map<object, string[]>;
+export type Deadlines = ReadonlyMap<object, readonly string[]>;
+
+const NONE: Deadlines = new Map();
 
 /**
  * What `task` is suspended on right now: a sleep until when, a queue, a lock
@@ -23,15 +25,12 @@ export type Deadlines = Map<object, string[]>;
  * under a `timeout()` or a `waitFor` deadline says when it expires:
  * `sleep until 10 s (timeout at 3 s)`.
  *
- * Reads the task's current waiter and asks it; nothing is recorded on the
- * way in, so describing costs nothing until someone asks. `deadlines`: the
- * result of `deadlinesOf(task's loop)`, for callers that describe many tasks
- * (it scans the loop's timers).
+ * Reads the task's current waiter and asks it, in O(1): nothing is recorded on
+ * the way in, so describing costs nothing until someone asks. The deadlines
+ * are added only when given: `deadlinesOf(loop)` scans the loop's timers, once
+ * for all the tasks described (as `snapshotTasks` and `captureCallGraph` do).
  */
-export function describeWait(
-  task: Task<unknown>,
-  deadlines: Deadlines = deadlinesOf(task._loop),
-): WaitInfo | undefined {
+export function describeWait(task: Task<unknown>, deadlines: Deadlines = NONE): WaitInfo | undefined {
   inspection.on = true;
   if (task.done()) return undefined;
   const waiter = lastWait(task);
@@ -54,7 +53,7 @@ export function deadlinesOf(loop: Loop): Deadlines {
     if (bound !== undefined) found.push({ ...bound, due: timer.due });
   }
   found.sort((a, b) => a.due - b.due);
-  const map: Deadlines = new Map();
+  const map = new Map<object, string[]>();
   for (const { task, label } of found) {
     const list = map.get(task);
     if (list === undefined) map.set(task, [label]);

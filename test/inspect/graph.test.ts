@@ -34,10 +34,13 @@ import {
 import { ClientSession } from "aio-ts/http";
 import { serve } from "aio-ts/testing";
 import { inspection } from "../../src/core/index.ts";
-import { describeWait } from "../../src/inspect/describe.ts";
+import { deadlinesOf, describeWait as describeNow } from "../../src/inspect/describe.ts";
 import { snapshotTasks } from "../../src/inspect/snapshot.ts";
 import { runVirtual } from "../helpers.ts";
 import { sockets } from "../streams/helpers.ts";
+
+/** What `task` waits on, with the deadlines in force (as a snapshot gives it). */
+const describeWait = (task: Task<unknown>) => describeNow(task, deadlinesOf(task._loop));
 
 /** Lets every task started so far run up to its first real wait. */
 async function settle(): Promise<void> {
@@ -163,6 +166,7 @@ describe("what a task waits on", () => {
       await settle();
       assert.match(label(viaWaitFor) ?? "", /^task "Task-\d+" \(waitFor at 3 s\)$/);
       assert.deepEqual(describeWait(viaTimeout), { kind: "sleep", label: "sleep until 10 s (timeout at 3 s)" });
+      assert.equal(describeNow(viaTimeout)?.label, "sleep until 10 s"); // O(1): no scan of the timers unless asked
       assert.deepEqual(describeWait(inline), {
         kind: "sleep",
         label: "sleep until 10 s (waitFor at 3 s)",
