@@ -6,14 +6,17 @@ import {
   ensureFuture,
   Future,
   follow,
+  formatLoopTime,
   isAwaitable,
   isCancelledError,
+  isDescribed,
   type Loop,
   type Runnable,
   storage,
   type Task,
   TimeoutError,
   type Timer,
+  type WaitInfo,
 } from "../core/index.ts";
 import { inTask } from "./detached.ts";
 import { runScope, Timeout } from "./timeout.ts";
@@ -132,6 +135,11 @@ class ChildDeadline<T> implements Timer, Runnable, PromiseLike<T> {
     if (this.index >= 0) this.loop.removeTimer(this);
   }
 
+  /** @internal For `captureCallGraph`: the caller this deadline bounds. */
+  _deadlineOf(): { task: object; label: string } | undefined {
+    return this.settled ? undefined : { task: this.task, label: `waitFor at ${formatLoopTime(this.due)}` };
+  }
+
   /** @internal The deadline passed: queue the expiry, in order with the other callbacks. */
   fire(): void {
     this.loop._enqueue(this);
@@ -221,6 +229,14 @@ class InlineWork<T> extends Future<T> {
   override cancel(message?: unknown): boolean {
     if (!this.done() && hasOtherWaits(this.task)) return false;
     return super.cancel(message);
+  }
+
+  /** @internal For `captureCallGraph`: the inline work's own wait, if it has one aio knows (the deadline is added from the timer heap). */
+  override _describeWait(): WaitInfo {
+    const task = this.task;
+    const other = task._waiter !== undefined && !(task._waiter instanceof InlineWork) ? task._waiter : undefined;
+    if (other !== undefined && isDescribed(other)) return other._describeWait();
+    return { kind: "future", label: "waitFor(a promise)" };
   }
 }
 

@@ -8,6 +8,7 @@ import {
   Future,
   InvalidStateError,
   isCancelledError,
+  LabelledFuture,
   type Loop,
   loopOf,
   Task,
@@ -108,7 +109,12 @@ export class Server {
       unix: "path" in peer ? { peername: "", sockname: peer.path } : undefined,
     });
     closeAtRunEnd(this.loop, socket);
-    const task = new Task<void>(this.loop, () => onClient(reader, writer), `client ${describe(socket, peer)}`);
+    const task = new Task<void>(
+      this.loop,
+      () => onClient(reader, writer),
+      `client ${describe(socket, peer)}`,
+      undefined,
+    );
     const client: Client = { socket, writer, task };
     this.clients.add(client);
     socket.once("close", () => {
@@ -170,7 +176,7 @@ export class Server {
    * **Cancel safety:** a cancelled `waitClosed()` changes nothing.
    */
   async waitClosed(): Promise<void> {
-    if (!this.closed) await waitEvent(this.server, "close", () => undefined);
+    if (!this.closed) await waitEvent(this.server, "close", () => undefined, `${this}.waitClosed()`);
     // Node's 'close' comes once the server's connection count is zero, which can be a tick before the last
     // socket's own 'close': wait for those too.
     while (this.handlers.size > 0 || this.clients.size > 0) {
@@ -225,7 +231,7 @@ export class Server {
     if (this.closing) {
       throw new InvalidStateError(`server ${this} is closed`, { code: "ERR_AIO_STREAM_CLOSED" });
     }
-    const forever = new Future<void>(loopOf());
+    const forever = new LabelledFuture<void>(loopOf(), { kind: "stream", label: `${this}.serveForever()` });
     this.forever = forever;
     try {
       await forever;
