@@ -1,0 +1,33 @@
+// Where a process's inspect channel lives: one Unix socket per process, named by its pid, in a folder that only its
+// user can enter. The target (channel.ts) and `aio ps` (src/cli/ps) both compute it here, from the target's
+// environment, so that they agree even when the two were started with different environments.
+import { join } from "node:path";
+
+/** The environment variables the path depends on. */
+export interface ChannelEnv {
+  readonly XDG_RUNTIME_DIR?: string | undefined;
+  readonly TMPDIR?: string | undefined;
+}
+
+/**
+ * The folder of the channels of user `uid`: `$XDG_RUNTIME_DIR/aio-ts` where the session has a runtime folder (it is
+ * already the user's own, mode 0700, and emptied at logout), else `$TMPDIR/aio-ts-UID` (or `/tmp/aio-ts-UID`),
+ * created with mode 0700. Only absolute paths count: a relative one would depend on the working directory.
+ */
+export function channelDir(env: ChannelEnv, uid: number): string {
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime !== undefined && runtime.startsWith("/")) return join(runtime, "aio-ts");
+  const tmp = env.TMPDIR !== undefined && env.TMPDIR.startsWith("/") ? env.TMPDIR : "/tmp";
+  return join(tmp, `aio-ts-${uid}`);
+}
+
+/** The socket of process `pid` in `dir`. */
+export function channelPath(dir: string, pid: number): string {
+  return join(dir, `${pid}.sock`);
+}
+
+/** The key on `globalThis` under which the copies of aio-ts loaded in one process share one channel. */
+export const CHANNEL_KEY: unique symbol = Symbol.for("aio-ts.inspect");
+
+/** The channel's protocol version, sent in every answer; `aio ps` refuses an answer of a version it does not know. */
+export const PROTOCOL = 1;
