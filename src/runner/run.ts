@@ -4,6 +4,7 @@ import {
   checkFunction,
   current,
   type ExceptionHandler,
+  forgetLoop,
   InvalidStateError,
   Loop,
   RealClock,
@@ -116,6 +117,7 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
     loop._removeSignalHandlers();
     loop.reportUnretrieved();
     loop.closed = true;
+    forgetLoop(loop);
     clock.detach();
   }
   if (exitCode !== 0 && root.cancelling() > 0) process.exit(exitCode);
