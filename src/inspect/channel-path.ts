@@ -16,8 +16,8 @@ export interface ChannelEnv {
  */
 export function channelDir(env: ChannelEnv, uid: number): string {
   const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime !== undefined && runtime.startsWith("/")) return join(runtime, "aio-ts");
-  const tmp = env.TMPDIR !== undefined && env.TMPDIR.startsWith("/") ? env.TMPDIR : "/tmp";
+  if (runtime?.startsWith("/")) return join(runtime, "aio-ts");
+  const tmp = env.TMPDIR?.startsWith("/") ? env.TMPDIR : "/tmp";
   return join(tmp, `aio-ts-${uid}`);
 }
 

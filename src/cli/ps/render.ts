@@ -24,6 +24,11 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+/** Loop time as the wait labels print it (`12.5 s`). */
+function formatLoopTime(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
 function allTasks(process: RemoteProcess): RemoteTask[] {
   return process.loops.flatMap((loop) => loop.tasks);
 }
@@ -31,7 +36,9 @@ function allTasks(process: RemoteProcess): RemoteTask[] {
 function header(process: RemoteProcess, tasks: number): string {
   const command = process.argv.length > 0 ? `: ${process.argv.join(" ")}` : "";
   const loops = process.loops.length === 1 ? "1 loop" : `${count(process.loops.length)} loops`;
-  return `process ${process.pid}${command} (${loops}, ${count(tasks)} ${tasks === 1 ? "task" : "tasks"})`;
+  // With one loop, its time reads the "sleep until" labels, which are in loop time.
+  const time = process.loops.length === 1 ? `, loop time ${formatLoopTime(process.loops[0]!.time)}` : "";
+  return `process ${process.pid}${command} (${loops}, ${count(tasks)} ${tasks === 1 ? "task" : "tasks"}${time})`;
 }
 
 function state(task: RemoteTask): string {
