@@ -10,15 +10,18 @@ export interface ChannelEnv {
 }
 
 /**
- * The folder of the channels of user `uid`: `$XDG_RUNTIME_DIR/aio-ts` where the session has a runtime folder (it is
- * already the user's own, mode 0700, and emptied at logout), else `$TMPDIR/aio-ts-UID` (or `/tmp/aio-ts-UID`),
- * created with mode 0700. Only absolute paths count: a relative one would depend on the working directory.
+ * The folders where the channels of user `uid` may be, in the order a process tries them: `$XDG_RUNTIME_DIR/aio-ts`
+ * where the session has a runtime folder (it is already the user's own, mode 0700, and emptied at logout), then
+ * `$TMPDIR/aio-ts-UID` (or `/tmp/aio-ts-UID`), created with mode 0700. A process uses the first it can; the second
+ * serves where `XDG_RUNTIME_DIR` names a folder that is not there (a `su` session keeps the first user's). Only
+ * absolute paths count: a relative one would depend on the working directory.
  */
-export function channelDir(env: ChannelEnv, uid: number): string {
+export function channelDirs(env: ChannelEnv, uid: number): string[] {
+  const dirs: string[] = [];
   const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime?.startsWith("/")) return join(runtime, "aio-ts");
-  const tmp = env.TMPDIR?.startsWith("/") ? env.TMPDIR : "/tmp";
-  return join(tmp, `aio-ts-${uid}`);
+  if (runtime?.startsWith("/")) dirs.push(join(runtime, "aio-ts"));
+  dirs.push(join(env.TMPDIR?.startsWith("/") ? env.TMPDIR : "/tmp", `aio-ts-${uid}`));
+  return dirs;
 }
 
 /** The socket of process `pid` in `dir`. */

@@ -11,7 +11,7 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { isMainThread } from "node:worker_threads";
-import { CHANNEL_KEY, channelDir, channelPath, PROTOCOL } from "./channel-path.ts";
+import { CHANNEL_KEY, channelDirs, channelPath, PROTOCOL } from "./channel-path.ts";
 
 /** What one copy of aio-ts contributes to an answer: its loops and their tasks. */
 export type SnapshotProvider = () => { loops: readonly object[] };
@@ -44,15 +44,8 @@ function open(hook: Hook): string | undefined {
   try {
     const uid = process.getuid?.();
     if (uid === undefined) return undefined;
-    const dir = channelDir(process.env, uid);
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return undefined;
-    }
-    // lstat, not stat: a symlink planted in place of the folder is refused, not followed.
-    const stat = lstatSync(dir);
-    if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) return undefined;
+    const dir = channelDirs(process.env, uid).find((d) => ownFolder(d, uid));
+    if (dir === undefined) return undefined;
     const path = channelPath(dir, process.pid);
     // A socket left by an earlier process with this pid (killed before it could remove it): listen() needs the name.
     unlinkQuietly(path);
@@ -66,6 +59,22 @@ function open(hook: Hook): string | undefined {
     return path;
   } catch {
     return undefined;
+  }
+}
+
+/** Makes `dir` (mode 0700) if it is not there, and says whether it is the user's alone. */
+function ownFolder(dir: string, uid: number): boolean {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+  }
+  try {
+    // lstat, not stat: a symlink planted in place of the folder is refused, not followed.
+    const stat = lstatSync(dir);
+    return stat.isDirectory() && stat.uid === uid && (stat.mode & 0o077) === 0;
+  } catch {
+    return false;
   }
 }
 

@@ -3,17 +3,20 @@
 // user's process. The CLI is spawned as a user runs it.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, lstatSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { channelDir, channelPath } from "../../src/inspect/channel-path.ts";
+import { channelDirs, channelPath } from "../../src/inspect/channel-path.ts";
 import { BIN } from "./fetch-helpers.ts";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const UID = process.getuid?.() ?? 0;
-const socketOf = (pid: number): string => channelPath(channelDir(process.env, UID), pid);
+const DIR = channelDirs(process.env, UID)[0]!;
+const socketOf = (pid: number): string => channelPath(DIR, pid);
 
 interface Finished {
   code: number | null;
@@ -401,7 +404,7 @@ describe("the channel in the target", () => {
     const target = await node("ps-target.ts");
     const path = socketOf(target.pid);
     const socket = lstatSync(path);
-    const folder = lstatSync(channelDir(process.env, UID));
+    const folder = lstatSync(DIR);
     assert.ok(socket.isSocket());
     assert.equal(socket.mode & 0o777, 0o600);
     assert.ok(folder.isDirectory());
@@ -410,6 +413,29 @@ describe("the channel in the target", () => {
     assert.equal(folder.uid, UID);
     await target.finish();
     assert.equal(existsSync(path), false);
+  });
+
+  test("lives where the target's environment says, and aio ps finds it there from another environment", async () => {
+    const runtime = mkdtempSync(join(tmpdir(), "aio-ps-runtime-"));
+    try {
+      chmodSync(runtime, 0o700);
+      // XDG_RUNTIME_DIR set: the socket is in it, though aio ps runs without that variable.
+      const target = await node("ps-target.ts", { ...process.env, XDG_RUNTIME_DIR: runtime });
+      assert.ok(lstatSync(join(runtime, "aio-ts", `${target.pid}.sock`)).isSocket());
+      assert.equal(existsSync(socketOf(target.pid)), false);
+      const { code, stdout } = await aio("ps", String(target.pid));
+      assert.equal(code, 0);
+      assert.match(stdout, /\(1 loop, 10 tasks/);
+      assert.deepEqual(await target.finish(), { code: 0, signal: null, stdout: TARGET_OUTPUT, stderr: "" });
+      // XDG_RUNTIME_DIR naming a folder that is not there (a `su` session keeps the first user's): the temp folder.
+      const stray = await node("ps-target.ts", { ...process.env, XDG_RUNTIME_DIR: join(runtime, "gone", "1000") });
+      const fallback = channelPath(channelDirs({ TMPDIR: process.env.TMPDIR }, UID).at(-1)!, stray.pid);
+      assert.ok(lstatSync(fallback).isSocket());
+      assert.equal((await aio("ps", String(stray.pid))).code, 0);
+      assert.deepEqual(await stray.finish(), { code: 0, signal: null, stdout: TARGET_OUTPUT, stderr: "" });
+    } finally {
+      rmSync(runtime, { recursive: true, force: true });
+    }
   });
 
   test("keeps no program alive: importing aio-ts and doing nothing exits at once, and leaves no socket", async () => {

@@ -4,7 +4,7 @@ import { lstatSync, readFileSync, readlinkSync, statSync, unlinkSync } from "nod
 import { basename } from "node:path";
 import { timeout } from "../../combinators/timeout.ts";
 import { isCancelledError, TimeoutError } from "../../core/index.ts";
-import { type ChannelEnv, channelDir, channelPath } from "../../inspect/channel-path.ts";
+import { type ChannelEnv, channelDirs, channelPath } from "../../inspect/channel-path.ts";
 import { run } from "../../runner/run.ts";
 import { openUnixConnection } from "../../streams/index.ts";
 import { parseAnswer, ReachError, type RemoteProcess } from "./remote.ts";
@@ -127,7 +127,7 @@ function candidatePaths(pid: number): string[] {
     // No /proc (macOS): this command's environment is the best guess.
   }
   envs.push(process.env);
-  return [...new Set(envs.map((env) => channelPath(channelDir(env, uid), pid)))];
+  return [...new Set(envs.flatMap((env) => channelDirs(env, uid).map((dir) => channelPath(dir, pid))))];
 }
 
 function isSocket(path: string): boolean {
