@@ -3,7 +3,7 @@
 // user's process. The CLI is spawned as a user runs it.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,6 +94,19 @@ function aio(...args: string[]): Promise<Finished> {
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/**
+ * Leaves a socket nobody listens on at `path`, as an aio program killed with SIGKILL does: a process listens there
+ * and is killed so (Node removes the socket on a normal close or exit).
+ */
+async function staleSocket(path: string): Promise<void> {
+  const listener = await start(process.execPath, [
+    "-e",
+    `require("node:net").createServer().listen(${JSON.stringify(path)}, () => console.log("ready"))`,
+  ]);
+  listener.child.kill("SIGKILL");
+  await listener.exited;
 }
 
 /** What `fn` returned and the ms it took. */
@@ -325,15 +338,8 @@ describe("a process aio ps cannot read: one line on stderr, exit 1, the process 
   test("a stale socket left by a killed process with the same pid is removed", async () => {
     const plain = await node("no-aio.ts");
     const path = socketOf(plain.pid);
-    // What an aio program killed with SIGKILL leaves: its socket, nobody listening. Made by a process that listens
-    // where plain's channel would be and is killed so (Node removes the socket on a normal close or exit).
-    const killed = await start(
-      process.execPath,
-      ["-e", `require("node:net").createServer().listen(${JSON.stringify(path)}, () => console.log("ready"))`],
-      {},
-    );
-    killed.child.kill("SIGKILL");
-    await killed.exited;
+    // What an aio program killed with SIGKILL leaves: its socket, nobody listening, where plain's channel would be.
+    await staleSocket(path);
     assert.ok(lstatSync(path).isSocket());
     const { code, stderr } = await aio("ps", String(plain.pid));
     assert.equal(code, 1);
@@ -431,7 +437,15 @@ describe("the channel in the target", () => {
       const stray = await node("ps-target.ts", { ...process.env, XDG_RUNTIME_DIR: join(runtime, "gone", "1000") });
       const fallback = channelPath(channelDirs({ TMPDIR: process.env.TMPDIR }, UID).at(-1)!, stray.pid);
       assert.ok(lstatSync(fallback).isSocket());
-      assert.equal((await aio("ps", String(stray.pid))).code, 0);
+      // The folder appears later, with a stale socket of that pid in it (made by a process killed with SIGKILL):
+      // aio ps, which looks there first, removes it and reads the live channel in the temp folder.
+      const first = join(runtime, "gone", "1000", "aio-ts");
+      mkdirSync(first, { recursive: true, mode: 0o700 });
+      await staleSocket(join(first, `${stray.pid}.sock`));
+      const read = await aio("ps", String(stray.pid));
+      assert.equal(read.stderr, "");
+      assert.equal(read.code, 0);
+      assert.equal(existsSync(join(first, `${stray.pid}.sock`)), false);
       assert.deepEqual(await stray.finish(), { code: 0, signal: null, stdout: TARGET_OUTPUT, stderr: "" });
     } finally {
       rmSync(runtime, { recursive: true, force: true });

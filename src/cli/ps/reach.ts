@@ -18,50 +18,58 @@ export const ANSWER_TIMEOUT_MS = 10_000;
 export function readProcess(pid: number, timeoutMs = ANSWER_TIMEOUT_MS): Promise<RemoteProcess> {
   checkAlive(pid);
   const name = processName(pid);
+  const who = `process ${pid}${name === undefined ? "" : ` (${name})`}`;
+  const notNode = name !== undefined && !looksLikeNode(name);
   const paths = candidatePaths(pid);
-  const path = paths.find(isSocket);
-  if (path === undefined) {
-    if (name !== undefined && !looksLikeNode(name)) {
-      throw new ReachError(`process ${pid} (${name}) is not a Node.js process`);
-    }
+  const sockets = paths.filter(isSocket);
+  if (sockets.length === 0) {
+    if (notNode) throw new ReachError(`${who} is not a Node.js process`);
     throw new ReachError(
-      `process ${pid}${name === undefined ? "" : ` (${name})`} does not use aio-ts: it has no aio-ts channel ` +
+      `${who} does not use aio-ts: it has no aio-ts channel ` +
         `(looked for ${paths.join(" and ")}; a program started with AIO_INSPECT=0 has none either)`,
     );
   }
   return run(async () => {
-    try {
-      const answer = await timeout(timeoutMs, async () => {
-        const [reader, writer] = await openUnixConnection(path);
-        try {
-          return await reader.read();
-        } finally {
-          writer.close();
+    let stale = false;
+    for (const path of sockets) {
+      try {
+        return parseAnswer(pid, await ask(path, timeoutMs));
+      } catch (error) {
+        if (isCancelledError(error) || error instanceof ReachError) throw error;
+        if (error instanceof TimeoutError) {
+          throw new ReachError(
+            `process ${pid} did not answer within ${timeoutMs / 1000} s: its event loop is blocked ` +
+              "(a long synchronous call) or the process is stopped",
+          );
         }
-      });
-      return parseAnswer(pid, new TextDecoder().decode(answer));
-    } catch (error) {
-      if (isCancelledError(error) || error instanceof ReachError) throw error;
-      if (error instanceof TimeoutError) {
-        throw new ReachError(
-          `process ${pid} did not answer within ${timeoutMs / 1000} s: its event loop is blocked ` +
-            "(a long synchronous call) or the process is stopped",
-        );
-      }
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ECONNREFUSED") {
+        if ((error as NodeJS.ErrnoException).code !== "ECONNREFUSED") {
+          throw new ReachError(`the channel to process ${pid} failed: ${(error as Error).message}`);
+        }
         // Nobody listens: the socket was left by an earlier process that had this pid and was killed before it
         // could remove it. It is the user's own file in the user's own folder; removing it is what that process
-        // would have done.
+        // would have done. The live channel may still be in the next folder.
         unlinkQuietly(path);
-        throw new ReachError(
-          `process ${pid}${name === undefined ? "" : ` (${name})`} does not use aio-ts ` +
-            `(removed a stale channel left by an earlier process ${pid})`,
-        );
+        stale = true;
       }
-      throw new ReachError(`the channel to process ${pid} failed: ${(error as Error).message}`);
+    }
+    const removed = stale ? ` (removed a stale channel left by an earlier process ${pid})` : "";
+    throw new ReachError(
+      notNode ? `${who} is not a Node.js process${removed}` : `${who} does not use aio-ts${removed}`,
+    );
+  });
+}
+
+/** Connects to the socket at `path` and reads its whole answer. */
+async function ask(path: string, timeoutMs: number): Promise<string> {
+  const answer = await timeout(timeoutMs, async () => {
+    const [reader, writer] = await openUnixConnection(path);
+    try {
+      return await reader.read();
+    } finally {
+      writer.close();
     }
   });
+  return new TextDecoder().decode(answer);
 }
 
 /** Throws for a pid that is not running or not the user's. */
