@@ -117,6 +117,11 @@ export async function psCommand(command: "ps" | "pstree", argv: readonly string[
     process.stdout.write(psHelp(command));
     return 0;
   }
+  if (process.platform === "win32") {
+    // The channel is a Unix socket in a folder only its user can enter; aio-ts opens none on Windows.
+    process.stderr.write(`aio ${command}: not available on Windows (docs/inspect.md)\n`);
+    return 1;
+  }
   let target: Awaited<ReturnType<typeof readProcess>>;
   try {
     target = await readProcess(args.pid, args.timeoutMs);
