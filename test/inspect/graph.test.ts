@@ -475,7 +475,7 @@ describe("captureCallGraph", () => {
     assert.equal(formatCallGraph(), "");
     await runVirtual(async () => {
       const graph = captureCallGraph();
-      assert.equal((graph?.future as Task<unknown>).name, "main");
+      assert.equal((graph?.future as Task<unknown> | undefined)?.name, "main");
     });
   });
 
@@ -609,7 +609,7 @@ describe("snapshotTasks", () => {
       assert.equal(childRow?.parent, rows.get("main")?.id);
       assert.equal(childRow?.ageMs, 500);
       parent.cancel();
-      const after = snapshotTasks().loops.find((l) => l === l && l.tasks.some((t) => t.id === parent._id));
+      const after = snapshotTasks().loops.find((l) => l.tasks.some((t) => t.id === parent._id));
       assert.equal(after?.tasks.find((t) => t.id === parent._id)?.cancelling, 1);
       await assert.rejects(parent, { name: "CancelledError" });
       assert.ok(child.cancelled());
