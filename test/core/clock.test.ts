@@ -26,13 +26,21 @@ function recorder(clock: { now(): number }, due: number, log: [number, number][]
 }
 
 /**
- * Replaces `performance.now` for one test, and puts it back when the test ends: Deno's node:test does not restore a
- * `t.mock.method` by itself, and a clock frozen by a previous test hangs the next one that waits for real time.
+ * Runs `body` with `performance.now` replaced, and puts it back when `body` ends, in a `finally`: Deno's node:test
+ * neither restores a `t.mock.method` by itself nor runs a `t.after` hook of a test inside a `describe`, and a clock
+ * frozen by a previous test hangs the next one that waits for real time.
  */
-function mockNow(t: TestContext, impl: () => number): Mock<() => number> {
+async function withNow(
+  t: TestContext,
+  impl: () => number,
+  body: (now: Mock<() => number>) => void | Promise<void>,
+): Promise<void> {
   const now = t.mock.method(performance, "now", impl) as Mock<() => number>;
-  t.after(() => now.mock.restore());
-  return now;
+  try {
+    await body(now);
+  } finally {
+    now.mock.restore();
+  }
 }
 
 describe("sleep", () => {
@@ -351,20 +359,24 @@ describe("RealClock", () => {
     }
   });
 
-  test("a timer due in exactly one millisecond gets a Node timer, not setImmediate", (t) => {
-    mockNow(t, () => 5000);
-    const clock = new RealClock();
-    const base = [alive("Immediate"), alive("Timeout")];
-    try {
-      clock.add(recorder(clock, 5001, []));
-      assert.deepEqual([alive("Immediate"), alive("Timeout")], [base[0], (base[1] as number) + 1]);
-      clock.detach();
-      clock.add(recorder(clock, 5000.5, []));
-      assert.deepEqual([alive("Immediate"), alive("Timeout")], [(base[0] as number) + 1, base[1]]);
-    } finally {
-      clock.detach();
-    }
-  });
+  test("a timer due in exactly one millisecond gets a Node timer, not setImmediate", (t) =>
+    withNow(
+      t,
+      () => 5000,
+      () => {
+        const clock = new RealClock();
+        const base = [alive("Immediate"), alive("Timeout")];
+        try {
+          clock.add(recorder(clock, 5001, []));
+          assert.deepEqual([alive("Immediate"), alive("Timeout")], [base[0], (base[1] as number) + 1]);
+          clock.detach();
+          clock.add(recorder(clock, 5000.5, []));
+          assert.deepEqual([alive("Immediate"), alive("Timeout")], [(base[0] as number) + 1, base[1]]);
+        } finally {
+          clock.detach();
+        }
+      },
+    ));
 
   test("a timer that is never due still holds one Node timer, at the longest delay Node allows", () => {
     const clock = new RealClock();
@@ -378,44 +390,53 @@ describe("RealClock", () => {
     assert.equal(alive("Timeout"), base);
   });
 
-  test("a detached clock never wakes up again", async (t) => {
-    const now = mockNow(t, () => 5000);
-    const clock = new RealClock();
-    clock.add(recorder(clock, 5010, []));
-    clock.detach();
-    const calls = now.mock.callCount();
-    await realDelay(60);
-    assert.equal(now.mock.callCount(), calls);
-  });
+  test("a detached clock never wakes up again", (t) =>
+    withNow(
+      t,
+      () => 5000,
+      async (now) => {
+        const clock = new RealClock();
+        clock.add(recorder(clock, 5010, []));
+        clock.detach();
+        const calls = now.mock.callCount();
+        await realDelay(60);
+        assert.equal(now.mock.callCount(), calls);
+      },
+    ));
 
   test("watchBlocking() reports a tick later than the threshold, by how much, until stopped", async (t) => {
     let fake = 1000;
-    const now = mockNow(t, () => fake);
-    const clock = new RealClock();
-    const reports: number[] = [];
-    const timeouts = alive("Timeout");
-    const stop = clock.watchBlocking(100, (ms) => reports.push(ms)); // ticks every 25 ms
-    assert.equal(alive("Timeout"), timeouts, "the watcher must not keep the process alive");
-    /** Moves the fake time so that the next tick sees it `late` ms after its period, and waits for that tick. */
-    const tickLate = async (late: number) => {
-      fake += 25 + late;
-      const calls = now.mock.callCount();
-      while (now.mock.callCount() === calls) await realDelay(5);
-    };
-    try {
-      await tickLate(0);
-      await tickLate(100);
-      assert.deepEqual(reports, []);
-      await tickLate(101);
-      assert.deepEqual(reports, [101]);
-      await tickLate(500);
-      assert.deepEqual(reports, [101, 500]);
-    } finally {
-      stop();
-    }
-    const calls = now.mock.callCount();
-    await realDelay(80);
-    assert.equal(now.mock.callCount(), calls, "the watcher still ticks after stop()");
+    await withNow(
+      t,
+      () => fake,
+      async (now) => {
+        const clock = new RealClock();
+        const reports: number[] = [];
+        const timeouts = alive("Timeout");
+        const stop = clock.watchBlocking(100, (ms) => reports.push(ms)); // ticks every 25 ms
+        assert.equal(alive("Timeout"), timeouts, "the watcher must not keep the process alive");
+        /** Moves the fake time so that the next tick sees it `late` ms after its period, and waits for that tick. */
+        const tickLate = async (late: number) => {
+          fake += 25 + late;
+          const calls = now.mock.callCount();
+          while (now.mock.callCount() === calls) await realDelay(5);
+        };
+        try {
+          await tickLate(0);
+          await tickLate(100);
+          assert.deepEqual(reports, []);
+          await tickLate(101);
+          assert.deepEqual(reports, [101]);
+          await tickLate(500);
+          assert.deepEqual(reports, [101, 500]);
+        } finally {
+          stop();
+        }
+        const calls = now.mock.callCount();
+        await realDelay(80);
+        assert.equal(now.mock.callCount(), calls, "the watcher still ticks after stop()");
+      },
+    );
   });
 });
 
