@@ -38,6 +38,7 @@ export {
   type AwaiterLink,
   type DescribedWait,
   formatLoopTime,
+  inspection,
   isAwaiterLink,
   isDescribed,
   type WaitInfo,

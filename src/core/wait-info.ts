@@ -64,3 +64,10 @@ export interface AwaiterLink {
 export function isAwaiterLink(r: unknown): r is AwaiterLink {
   return typeof (r as Partial<AwaiterLink> | undefined)?._awaiter === "function";
 }
+
+/**
+ * @internal Whether anything has looked inside this process yet (`captureCallGraph`, `aio ps`...), or debug mode
+ * is on. What costs something on a hot path is recorded only from then on: a lock's holder takes a read of the
+ * current task per acquire, which doubled an uncontended `acquire()` (measured 59 to 119 ns on a loaded VM).
+ */
+export const inspection = { on: false };

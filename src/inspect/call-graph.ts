@@ -1,4 +1,4 @@
-import { argumentError, current, Future, rangeError, Task } from "../core/index.ts";
+import { argumentError, current, Future, inspection, rangeError, Task } from "../core/index.ts";
 import { awaitersOf, describeWait, type WaitInfo } from "./describe.ts";
 
 /**
@@ -80,6 +80,7 @@ export function captureCallGraph(
   options?: CallGraphOptions,
 ): CallGraph | undefined {
   const { depth, limit } = checkOptions(options);
+  inspection.on = true;
   if (task !== undefined && !(task instanceof Future)) throw argumentError("task", "a Task or a Future", task);
   const root = task ?? current();
   if (root === undefined) return undefined;

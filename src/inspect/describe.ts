@@ -1,4 +1,12 @@
-import { type Future, isAwaiterLink, isDescribed, type Runnable, Task, type WaitInfo } from "../core/index.ts";
+import {
+  type Future,
+  inspection,
+  isAwaiterLink,
+  isDescribed,
+  type Runnable,
+  Task,
+  type WaitInfo,
+} from "../core/index.ts";
 
 export type { WaitInfo, WaitKind } from "../core/index.ts";
 
@@ -12,6 +20,7 @@ export type { WaitInfo, WaitKind } from "../core/index.ts";
  * way in, so describing costs nothing until someone asks.
  */
 export function describeWait(task: Task<unknown>): WaitInfo | undefined {
+  inspection.on = true;
   if (task.done()) return undefined;
   const waiter = lastWait(task);
   if (waiter === undefined) return undefined;

@@ -1,4 +1,4 @@
-import { current, type Loop, liveLoops, type Task } from "../core/index.ts";
+import { current, inspection, type Loop, liveLoops, type Task } from "../core/index.ts";
 import { awaitersOf, describeWait, type WaitInfo } from "./describe.ts";
 
 /** One task in a snapshot: plain data, safe to serialise and send to another process. */
@@ -36,6 +36,7 @@ export interface LoopSnapshot {
  * whole is linear in the number of tasks.
  */
 export function snapshotTasks(): { loops: LoopSnapshot[] } {
+  inspection.on = true;
   const running = current();
   const loops: LoopSnapshot[] = [];
   for (const loop of liveLoops()) {

@@ -6,6 +6,7 @@ import {
   type ExceptionHandler,
   forgetLoop,
   InvalidStateError,
+  inspection,
   Loop,
   RealClock,
   SLOW_CALLBACK_MS,
@@ -68,6 +69,8 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
     });
   }
   const debug = options.debug ?? process.env.AIO_DEBUG === "1";
+  // Debug mode records from the start what inspecting the process would otherwise record from its first look.
+  if (debug) inspection.on = true;
   const clock = options.clock ?? new RealClock();
   const loop = new Loop({ clock, debug, exceptionHandler: options.exceptionHandler });
   const root = new Task<T>(loop, main, "main", undefined);
