@@ -109,6 +109,19 @@ async function staleSocket(path: string): Promise<void> {
   await listener.exited;
 }
 
+/** Waits until `target` has printed `text`. */
+function printed(target: Target, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!target.stdout.includes(text)) return;
+      target.child.stdout?.off("data", check);
+      resolve();
+    };
+    target.child.stdout?.on("data", check);
+    check();
+  });
+}
+
 /** What `fn` returned and the ms it took. */
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = performance.now();
@@ -147,7 +160,7 @@ describe("aio ps", () => {
     const lines = stdout.split("\n");
     assert.match(
       lines[0]!,
-      new RegExp(`^process ${target.pid}: .*ps-target\\.ts \\(1 loop, 10 tasks, loop time \\d+(\\.\\d+)? s\\)$`),
+      new RegExp(`^process ${target.pid}: .*ps-target\\.ts \\(1 loop, 11 tasks, loop time \\d+(\\.\\d+)? s\\)$`),
     );
     assert.match(lines[1]!, /^\s*id\s+name\s+state\s+waits on\s+awaited by\s+age$/);
     for (const name of ["main", "sleeper", "consumer", "writer", "reader", "fetcher", "waiter", "group-owner"]) {
@@ -162,10 +175,20 @@ describe("aio ps", () => {
     assert.match(row(stdout, "fetcher"), /waiter #\d+/); // awaited by
     assert.match(row(stdout, "child-a"), /group-owner #\d+|TaskGroup/);
     assert.match(row(stdout, "main"), /\d+ ms|\d+\.\d s/);
-    // Read, and read again: the target goes on, prints what it always prints, and exits 0.
-    assert.equal((await aio("ps", String(target.pid))).code, 0);
+    // A lock taken after the process has been read says who holds it.
+    target.child.stdin?.write("relock\n");
+    await printed(target, "relocked\n");
+    const again = await aio("ps", String(target.pid));
+    assert.equal(again.code, 0);
+    assert.match(row(again.stdout, "late-reader"), /Lock\.acquire \(held by task "late-writer"\)/);
+    // Read twice: the target goes on, prints what it always prints, and exits 0.
     const end = await target.finish();
-    assert.deepEqual(end, { code: 0, signal: null, stdout: TARGET_OUTPUT, stderr: "" });
+    assert.deepEqual(end, {
+      code: 0,
+      signal: null,
+      stdout: TARGET_OUTPUT.replace("ready\n", "ready\nrelocked\n"),
+      stderr: "",
+    });
     assert.equal(existsSync(socketOf(target.pid)), false, "the socket is removed at exit");
   });
 
@@ -181,7 +204,7 @@ describe("aio ps", () => {
     assert.equal(data.loops.length, 1);
     const tasks = data.loops[0]!.tasks;
     const byName = new Map(tasks.map((t) => [t.name, t]));
-    assert.equal(tasks.length, 10);
+    assert.equal(tasks.length, 11);
     assert.equal(byName.get("sleeper")!.waitsOn!.kind, "sleep");
     assert.equal(byName.get("consumer")!.waitsOn!.kind, "queue");
     assert.equal(byName.get("reader")!.waitsOn!.kind, "lock");
@@ -238,7 +261,7 @@ describe("aio pstree", () => {
     const lines = stdout.trimEnd().split("\n");
     assert.match(
       lines[0]!,
-      new RegExp(`^process ${target.pid}: .*\\(1 loop, 10 tasks, loop time \\d+(\\.\\d+)? s\\)$`),
+      new RegExp(`^process ${target.pid}: .*\\(1 loop, 11 tasks, loop time \\d+(\\.\\d+)? s\\)$`),
     );
     const at = (name: string): number => {
       const i = lines.findIndex((l) => l.includes(` ${name} #`));
@@ -441,7 +464,7 @@ describe("the channel in the target", () => {
       assert.equal(existsSync(socketOf(target.pid)), false);
       const { code, stdout } = await aio("ps", String(target.pid));
       assert.equal(code, 0);
-      assert.match(stdout, /\(1 loop, 10 tasks/);
+      assert.match(stdout, /\(1 loop, 11 tasks/);
       assert.deepEqual(await target.finish(), { code: 0, signal: null, stdout: TARGET_OUTPUT, stderr: "" });
       // XDG_RUNTIME_DIR naming a folder that is not there (a `su` session keeps the first user's): the temp folder.
       const stray = await node("ps-target.ts", { ...process.env, XDG_RUNTIME_DIR: join(runtime, "gone", "1000") });
