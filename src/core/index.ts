@@ -40,6 +40,7 @@ export {
   formatLoopTime,
   inspection,
   isAwaiterLink,
+  isDeadlineTimer,
   isDescribed,
   type WaitInfo,
   type WaitKind,

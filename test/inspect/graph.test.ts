@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  asCompleted,
   Barrier,
   BoundedSemaphore,
   type CallGraph,
@@ -33,10 +34,13 @@ import {
 import { ClientSession } from "aio-ts/http";
 import { serve } from "aio-ts/testing";
 import { inspection } from "../../src/core/index.ts";
-import { describeWait } from "../../src/inspect/describe.ts";
+import { deadlinesOf, describeWait as describeNow } from "../../src/inspect/describe.ts";
 import { snapshotTasks } from "../../src/inspect/snapshot.ts";
 import { runVirtual } from "../helpers.ts";
 import { sockets } from "../streams/helpers.ts";
+
+/** What `task` waits on, with the deadlines in force (as a snapshot gives it). */
+const describeWait = (task: Task<unknown>) => describeNow(task, deadlinesOf(task._loop));
 
 /** Lets every task started so far run up to its first real wait. */
 async function settle(): Promise<void> {
@@ -154,15 +158,23 @@ describe("what a task waits on", () => {
     });
   });
 
-  test("waitFor on a function waits on its child task; timeout() and waitFor on a promise show the inner wait", async () => {
+  test("a wait under timeout() or waitFor says when its deadline expires", async () => {
     await runVirtual(async () => {
       const viaWaitFor = createTask(() => waitFor(() => sleep(10_000), 3000), { name: "wf" });
       const viaTimeout = createTask(() => timeout(3000, () => sleep(10_000)), { name: "to" });
       const inline = createTask(() => waitFor(sleep(10_000), 3000), { name: "inline" });
       await settle();
-      assert.match(label(viaWaitFor) ?? "", /^task "Task-\d+"$/);
-      assert.equal(label(viaTimeout), "sleep until 10 s");
-      assert.deepEqual(describeWait(inline), { kind: "sleep", label: "sleep until 10 s (in waitFor)" });
+      assert.match(label(viaWaitFor) ?? "", /^task "Task-\d+" \(waitFor at 3 s\)$/);
+      assert.deepEqual(describeWait(viaTimeout), { kind: "sleep", label: "sleep until 10 s (timeout at 3 s)" });
+      assert.equal(describeNow(viaTimeout)?.label, "sleep until 10 s"); // O(1): no scan of the timers unless asked
+      assert.deepEqual(describeWait(inline), {
+        kind: "sleep",
+        label: "sleep until 10 s (waitFor at 3 s)",
+      });
+      const nested = createTask(() => timeout(5000, () => timeout(4000, () => sleep(10_000))), { name: "nested" });
+      await settle();
+      assert.equal(label(nested), "sleep until 10 s (timeout at 4 s, timeout at 5 s)");
+      await assert.rejects(nested, { name: "TimeoutError" });
       await assert.rejects(inline, { name: "TimeoutError" });
       await assert.rejects(viaWaitFor, { name: "TimeoutError" });
       await assert.rejects(viaTimeout, { name: "TimeoutError" });
@@ -178,6 +190,25 @@ describe("what a task waits on", () => {
       assert.deepEqual(describeWait(t), { kind: "future", label: "wait(FIRST_COMPLETED, 2 pending)" });
       await t;
       await b;
+    });
+  });
+
+  test("asCompleted says how many are to come, and its inputs are awaited by its consumer", async () => {
+    await runVirtual(async () => {
+      const a = createTask(() => sleep(100), { name: "a" });
+      const b = createTask(() => sleep(200), { name: "b" });
+      const consumer = createTask(
+        async () => {
+          for await (const done of asCompleted([a, b])) await done;
+        },
+        { name: "consumer" },
+      );
+      await settle();
+      assert.deepEqual(describeWait(consumer), { kind: "future", label: "asCompleted (2 to come)" });
+      assert.deepEqual(names(captureCallGraph(b)), ["consumer"]);
+      await sleep(150);
+      assert.equal(label(consumer), "asCompleted (1 to come)");
+      await consumer;
     });
   });
 
