@@ -1,6 +1,8 @@
 // aio-ts: asyncio's model of concurrency for TypeScript. Re-exports only, after the runtime check.
 // First, so that an unsupported Node.js fails with one clear line (see the module).
 import "./core/runtime-check.ts";
+// For its effect: the channel through which `aio ps PID` reads this process (docs/inspect.md).
+import "./inspect/install.ts";
 
 export { type AsCompletedOptions, asCompleted } from "./combinators/as-completed.ts";
 export { type GatherOptions, gather } from "./combinators/gather.ts";

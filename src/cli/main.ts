@@ -5,6 +5,8 @@ const HELP = `aio: asyncio's model of concurrency for TypeScript
 Usage:
   aio fetch [URL...] [-i FILE|-] [-o DIR]   download many URLs at once (aio fetch --help)
   aio serve [--port 8080]                   an httpbin-compatible test server (aio serve --help)
+  aio ps PID [--json]                       the aio tasks of a running process (aio ps --help)
+  aio pstree PID [--json]                   their await tree (aio pstree --help)
   aio trace FILE.json [-o OUT.html]         draw a trace of tasks as a timeline page (aio trace --help)
   aio --version                             print the version
   aio --help                                print this help
@@ -31,6 +33,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (first === "serve") {
     const { serveCommand } = await import("./serve.ts");
     return serveCommand(argv.slice(1));
+  }
+  if (first === "ps" || first === "pstree") {
+    const { psCommand } = await import("./ps/ps-command.ts");
+    return psCommand(first, argv.slice(1));
   }
   if (first === "trace") {
     const { traceCommand } = await import("./trace/trace-command.ts");
