@@ -8,6 +8,7 @@ import {
   loopOf,
   makeCancelledError,
   type Runnable,
+  type WaitInfo,
 } from "../core/index.ts";
 
 /** Options of `gather`. */
@@ -43,6 +44,14 @@ class GatheringFuture<T> extends Future<T> {
     if (any) this.cancelRequested = true;
     return any;
   }
+
+  /** @internal For `captureCallGraph`. */
+  override _describeWait(): WaitInfo {
+    const n = this.children.length;
+    let done = 0;
+    for (const child of this.children) if (child.done()) done++;
+    return { kind: "gather", label: `gather of ${n} (${done} done)` };
+  }
 }
 
 /** The done-callback of one distinct child. */
@@ -57,6 +66,11 @@ class ChildDone implements Runnable {
 
   run(): void {
     this.state.onChildDone(this.child);
+  }
+
+  /** @internal For `captureCallGraph`: a child of a gather is awaited by whoever awaits the gather. */
+  _awaiter(): Future<unknown> {
+    return this.state.outer;
   }
 }
 

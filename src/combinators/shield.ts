@@ -1,4 +1,19 @@
-import { type Awaitable, ensureFuture, Future, type Runnable } from "../core/index.ts";
+import { type Awaitable, ensureFuture, Future, type Runnable, type WaitInfo } from "../core/index.ts";
+
+/** The future `shield` returns: the one the caller awaits, which a cancel reaches instead of the inner work. */
+class ShieldFuture<T> extends Future<T> {
+  readonly inner: Future<unknown>;
+
+  constructor(inner: Future<unknown>) {
+    super(inner._loop);
+    this.inner = inner;
+  }
+
+  /** @internal For `captureCallGraph`. */
+  override _describeWait(): WaitInfo {
+    return { kind: "shield", label: `shield(${this.inner._describeWait().label})` };
+  }
+}
 
 class InnerDone implements Runnable {
   readonly inner: Future<unknown>;
@@ -7,6 +22,11 @@ class InnerDone implements Runnable {
   constructor(inner: Future<unknown>, outer: Future<unknown>) {
     this.inner = inner;
     this.outer = outer;
+  }
+
+  /** @internal For `captureCallGraph`: the shielded work is awaited by whoever awaits the shield. */
+  _awaiter(): Future<unknown> {
+    return this.outer;
   }
 
   run(): void {
@@ -70,7 +90,7 @@ class OuterDone implements Runnable {
 export function shield<T>(aw: Awaitable<T>): Future<T> {
   const inner = ensureFuture(aw);
   if (inner.done()) return inner;
-  const outer = new Future<T>(inner._loop);
+  const outer = new ShieldFuture<T>(inner);
   const innerDone = new InnerDone(inner, outer as Future<unknown>);
   inner._addCallback(innerDone);
   outer._addCallback(new OuterDone(inner, innerDone));

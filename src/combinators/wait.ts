@@ -6,6 +6,7 @@ import {
   loopOf,
   type Runnable,
   type TimerHandle,
+  type WaitInfo,
 } from "../core/index.ts";
 import { awaitableList, inTask } from "./detached.ts";
 
@@ -88,10 +89,30 @@ class Watch implements Runnable {
   run(): void {
     this.owner.onDone(this.future);
   }
+
+  /** @internal For `captureCallGraph`: a watched future is awaited by whoever awaits the `wait`. */
+  _awaiter(): Future<unknown> {
+    return this.owner.waiter;
+  }
+}
+
+/** What the caller of `wait` awaits. */
+class WaitFuture extends Future<void> {
+  readonly owner: Waiting;
+
+  constructor(owner: Waiting) {
+    super();
+    this.owner = owner;
+  }
+
+  /** @internal For `captureCallGraph`. */
+  override _describeWait(): WaitInfo {
+    return { kind: "future", label: `wait(${this.owner.returnWhen}, ${this.owner.counter} pending)` };
+  }
 }
 
 class Waiting {
-  readonly waiter = new Future<void>();
+  readonly waiter: Future<void> = new WaitFuture(this);
   counter: number;
   readonly returnWhen: ReturnWhen;
   timer: TimerHandle | undefined;

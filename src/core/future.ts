@@ -4,6 +4,7 @@ import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.
 import { defaultLoop, Loop, type Runnable } from "./loop.ts";
 import type { Task } from "./task.ts";
 import { argumentError } from "./validate.ts";
+import type { WaitInfo } from "./wait-info.ts";
 
 /** The states of a future: small integers, to keep the hot paths monomorphic. */
 export type State = 0 | 1 | 2 | 3;
@@ -69,6 +70,11 @@ class Reaction implements Runnable {
   }
 
   declare readonly resumes: boolean;
+
+  /** @internal For `captureCallGraph`: the task this reaction resumes, if any. */
+  _awaiter(): Task<unknown> | undefined {
+    return this.task;
+  }
 
   run(): void {
     const future = this.future;
@@ -348,6 +354,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** `"Future"`: what `Object.prototype.toString` shows. */
   get [Symbol.toStringTag](): string {
     return "Future";
+  }
+
+  /** @internal For `captureCallGraph`, when a task awaits this future; subclasses made for one wait say more. */
+  _describeWait(): WaitInfo {
+    return { kind: "future", label: this._state === PENDING ? "Future pending" : `Future ${outcomeName(this)}` };
   }
 
   /** As asyncio's repr: `<Future pending>`, `<Future finished result=4>`, `<Future cancelled>`. */

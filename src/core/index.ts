@@ -21,10 +21,12 @@ export { Handle, TimerHandle } from "./handle.ts";
 export {
   defaultLoop,
   type ExceptionHandler,
+  forgetLoop,
   formatReport,
   Loop,
   type LoopOptions,
   type LoopReport,
+  liveLoops,
   type Runnable,
   SLOW_CALLBACK_MS,
 } from "./loop.ts";
@@ -33,3 +35,12 @@ export { now, sleep } from "./sleep.ts";
 export { allTasks, createTask, currentTask, loopOf, Task, type TaskOptions, taskName, type Waiter } from "./task.ts";
 export type { Tracer } from "./tracer.ts";
 export { argumentError, checkDelay, checkFunction, checkOptionalDelay, rangeError } from "./validate.ts";
+export {
+  type AwaiterLink,
+  type DescribedWait,
+  formatLoopTime,
+  isAwaiterLink,
+  isDescribed,
+  type WaitInfo,
+  type WaitKind,
+} from "./wait-info.ts";

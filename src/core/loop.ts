@@ -123,6 +123,7 @@ export class Loop {
     this.debug = options.debug ?? false;
     this.handler = options.exceptionHandler ?? defaultHandler;
     this.clock.attach(() => this.head < this.queue.length);
+    openLoops.add(this);
   }
 
   /** @internal */
@@ -569,6 +570,19 @@ function defaultHandler(report: LoopReport): void {
 }
 
 let fallback: Loop | undefined;
+
+/** Loops made and not closed yet (the default loop included once made): what `captureCallGraph` and `aio ps` look at. */
+const openLoops = new Set<Loop>();
+
+/** @internal Every loop of this process that is not closed, oldest first. */
+export function liveLoops(): Loop[] {
+  return [...openLoops];
+}
+
+/** @internal `run()` closes its loop: it is no longer looked at. */
+export function forgetLoop(loop: Loop): void {
+  openLoops.delete(loop);
+}
 
 const unretrievedRegistry = new FinalizationRegistry<{ loop: Loop; error: string; name: string }>((held) => {
   held.loop.report({ message: `Task exception was never retrieved: ${held.name}`, error: held.error });

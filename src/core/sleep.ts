@@ -4,6 +4,7 @@ import { makeCancelledError } from "./errors.ts";
 import { defaultLoop, type Loop, type Runnable } from "./loop.ts";
 import type { Task, Waiter } from "./task.ts";
 import { checkDelay } from "./validate.ts";
+import { formatLoopTime, type WaitInfo } from "./wait-info.ts";
 
 const WAITING = 0; // in the timer heap
 const QUEUED = 1; // due, in the ready queue
@@ -113,6 +114,14 @@ class Sleep implements Timer, Runnable, Waiter {
       this.loop._enqueue(this);
     }
     return true;
+  }
+
+  /** @internal For `captureCallGraph`: the deadline, in loop time. */
+  _describeWait(): WaitInfo {
+    if (this.due === Number.POSITIVE_INFINITY) return { kind: "sleep", label: "sleep forever" };
+    // A sleep(0) is queued, never timed: it only yields.
+    if (this.index < 0 && this.due === 0) return { kind: "sleep", label: "sleep(0) (yielding)" };
+    return { kind: "sleep", label: `sleep until ${formatLoopTime(this.due)}` };
   }
 }
 

@@ -4,6 +4,7 @@ import { asCancelledError, type CancelledError, InvalidStateError, makeCancelled
 import { CANCELLED, EXCEPTION, Future, outcomeName, PENDING, RESULT, type State } from "./future.ts";
 import { defaultLoop, kernel, type Loop, type Runnable } from "./loop.ts";
 import { checkFunction } from "./validate.ts";
+import type { WaitInfo } from "./wait-info.ts";
 
 /** Something a task waits on, which its cancellation cancels. */
 export interface Waiter {
@@ -45,6 +46,14 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
   /** @internal */ _fn: (() => unknown) | undefined;
   /** @internal */ _name: string | undefined;
   /** @internal */ readonly _id: number;
+  /**
+   * @internal The id of the task that created this one (a task group's
+   * children: of the group's task), 0 for none. An id, not the task: a
+   * reference would keep every finished ancestor alive behind a live task.
+   */
+  readonly _parentId: number;
+  /** @internal Loop time of creation, for the age `aio ps` shows. */
+  readonly _createdTime: number;
   /** @internal The one thing awaited; more go into `_waiters`. */
   _waiter: Waiter | undefined = undefined;
   /** @internal */ _waiters: Set<Waiter> | undefined = undefined;
@@ -63,11 +72,13 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
   readonly createdAt: string | undefined;
 
   /** @internal Use `createTask`. */
-  constructor(loop: Loop, fn: () => unknown, name?: string) {
+  constructor(loop: Loop, fn: () => unknown, name?: string, parent: Task<unknown> | undefined = current()) {
     super(loop);
     this._fn = fn;
     this._name = name;
     this._id = ++counter;
+    this._parentId = parent === undefined ? 0 : parent._id;
+    this._createdTime = loop.now();
     this.createdAt = loop.debug ? captureStack() : undefined;
     // The task runs in a copy of its creator's async context (asyncio copies
     // contextvars the same way), so other AsyncLocalStorage values carry over.
@@ -279,6 +290,11 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     return "Task";
   }
 
+  /** @internal For `captureCallGraph`: a task awaiting this one waits on "task <name>". */
+  override _describeWait(): WaitInfo {
+    return { kind: "task", label: `task ${JSON.stringify(this.name)}` };
+  }
+
   /**
    * As asyncio's repr: the name and the state, `cancelling` while a cancel
    * request is pending, and the result or exception once finished
@@ -387,7 +403,8 @@ export function createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task
   checkFunction("fn", fn);
   // In a task, or in a callback of a running loop (a done callback), as
   // asyncio's create_task works wherever a loop is running.
-  const loop = runningLoop();
+  const parent = current();
+  const loop = parent !== undefined ? parent._loop : runningLoop();
   if (loop === undefined) {
     throw new InvalidStateError(
       "createTask() needs a running task: call it inside run(), from code a task runs, or from a callback of the loop (no running event loop)",
@@ -395,7 +412,7 @@ export function createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task
     );
   }
   // No `options = {}` default: that is an object per task for the usual call.
-  return new Task<T>(loop, fn, options === undefined ? undefined : taskName(options.name));
+  return new Task<T>(loop, fn, options === undefined ? undefined : taskName(options.name), parent);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   checkFunction,
   current,
   type ExceptionHandler,
+  forgetLoop,
   InvalidStateError,
   Loop,
   RealClock,
@@ -134,6 +135,7 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
     // Every task has ended by now (cancelAll), unless run() itself failed: then the trace says which had not.
     recorder?.finish();
     loop.closed = true;
+    forgetLoop(loop);
     clock.detach();
   }
   if (exitCode !== 0 && root.cancelling() > 0) process.exit(exitCode);

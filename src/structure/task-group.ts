@@ -10,6 +10,7 @@ import {
   Task,
   type TaskOptions,
   taskName,
+  type WaitInfo,
 } from "../core/index.ts";
 
 class ChildDone implements Runnable {
@@ -23,6 +24,31 @@ class ChildDone implements Runnable {
 
   run(): void {
     this.group._onTaskDone(this.task);
+  }
+
+  /** @internal For `captureCallGraph`: a child is awaited by the group's task, as in asyncio. */
+  _awaiter(): Task<unknown> | undefined {
+    return this.group._parentTask();
+  }
+}
+
+/** What a group's task awaits at the end of the body: the last of its children. */
+class GroupExit extends Future<void> {
+  readonly group: TaskGroup;
+
+  constructor(group: TaskGroup, parent: Task<unknown>) {
+    super(parent._loop);
+    this.group = group;
+  }
+
+  /** @internal For `captureCallGraph`. */
+  override _describeWait(): WaitInfo {
+    const names = this.group._children().map((t) => JSON.stringify(t.name));
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(", ")}, ...` : names.join(", ");
+    return {
+      kind: "taskgroup",
+      label: `TaskGroup exit (waiting for ${names.length} ${names.length === 1 ? "task" : "tasks"}: ${shown})`,
+    };
   }
 }
 
@@ -57,6 +83,11 @@ class Start<V> implements Runnable {
     this.group._adopt(task);
     this.result.setResult(value as V);
   };
+
+  /** @internal For `captureCallGraph`: until `started()`, the child is awaited by the caller of `start()`. */
+  _awaiter(): Future<unknown> {
+    return this.result;
+  }
 
   /** The child ended before `started()`: that outcome is `start()`'s. */
   run(): void {
@@ -147,7 +178,7 @@ export class TaskGroup {
     checkFunction("fn", fn);
     this.checkOpen();
     const parent = this.parent as Task<unknown>;
-    const task = new Task<T>(parent._loop, fn, options === undefined ? undefined : taskName(options.name));
+    const task = new Task<T>(parent._loop, fn, options === undefined ? undefined : taskName(options.name), parent);
     this.tasks.add(task as Task<unknown>);
     this._started++;
     task._addCallback(new ChildDone(this, task as Task<unknown>));
@@ -199,7 +230,7 @@ export class TaskGroup {
     const name = options === undefined ? undefined : taskName(options.name);
     const loop = (this.parent as Task<unknown>)._loop;
     const start = new Start<V>(this, new Future<V>(loop));
-    const task = new Task(loop, () => fn(start.started), name);
+    const task = new Task(loop, () => fn(start.started), name, this.parent);
     start.task = task;
     this.pendingStarts++;
     this._started++;
@@ -238,6 +269,16 @@ export class TaskGroup {
     }
   }
 
+  /** @internal For `captureCallGraph`: the task the group belongs to. */
+  _parentTask(): Task<unknown> | undefined {
+    return this.parent;
+  }
+
+  /** @internal For `captureCallGraph`: the children still running. */
+  _children(): Task<unknown>[] {
+    return [...this.tasks];
+  }
+
   /** The number of children still running. */
   get size(): number {
     return this.tasks.size;
@@ -262,7 +303,7 @@ export class TaskGroup {
     if (failed && !this.aborting) this.abort();
     let pendingCancel: unknown;
     while (this.tasks.size > 0 || this.pendingStarts > 0) {
-      this.onCompleted ??= new Future<void>(parent._loop);
+      this.onCompleted ??= new GroupExit(this, parent);
       try {
         await this.onCompleted;
       } catch (e) {

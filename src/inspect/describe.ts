@@ -1,0 +1,49 @@
+import { type Future, isAwaiterLink, isDescribed, type Runnable, Task, type WaitInfo } from "../core/index.ts";
+
+export type { WaitInfo, WaitKind } from "../core/index.ts";
+
+/**
+ * What `task` is suspended on right now: a sleep until when, a queue, a lock
+ * held by whom, another task... `undefined` while it runs, once it is done,
+ * before its first step, and while it awaits a foreign promise (one aio does
+ * not know: nothing to describe, and nothing a cancel can interrupt).
+ *
+ * Reads the task's current waiter and asks it; nothing is recorded on the
+ * way in, so describing costs nothing until someone asks.
+ */
+export function describeWait(task: Task<unknown>): WaitInfo | undefined {
+  if (task.done()) return undefined;
+  const waiter = task._waiter;
+  if (waiter === undefined) return undefined;
+  if (isDescribed(waiter)) return waiter._describeWait();
+  return { kind: "other", label: String(waiter) };
+}
+
+/**
+ * The tasks that await `future`: those suspended on it, and through a
+ * gather, a shield, a `wait` or a task group, the tasks that await those (as
+ * asyncio's `awaited_by`, which also skips the gather and the shield).
+ * Oldest registration first, each task once.
+ */
+export function awaitersOf(future: Future<unknown>): Task<unknown>[] {
+  const found: Task<unknown>[] = [];
+  collect(future, found, new Set());
+  return found;
+}
+
+function collect(future: Future<unknown>, found: Task<unknown>[], seen: Set<object>): void {
+  const callbacks = future._callbacks;
+  if (callbacks === undefined) return;
+  if (Array.isArray(callbacks)) for (const r of callbacks) follow(r, found, seen);
+  else follow(callbacks, found, seen);
+}
+
+function follow(r: Runnable, found: Task<unknown>[], seen: Set<object>): void {
+  if (!isAwaiterLink(r)) return;
+  const awaiter = r._awaiter();
+  if (awaiter === undefined || seen.has(awaiter)) return;
+  seen.add(awaiter);
+  if (awaiter instanceof Task) {
+    if (!awaiter.done()) found.push(awaiter);
+  } else collect(awaiter as Future<unknown>, found, seen);
+}
