@@ -44,6 +44,15 @@ export {
   TimeoutError,
   TimerHandle,
 } from "./core/index.ts";
+export {
+  type CallGraph,
+  type CallGraphOptions,
+  captureCallGraph,
+  formatCallGraph,
+  type PrintCallGraphOptions,
+  printCallGraph,
+} from "./inspect/call-graph.ts";
+export type { WaitInfo, WaitKind } from "./inspect/describe.ts";
 export * from "./limit/index.ts";
 export * from "./queues/index.ts";
 export { type RunOptions, run } from "./runner/run.ts";

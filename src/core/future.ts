@@ -367,6 +367,24 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
+/**
+ * @internal A future made for one kind of wait, which says so in
+ * `captureCallGraph` (`drain() on 127.0.0.1:5000`). For waits off the hot
+ * paths: the label is built when the wait starts.
+ */
+export class LabelledFuture<T = unknown> extends Future<T> {
+  readonly info: WaitInfo;
+
+  constructor(loop: Loop, info: WaitInfo) {
+    super(loop);
+    this.info = info;
+  }
+
+  override _describeWait(): WaitInfo {
+    return this.info;
+  }
+}
+
 /** @internal */
 export function stateName(state: State): string {
   return ["pending", "finished", "finished", "cancelled"][state] as string;

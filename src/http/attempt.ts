@@ -12,7 +12,7 @@
  * size limit are still undici's interceptors, wrapped around this handler.
  */
 
-import { Future, InvalidStateError } from "../core/index.ts";
+import { Future, InvalidStateError, type WaitInfo } from "../core/index.ts";
 import { type BodyState, DONE, READING, RELEASED, UNREAD } from "./body-state.ts";
 import type { Slot } from "./connection-limits.ts";
 import type { Exchange, ExchangeAttempt } from "./exchange.ts";
@@ -84,7 +84,13 @@ export class Attempt implements Dispatcher.DispatchHandler, ExchangeAttempt {
 
   constructor(exchange: Exchange) {
     this.exchange = exchange;
-    this.headersReady = new Future<void>();
+    this.headersReady = new AttemptWait(this, "");
+  }
+
+  /** @internal For `captureCallGraph`: `HTTP GET https://host/path`. */
+  _describe(phase: string): WaitInfo {
+    const url = this.redirectedTo?.href ?? this.exchange.url;
+    return { kind: "http", label: `HTTP ${this.exchange.method} ${url}${phase}` };
   }
 
   // ── undici's side ──
@@ -206,7 +212,7 @@ export class Attempt implements Dispatcher.DispatchHandler, ExchangeAttempt {
 
   /** A future that settles when data, the end or an error arrives; the reading task's cancel cancels it. */
   private nextEvent(): Future<void> {
-    if (this.reader === undefined) this.reader = new Future<void>();
+    if (this.reader === undefined) this.reader = new AttemptWait(this, " (reading the body)");
     return this.reader;
   }
 
@@ -359,5 +365,21 @@ export class Attempt implements Dispatcher.DispatchHandler, ExchangeAttempt {
   markEmpty(): void {
     this.bodyState = DONE;
     this.discard();
+  }
+}
+
+/** What a task awaits while a request is under way: says which request, for `captureCallGraph`. */
+class AttemptWait extends Future<void> {
+  readonly attempt: Attempt;
+  readonly phase: string;
+
+  constructor(attempt: Attempt, phase: string) {
+    super();
+    this.attempt = attempt;
+    this.phase = phase;
+  }
+
+  override _describeWait(): WaitInfo {
+    return this.attempt._describe(this.phase);
   }
 }

@@ -1,3 +1,4 @@
+import type { WaitInfo } from "../core/index.ts";
 import { type Waiter, WaiterList } from "../sync/index.ts";
 
 /**
@@ -8,12 +9,20 @@ import { type Waiter, WaiterList } from "../sync/index.ts";
  */
 class Cap {
   free: number;
-  readonly waiters = new WaiterList<true>();
+  readonly waiters = new WaiterList<true>()._ownedBy(this);
+  /** What it caps, for `captureCallGraph`: `the session's limit of 10`, `limitPerHost 2 of https://host`. */
+  readonly what: string;
   /** Requests using it (holding or waiting): a per-origin cap is forgotten at 0. */
   users = 0;
 
-  constructor(size: number) {
+  constructor(size: number, what: string) {
     this.free = size;
+    this.what = what;
+  }
+
+  /** @internal For `captureCallGraph`. */
+  _describeWaiters(): WaitInfo {
+    return { kind: "http", label: `HTTP connection slot (${this.what}, ${this.waiters.size} waiting)` };
   }
 
   available(): boolean {
@@ -105,7 +114,7 @@ export class ConnectionLimits {
    * @param perHost the per-origin cap (0 for none).
    */
   constructor(limit: number, perHost: number) {
-    this.global = limit === Number.POSITIVE_INFINITY ? undefined : new Cap(limit);
+    this.global = limit === Number.POSITIVE_INFINITY ? undefined : new Cap(limit, `the session limit of ${limit}`);
     this.perHost = perHost;
   }
 
@@ -117,7 +126,8 @@ export class ConnectionLimits {
     if (this.perHost > 0) {
       host = this.hosts.get(origin);
       if (host !== undefined && !host.available()) return undefined;
-      if (host === undefined) this.hosts.set(origin, (host = new Cap(this.perHost)));
+      if (host === undefined)
+        this.hosts.set(origin, (host = new Cap(this.perHost, `limitPerHost ${this.perHost} for ${origin}`)));
       host.users++;
       host.free--;
     }
@@ -136,7 +146,8 @@ export class ConnectionLimits {
     let host: Cap | undefined;
     if (this.perHost > 0) {
       host = this.hosts.get(origin);
-      if (host === undefined) this.hosts.set(origin, (host = new Cap(this.perHost)));
+      if (host === undefined)
+        this.hosts.set(origin, (host = new Cap(this.perHost, `limitPerHost ${this.perHost} for ${origin}`)));
       host.users++;
     }
     this.queued++;

@@ -1,4 +1,4 @@
-import { argumentError, currentTask, InvalidStateError } from "../core/index.ts";
+import { argumentError, currentTask, InvalidStateError, type WaitInfo } from "../core/index.ts";
 import { Held } from "../sync/held.ts";
 import { park, signalOf, type Waiter, WaiterList, type WaitOptions } from "../sync/waiter.ts";
 import { WouldBlock } from "./would-block.ts";
@@ -81,7 +81,7 @@ function checkBorrower(borrower: unknown): void {
 export class CapacityLimiter {
   private total: number;
   private readonly borrowerSet = new Set<unknown>();
-  private readonly waiters = new WaiterList<true>();
+  private readonly waiters = new WaiterList<true>()._ownedBy(this);
   /** Who each waiter borrows for, so that a wakeup can hand the token over at once. */
   private readonly pending = new Map<Waiter<true>, unknown>();
 
@@ -91,6 +91,12 @@ export class CapacityLimiter {
    */
   constructor(totalTokens: number) {
     this.total = checkTotalTokens(totalTokens);
+  }
+
+  /** @internal For `captureCallGraph`. */
+  _describeWaiters(): WaitInfo {
+    const free = Math.max(0, this.total - this.borrowerSet.size);
+    return { kind: "limiter", label: `CapacityLimiter.acquire (${free} of ${this.total} tokens free)` };
   }
 
   /**

@@ -9,7 +9,7 @@
  * busy, up to `concurrency`), so a short input never pays for a hundred idle
  * tasks, and no item is pulled before a worker is free to run it.
  */
-import { currentTask, Future, isCancelledError, type Loop, loopOf, Task } from "../core/index.ts";
+import { currentTask, Future, isCancelledError, type Loop, loopOf, Task, type WaitInfo } from "../core/index.ts";
 import { park, WaiterList } from "../sync/waiter.ts";
 import type { CapacityLimiter } from "./capacity-limiter.ts";
 import type { MapArgs, Mapper } from "./map-options.ts";
@@ -55,7 +55,7 @@ export class MapRun<T> {
   /** Unordered: items pulled whose result the consumer has not taken yet (or that are reserved for a pull). */
   outstanding = 0;
   /** Unordered: workers waiting for `outstanding` to drop below `concurrency`. */
-  readonly slots = new WaiterList<true>();
+  readonly slots = new WaiterList<true>()._ownedBy(this);
 
   readonly workers = new Set<Task<unknown>>();
   /** Workers spawned and not done (a worker cancelled before it started counts until its done-callback). */
@@ -68,13 +68,21 @@ export class MapRun<T> {
   /** Async input: a `next()` is pending (close() must not wait for `return()`, queued behind it). */
   pulling = false;
   /** Async input: workers waiting for an item; `undefined` tells them to stop. */
-  readonly itemWaiters = new WaiterList<IteratorResult<T> | undefined>();
+  readonly itemWaiters = new WaiterList<IteratorResult<T> | undefined>()._ownedBy(this);
   stopping = false;
   failed = false;
   error: unknown = undefined;
   /** Whoever waits for progress (the caller of map, or the consumer of mapUnordered). */
   onChange: Future<void> | undefined = undefined;
   private closed = false;
+
+  /** @internal For `captureCallGraph`: a worker waits for the consumer, or for the next input item. */
+  _describeWaiters(list: WaiterList<never>): WaitInfo {
+    if (list === this.slots) {
+      return { kind: "limiter", label: `map worker: waiting for the consumer (${this.outstanding} results not taken)` };
+    }
+    return { kind: "other", label: "map worker: waiting for the next input item" };
+  }
 
   constructor(args: MapArgs<T>, ordered: boolean) {
     this.loop = loopOf();

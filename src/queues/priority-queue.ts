@@ -1,8 +1,8 @@
 import { argumentError } from "../core/index.ts";
-import { Queue } from "./queue.ts";
+import { Queue, type QueueOptions } from "./queue.ts";
 
 /** Options of `PriorityQueue`. */
-export interface PriorityQueueOptions<T> {
+export interface PriorityQueueOptions<T> extends QueueOptions {
   /**
    * Orders two items: negative if `a` comes out first, positive if `b` does,
    * 0 if they rank the same (they then come out in the order they were put).
@@ -59,8 +59,8 @@ export class PriorityQueue<T> extends Queue<T> {
    * @throws TypeError if `maxsize` is not an integer or `compare` not a function.
    */
   constructor(maxsize?: number, options: PriorityQueueOptions<T> = {}) {
-    super(maxsize);
     if (typeof options !== "object" || options === null) throw argumentError("options", "an object", options);
+    super(maxsize, options);
     const compare = options.compare;
     if (compare !== undefined && typeof compare !== "function") throw argumentError("compare", "a function", compare);
     this.compare = compare ?? (naturalCompare as (a: T, b: T) => number);

@@ -1,4 +1,4 @@
-import { argumentError, InvalidStateError } from "../core/index.ts";
+import { argumentError, InvalidStateError, type WaitInfo } from "../core/index.ts";
 import { park, type SignalOptions, signalOf, WaiterList } from "../sync/waiter.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 
@@ -9,6 +9,12 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 /** A ring buffer that emptied with more slots than this goes back to a small one. */
 const SHRINK_ABOVE = 4096;
 const INITIAL_CAPACITY = 16;
+
+/** Options of `new Queue(maxsize, options)`. */
+export interface QueueOptions {
+  /** A name for what shows a waiting task (`captureCallGraph`, `aio ps`): `Queue.get (queue "jobs", 0 items)`. */
+  name?: string | undefined;
+}
 
 /** What `statistics()` returns: a snapshot of a queue's state. */
 export interface QueueStatistics {
@@ -87,19 +93,25 @@ export class Queue<T> implements AsyncIterable<T> {
   private count = 0;
   private unfinished = 0;
   private isShutdown = false;
-  private readonly getters = new WaiterList<void>();
-  private readonly putters = new WaiterList<void>();
-  private readonly joiners = new WaiterList<void>();
+  private readonly getters = new WaiterList<void>()._ownedBy(this);
+  private readonly putters = new WaiterList<void>()._ownedBy(this);
+  private readonly joiners = new WaiterList<void>()._ownedBy(this);
+  /** The name given to the constructor, shown where a task waits on the queue. */
+  readonly name: string | undefined;
   /** Queue's own storage: a power-of-two ring buffer (no `shift()`, no per-item allocation). */
   private ring: (T | undefined)[] = [];
   private head = 0;
 
   /**
    * @param maxsize the most items the queue holds; absent, 0 or negative: no limit.
-   * @throws TypeError if `maxsize` is not an integer.
+   * @param options.name a name shown where a task waits on the queue (`captureCallGraph`, `aio ps`).
+   * @throws TypeError if `maxsize` is not an integer, or `name` not a string.
    */
-  constructor(maxsize?: number) {
+  constructor(maxsize?: number, options?: QueueOptions) {
     this.max = checkMaxsize(maxsize);
+    const name = options?.name;
+    if (name !== undefined && typeof name !== "string") throw argumentError("name", "a string", name);
+    this.name = name;
   }
 
   // ── State ──
@@ -122,6 +134,17 @@ export class Queue<T> implements AsyncIterable<T> {
   /** Whether the queue holds `maxsize` items; never true for an unbounded queue. */
   full(): boolean {
     return this.max > 0 && this.count >= this.max;
+  }
+
+  /** @internal For `captureCallGraph`: what a getter, a putter or a joiner waits for. */
+  _describeWaiters(list: WaiterList<never>): WaitInfo {
+    const queue = this.name === undefined ? "" : `queue ${JSON.stringify(this.name)}, `;
+    const method = `${this.constructor.name}.${list === this.getters ? "get" : list === this.putters ? "put" : "join"}`;
+    let state: string;
+    if (list === this.getters) state = `${this.count} ${this.count === 1 ? "item" : "items"}`;
+    else if (list === this.putters) state = `full: ${this.count} of ${this.max}`;
+    else state = `${this.unfinished} unfinished`;
+    return { kind: "queue", label: `${method} (${queue}${state})` };
   }
 
   /** A snapshot of the queue's state, as a plain object. */

@@ -7,6 +7,7 @@ import {
   checkPort,
   closeAtRunEnd,
   defaultServername,
+  describePeer,
   type Peer,
   streamsOf,
   waitEvent,
@@ -128,7 +129,7 @@ async function connected(
     unix: "path" in peer ? { peername: peer.path, sockname: "" } : undefined,
   });
   try {
-    await waitEvent(socket, event, () => socket.destroy());
+    await waitEvent(socket, event, () => socket.destroy(), `connect to ${describePeer(peer)}`);
   } catch (error) {
     socket.destroy();
     throw withPeer(error, peer);

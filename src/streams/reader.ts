@@ -19,7 +19,7 @@
  * cancel delivered at the wait leaves every byte in the buffer.
  */
 import type { Readable } from "node:stream";
-import { argumentError, Future, InvalidStateError, loopOf } from "../core/index.ts";
+import { argumentError, Future, InvalidStateError, loopOf, type WaitInfo } from "../core/index.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
@@ -41,6 +41,29 @@ export interface StreamReaderOptions {
 export interface ReadSource {
   pause(): void;
   resume(): void;
+}
+
+/** What a read awaits for more data: a future that says which read waits, on what. */
+class ReadWaiter extends Future<void> {
+  readonly reader: StreamReader;
+  readonly fn: string;
+  readonly arg: number | Buffer | undefined;
+
+  constructor(reader: StreamReader, fn: string, arg: number | Buffer | undefined) {
+    super(loopOf());
+    this.reader = reader;
+    this.fn = fn;
+    this.arg = arg;
+  }
+
+  /** @internal For `captureCallGraph`: `readexactly(4) on 127.0.0.1:5000`. */
+  override _describeWait(): WaitInfo {
+    const arg = this.arg;
+    const shown =
+      arg === undefined ? "" : typeof arg === "number" ? String(arg) : JSON.stringify(arg.toString("latin1"));
+    const where = this.reader._where;
+    return { kind: "stream", label: `${this.fn}(${shown})${where === undefined ? "" : ` on ${where}`}` };
+  }
 }
 
 /** @internal Checks a `limit` option: a positive integer (default 64 KiB). */
@@ -165,6 +188,8 @@ export class StreamReader {
   private error: unknown = undefined;
   private waiter: Future<void> | undefined = undefined;
   private source: ReadSource | undefined = undefined;
+  /** @internal Where the bytes come from (`127.0.0.1:5000`, `stdout of pid 123`), for `captureCallGraph`. */
+  _where: string | undefined = undefined;
   private paused = false;
   /** Set while `read()` (all) waits for EOF: the buffer is its accumulator, so the source is never paused. */
   private readingAll = false;
@@ -255,7 +280,7 @@ export class StreamReader {
     if (this.error !== undefined) throw this.error;
     if (n === 0) return EMPTY;
     if (this.buffer.size === 0 && !this.eof) {
-      await this.waitForData("read");
+      await this.waitForData("read", n);
       if (this.error !== undefined) throw this.error;
     }
     const data = this.buffer.take(Math.min(n, this.buffer.size));
@@ -268,7 +293,7 @@ export class StreamReader {
     this.readingAll = true;
     try {
       while (!this.eof) {
-        await this.waitForData("read");
+        await this.waitForData("read", undefined);
         if (this.error !== undefined) throw this.error;
       }
     } finally {
@@ -333,7 +358,7 @@ export class StreamReader {
         this.maybeResume();
         throw new IncompleteReadError(partial, n);
       }
-      await this.waitForData("readexactly");
+      await this.waitForData("readexactly", n);
       if (this.error !== undefined) throw this.error;
     }
     const data = this.buffer.take(n);
@@ -381,7 +406,7 @@ export class StreamReader {
         this.maybeResume();
         throw new IncompleteReadError(partial, null);
       }
-      await this.waitForData("readuntil");
+      await this.waitForData("readuntil", sep);
       if (this.error !== undefined) throw this.error;
     }
     if (found > this.limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", found);
@@ -405,7 +430,7 @@ export class StreamReader {
    * The future a read awaits for more data (not an async function: one frame less per wait). A woken or
    * cancelled waiter is done, and no longer counts as waiting. The caller checks the reader's error after it.
    */
-  private waitForData(fn: string): Future<void> {
+  private waitForData(fn: string, arg: number | Buffer | undefined): Future<void> {
     if (this.isWaiting()) {
       throw new InvalidStateError(`${fn}() called while another task is already waiting for incoming data`, {
         code: "ERR_AIO_CONCURRENT_READ",
@@ -416,7 +441,7 @@ export class StreamReader {
       this.paused = false;
       this.source?.resume();
     }
-    const waiter = new Future<void>(loopOf());
+    const waiter = new ReadWaiter(this, fn, arg);
     this.waiter = waiter;
     return waiter;
   }

@@ -8,6 +8,7 @@ import {
   Future,
   InvalidStateError,
   isCancelledError,
+  LabelledFuture,
   type Loop,
   loopOf,
   Task,
@@ -170,7 +171,7 @@ export class Server {
    * **Cancel safety:** a cancelled `waitClosed()` changes nothing.
    */
   async waitClosed(): Promise<void> {
-    if (!this.closed) await waitEvent(this.server, "close", () => undefined);
+    if (!this.closed) await waitEvent(this.server, "close", () => undefined, `${this}.waitClosed()`);
     // Node's 'close' comes once the server's connection count is zero, which can be a tick before the last
     // socket's own 'close': wait for those too.
     while (this.handlers.size > 0 || this.clients.size > 0) {
@@ -225,7 +226,7 @@ export class Server {
     if (this.closing) {
       throw new InvalidStateError(`server ${this} is closed`, { code: "ERR_AIO_STREAM_CLOSED" });
     }
-    const forever = new Future<void>(loopOf());
+    const forever = new LabelledFuture<void>(loopOf(), { kind: "stream", label: `${this}.serveForever()` });
     this.forever = forever;
     try {
       await forever;

@@ -5,7 +5,7 @@
  */
 import { isIP, type Socket } from "node:net";
 import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from "node:tls";
-import { argumentError, Future, InvalidStateError, type Loop, loopOf } from "../core/index.ts";
+import { argumentError, Future, InvalidStateError, LabelledFuture, type Loop, loopOf } from "../core/index.ts";
 import { feedFrom, StreamReader } from "./reader.ts";
 import { StreamWriter } from "./writer.ts";
 
@@ -50,8 +50,13 @@ export function checkPath(value: unknown): string {
  * @internal Waits for `event` on `emitter` (or its 'error', thrown), as a
  * cancellation point: `onCancel` runs if the wait is cancelled.
  */
-export async function waitEvent(emitter: NodeJS.EventEmitter, event: string, onCancel: () => void): Promise<void> {
-  const waiter = new Future<void>(loopOf());
+export async function waitEvent(
+  emitter: NodeJS.EventEmitter,
+  event: string,
+  onCancel: () => void,
+  label = `waiting for "${event}"`,
+): Promise<void> {
+  const waiter = new LabelledFuture<void>(loopOf(), { kind: "stream", label });
   let failure: { error: unknown } | undefined;
   const onEvent = (): void => {
     if (!waiter.done()) waiter.setResult(undefined);
@@ -108,6 +113,7 @@ export interface StreamOptions {
 /** @internal The reader and writer of a connected socket (plain or TLS). */
 export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader, StreamWriter] {
   const reader = new StreamReader({ limit: options.limit });
+  reader._where = describePeer(options.peer);
   let detach = feedFrom(reader, socket);
   const isTls = (): boolean => writer._writable instanceof TLSSocket;
   const writer: StreamWriter = new StreamWriter(socket, {
@@ -131,7 +137,12 @@ export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader
             socket: raw,
           });
           try {
-            await waitEvent(secure, "secureConnect", () => secure.destroy());
+            await waitEvent(
+              secure,
+              "secureConnect",
+              () => secure.destroy(),
+              `TLS handshake with ${describePeer(options.peer)}`,
+            );
           } catch (error) {
             secure.destroy();
             throw withPeer(error, { host, port });
@@ -143,6 +154,7 @@ export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader
         }
       : undefined,
   });
+  writer._where = reader._where;
   return [reader, writer];
 }
 

@@ -16,7 +16,7 @@
  *   'close' event.
  */
 import type { Writable } from "node:stream";
-import { AioError, argumentError, Future, InvalidStateError, isCancelledError, loopOf } from "../core/index.ts";
+import { AioError, argumentError, InvalidStateError, isCancelledError, LabelledFuture, loopOf } from "../core/index.ts";
 import type { StreamReader } from "./reader.ts";
 
 const DRAINED: Promise<void> = Promise.resolve();
@@ -62,6 +62,8 @@ export class StreamWriter {
   private closing = false;
   private eofWritten = false;
   private error: unknown = undefined;
+  /** @internal Where the bytes go (`127.0.0.1:5000`, `stdin of pid 123`), for `captureCallGraph`. */
+  _where: string | undefined = undefined;
 
   /** @internal Use `openConnection()`/`startServer()`; writers are made by aio. */
   constructor(writable: Writable, options: WriterOptions = {}) {
@@ -173,7 +175,11 @@ export class StreamWriter {
   private async untilEvent(event: "drain" | "finish" | "close" | undefined): Promise<void> {
     if (event === undefined) return;
     const w = this._writable;
-    const waiter = new Future<void>(loopOf());
+    const where = this._where === undefined ? "" : ` on ${this._where}`;
+    const waiter = new LabelledFuture<void>(loopOf(), {
+      kind: "stream",
+      label: `${event === "drain" ? "drain()" : `StreamWriter: waiting for "${event}"`}${where}`,
+    });
     const wake = (): void => {
       if (!waiter.done()) waiter.setResult(undefined);
     };
@@ -235,7 +241,8 @@ export class StreamWriter {
   async waitClosed(): Promise<void> {
     const w = this._writable;
     if (!w.closed) {
-      const waiter = new Future<void>(loopOf());
+      const where = this._where === undefined ? "" : ` on ${this._where}`;
+      const waiter = new LabelledFuture<void>(loopOf(), { kind: "stream", label: `waitClosed()${where}` });
       const wake = (): void => {
         if (!waiter.done()) waiter.setResult(undefined);
       };

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import { gather } from "../combinators/gather.ts";
-import { argumentError, isCancelledError, type Loop, loopOf } from "../core/index.ts";
+import { argumentError, isCancelledError, type Loop, loopOf, type WaitInfo } from "../core/index.ts";
 import { readerFrom, type StreamReader } from "../streams/reader.ts";
 import { type StreamWriter, writerFor } from "../streams/writer.ts";
 import { WaiterList } from "../sync/index.ts";
@@ -100,7 +100,7 @@ export class Process {
 
   private readonly child: ChildProcess;
   private code: number | null = null;
-  private readonly exitWaiters = new WaiterList<number>();
+  private readonly exitWaiters = new WaiterList<number>()._ownedBy(this);
   /** Resolves when the child has exited and been reaped; a plain promise, for waits that must not be cancelled. */
   private readonly exited: Promise<number>;
   private readonly loop: Loop;
@@ -117,6 +117,9 @@ export class Process {
     this.stdin = stdin === null ? null : writerFor(stdin, { extra: (name) => this.extra(name) });
     this.stdout = stdout === null ? null : readerFrom(stdout, { limit: init.limit });
     this.stderr = stderr === null ? null : readerFrom(stderr, { limit: init.limit });
+    if (this.stdin !== null) this.stdin._where = `stdin of pid ${this.pid}`;
+    if (this.stdout !== null) this.stdout._where = `stdout of pid ${this.pid}`;
+    if (this.stderr !== null) this.stderr._where = `stderr of pid ${this.pid}`;
     // Node emits "exit" once libuv has reaped the child (waitpid): from then on its pid is gone.
     this.exited = new Promise((resolve) => {
       init.child.once("exit", (code, signal) => {
@@ -141,6 +144,11 @@ export class Process {
       };
       init.loop.closers.add(this.closer);
     }
+  }
+
+  /** @internal For `captureCallGraph`. */
+  _describeWaiters(): WaitInfo {
+    return { kind: "process", label: `Process.wait (pid ${this.pid})` };
   }
 
   /** The exit status: `null` while the child runs, `-N` if signal N killed it. */

@@ -1,4 +1,4 @@
-import { argumentError } from "../core/index.ts";
+import { argumentError, type WaitInfo } from "../core/index.ts";
 import { Condition } from "./condition.ts";
 import { BrokenBarrierError } from "./errors.ts";
 import { Lock } from "./lock.ts";
@@ -37,6 +37,13 @@ export class Barrier {
   constructor(parties: number) {
     if (!Number.isInteger(parties) || parties < 1) throw argumentError("parties", "a positive integer", parties);
     this.size = parties;
+    this.cond._describedBy(this);
+  }
+
+  /** @internal For `captureCallGraph`: the tasks parked in the barrier's condition. */
+  _describeWaiters(): WaitInfo {
+    const state = this.state === FILLING ? `${this.count} of ${this.size} arrived` : this.state;
+    return { kind: "barrier", label: `Barrier.wait (${state})` };
   }
 
   /** The number of tasks needed to pass the barrier. */

@@ -1,7 +1,7 @@
-import { current, InvalidStateError, isCancelledError, storage } from "../core/index.ts";
+import { current, InvalidStateError, isCancelledError, storage, type WaitInfo } from "../core/index.ts";
 import type { Held } from "./held.ts";
 import { Lock } from "./lock.ts";
-import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
+import { park, signalOf, WaiterList, type WaiterListOwner, type WaitOptions } from "./waiter.ts";
 
 /**
  * A condition variable: asyncio's `Condition`. Tasks holding its lock wait
@@ -29,7 +29,7 @@ import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
  */
 export class Condition {
   private readonly lock: Lock;
-  private readonly waiters = new WaiterList<boolean>();
+  private readonly waiters = new WaiterList<boolean>()._ownedBy(this);
 
   /** @param lock the lock to use; a new one by default. */
   constructor(lock: Lock = new Lock()) {
@@ -94,7 +94,7 @@ export class Condition {
     // in the loop callback that wakes it, as asyncio's does, with no extra
     // microtask hops in which other tasks run.
     const relock = (failed: boolean, failure: unknown): void => {
-      if (this.lock._tryAcquire()) {
+      if (this.lock._tryAcquire(task)) {
         this.settle(failed, failure, resolve, reject);
         return;
       }
@@ -179,6 +179,16 @@ export class Condition {
   private notifyWaiters(n: number): void {
     // Stryker disable next-line BooleanLiteral: equivalent, a condition waiter's wakeup value is never read (wait() goes on with relock(false, undefined))
     for (let i = 0; i < n && this.waiters.wakeFirst(false); i++);
+  }
+
+  /** @internal For `captureCallGraph`. */
+  _describeWaiters(): WaitInfo {
+    return { kind: "condition", label: `Condition.wait (${this.waiters.size} waiting)` };
+  }
+
+  /** @internal A primitive built on this condition (a `Barrier`) describes its waits instead. */
+  _describedBy(owner: WaiterListOwner): void {
+    this.waiters._ownedBy(owner);
   }
 
   /** A snapshot of the condition's state. */

@@ -1,3 +1,4 @@
+import type { WaitInfo } from "../core/index.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
 
 const TRUE = Promise.resolve(true as const);
@@ -18,7 +19,7 @@ const TRUE = Promise.resolve(true as const);
  */
 export class Event {
   private value = false;
-  private readonly waiters = new WaiterList<true>();
+  private readonly waiters = new WaiterList<true>()._ownedBy(this);
 
   /** Whether the flag is set. */
   isSet(): boolean {
@@ -47,6 +48,11 @@ export class Event {
     const signal = signalOf(options);
     if (this.value) return TRUE;
     return park(this.waiters.push(), signal);
+  }
+
+  /** @internal For `captureCallGraph`. */
+  _describeWaiters(): WaitInfo {
+    return { kind: "event", label: "Event.wait" };
   }
 
   /** A snapshot of the event's state. */

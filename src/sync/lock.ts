@@ -1,4 +1,4 @@
-import { InvalidStateError, type Loop } from "../core/index.ts";
+import { current, InvalidStateError, type Loop, type Task, type WaitInfo } from "../core/index.ts";
 import { Held } from "./held.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
 
@@ -28,7 +28,9 @@ const rethrow = (error: unknown): never => {
  */
 export class Lock {
   private isLocked = false;
-  private readonly waiters = new WaiterList<true>();
+  private readonly waiters = new WaiterList<true>()._ownedBy(this);
+  /** The task that holds the lock, for `captureCallGraph` ("held by task ..."); unknown if taken outside a task. */
+  private holder: Task<unknown> | undefined = undefined;
   /** Waiters woken by a release that have not run yet: the lock is theirs. */
   private woken = 0;
 
@@ -74,10 +76,13 @@ export class Lock {
     loop?: Loop,
   ): Promise<R> {
     const w = this.waiters.push(loop);
+    // The reactions run from the loop, not in the waiting task: note it now.
+    const task = current();
     return park(w, signal).then(
       () => {
         this.woken--;
         this.isLocked = true;
+        this.holder = task;
         return onAcquired();
       },
       (error: unknown) => {
@@ -88,11 +93,12 @@ export class Lock {
     );
   }
 
-  /** @internal Takes the lock if `acquire()` would not wait; `false` if it would. */
-  _tryAcquire(): boolean {
+  /** @internal Takes the lock if `acquire()` would not wait; `false` if it would. `holder`: who takes it. */
+  _tryAcquire(holder: Task<unknown> | undefined = current()): boolean {
     // Stryker disable next-line ConditionalExpression: equivalent, a free lock promised to nobody (woken 0) has no waiters: release() and every failed wait on a free lock wake the first one
     if (this.isLocked || this.woken > 0 || this.waiters.size > 0) return false;
     this.isLocked = true;
+    this.holder = holder;
     return true;
   }
 
@@ -108,6 +114,7 @@ export class Lock {
       });
     }
     this.isLocked = false;
+    this.holder = undefined;
     this.wakeUpFirst();
   }
 
@@ -137,6 +144,15 @@ export class Lock {
     waiters: number;
   } {
     return { locked: this.isLocked, waiters: this.waiters.size + this.woken };
+  }
+
+  /** @internal For `captureCallGraph`. */
+  _describeWaiters(): WaitInfo {
+    const holder = this.holder;
+    let state: string;
+    if (this.isLocked) state = holder === undefined ? "held" : `held by task ${JSON.stringify(holder.name)}`;
+    else state = this.woken > 0 ? "handed to a woken waiter" : "free";
+    return { kind: "lock", label: `Lock.acquire (${state})` };
   }
 
   /** As asyncio's repr: `<Lock [locked, waiters:2]>`. */

@@ -1,4 +1,4 @@
-import { argumentError, InvalidStateError } from "../core/index.ts";
+import { argumentError, InvalidStateError, type WaitInfo } from "../core/index.ts";
 import { Held } from "./held.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
 
@@ -29,7 +29,9 @@ const TRUE = Promise.resolve(true as const);
  */
 export class Semaphore {
   /** @internal */ protected value: number;
-  private readonly waiters = new WaiterList<true>();
+  private readonly waiters = new WaiterList<true>()._ownedBy(this);
+  /** The permits it was made with: "0 of 3 free" in `captureCallGraph`. */
+  private readonly initial: number;
   /** Waiters handed a permit that have not run yet. */
   private woken = 0;
 
@@ -40,6 +42,7 @@ export class Semaphore {
   constructor(value = 1) {
     if (!Number.isInteger(value) || value < 0) throw argumentError("value", "a non-negative integer", value);
     this.value = value;
+    this.initial = value;
   }
 
   /** Whether `acquire()` would wait. */
@@ -116,6 +119,11 @@ export class Semaphore {
       this.value--;
       this.woken++;
     }
+  }
+
+  /** @internal For `captureCallGraph`. */
+  _describeWaiters(): WaitInfo {
+    return { kind: "semaphore", label: `${this.constructor.name}.acquire (${this.value} of ${this.initial} free)` };
   }
 
   /** A snapshot of the semaphore's state. */

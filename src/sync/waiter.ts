@@ -1,4 +1,9 @@
-import { Future, type Loop, loopOf } from "../core/index.ts";
+import { Future, type Loop, loopOf, type WaitInfo } from "../core/index.ts";
+
+/** @internal A primitive that says what the waiters of its lists wait for (`captureCallGraph`). */
+export interface WaiterListOwner {
+  _describeWaiters(list: WaiterList<never>): WaitInfo;
+}
 
 /**
  * A future that a task parks on while it waits for a primitive (a lock, a
@@ -35,6 +40,16 @@ export class Waiter<T> extends Future<T> {
     this.setException(reason);
   }
 
+  /**
+   * @internal For `captureCallGraph`: the list's owner describes the wait. A
+   * waiter already woken has left its list: its task resumes next.
+   */
+  override _describeWait(): WaitInfo {
+    const owner = this.list?._owner;
+    if (owner !== undefined) return owner._describeWaiters(this.list as WaiterList<never>);
+    return this.done() ? { kind: "other", label: "woken, about to resume" } : super._describeWait();
+  }
+
   /** Whether it was woken with a value (not cancelled, not aborted). */
   woken(): boolean {
     return this.done() && !this.cancelled() && this.exception() === undefined;
@@ -65,6 +80,14 @@ export class WaiterList<T> {
   private tail: Waiter<T> | undefined = undefined;
   /** How many waiters the list holds (cancelled and aborted ones leave it at once). */
   size = 0;
+  /** @internal The primitive that describes this list's waits; set once, when the primitive is made. */
+  _owner: WaiterListOwner | undefined = undefined;
+
+  /** @internal Names the primitive that owns the list (for `captureCallGraph`); returns the list. */
+  _ownedBy(owner: WaiterListOwner): this {
+    this._owner = owner;
+    return this;
+  }
 
   /** Adds a new waiter at the back and returns it. */
   push(loop: Loop = loopOf()): Waiter<T> {
