@@ -1,23 +1,26 @@
 import { Buffer } from "node:buffer";
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { current, type Loop, RealClock, type Task, type Tracer, type Waiter } from "../core/index.ts";
-
-/** What a wait is, as a trace shows it: a kind (`sleep`, `queue`, `lock`...) and a one-line label. */
-export interface WaitDescription {
-  kind: string;
-  label: string;
-}
+import { dirname } from "node:path";
+import {
+  isDescribed,
+  type Loop,
+  RealClock,
+  type Task,
+  type Tracer,
+  type Waiter,
+  type WaitInfo,
+} from "../core/index.ts";
 
 /** Says what `task` waits on when it starts waiting on `waiter`. */
-export type DescribeWait = (task: Task<unknown>, waiter: Waiter) => WaitDescription;
+export type DescribeWait = (task: Task<unknown>, waiter: Waiter) => WaitInfo;
 
 /**
- * What a task waits on when it parks on `waiter`: the waiter's own description (sleeps, futures and the waiters of
- * primitives describe themselves), else its string form.
+ * What a task waits on when it parks on `waiter`, as `describeWait` says of a task's first waiter: the waiter's own
+ * description (sleeps, futures and the waiters of primitives describe themselves), else its string form. Per waiter,
+ * because a task may wait on several things at once and each wait is recorded.
  */
-export function describeWaiter(_task: Task<unknown>, waiter: Waiter): WaitDescription {
-  const describe = (waiter as { _describeWait?: () => WaitDescription })._describeWait;
-  if (typeof describe === "function") return describe.call(waiter);
+export function describeWaiter(_task: Task<unknown>, waiter: Waiter): WaitInfo {
+  if (isDescribed(waiter)) return waiter._describeWait();
   return { kind: "other", label: String(waiter) };
 }
 
@@ -96,7 +99,8 @@ export class TraceRecorder implements Tracer {
     try {
       writeAtomically(this.path, this.serialize());
     } catch (error) {
-      loop.report({ message: `Could not write the trace file ${this.path}: ${errorText(error)}`, error });
+      // One line that says why; the fs error's stack would only point into this file.
+      loop.report({ message: `Could not write the trace file ${this.path}: ${writeFailure(error, this.path)}` });
     } finally {
       if (loop._tracer === this) loop._tracer = undefined;
     }
@@ -110,10 +114,9 @@ export class TraceRecorder implements Tracer {
   // ── Hooks (the Tracer interface) ──
 
   spawn(task: Task<unknown>): void {
-    const parent = current();
     const fn = task._fn?.name;
     const name = fn === undefined || fn === "" ? -1 : this.intern(fn);
-    this.push(SPAWN, task._id, parent === undefined ? 0 : parent._id, name, this.now(), 0);
+    this.push(SPAWN, task._id, task._parentId, name, this.now(), 0);
   }
 
   end(task: Task<unknown>): void {
@@ -317,6 +320,26 @@ function us(value: number): number {
 function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** Why writing the file at `path` failed, in words, with the system's error code. */
+function writeFailure(error: unknown, path: string): string {
+  const code = (error as { code?: unknown }).code;
+  switch (code) {
+    case "ENOENT":
+      return `its folder ${dirname(path)} does not exist (ENOENT)`;
+    case "ENOTDIR":
+      return `a part of its folder ${dirname(path)} is not a folder (ENOTDIR)`;
+    case "EACCES":
+    case "EPERM":
+      return `permission denied (${code})`;
+    case "EISDIR":
+      return `it is a folder (EISDIR)`;
+    case "ENOSPC":
+      return "no space left on the device (ENOSPC)";
+    default:
+      return errorText(error);
+  }
 }
 
 let version: string | undefined;
