@@ -106,11 +106,6 @@ export class TraceRecorder implements Tracer {
     }
   }
 
-  /** The number of events recorded so far. */
-  get size(): number {
-    return this.count;
-  }
-
   // ── Hooks (the Tracer interface) ──
 
   spawn(task: Task<unknown>): void {
@@ -137,7 +132,15 @@ export class TraceRecorder implements Tracer {
   }
 
   waitStart(task: Task<unknown>, waiter: Waiter, first: boolean): void {
-    const { kind, label } = this.describe(task, waiter);
+    let kind: string;
+    let label: string;
+    try {
+      ({ kind, label } = this.describe(task, waiter));
+    } catch (error) {
+      // A hook must not throw into the task's await: a waiter that cannot describe itself is recorded as such.
+      kind = "other";
+      label = `(no description: ${errorText(error)})`;
+    }
     const index = this.push(WAIT, task._id, this.intern(kind), this.intern(label), this.now(), Number.NaN);
     if (first) this.openWaits.set(task, index);
     else {

@@ -14,7 +14,9 @@ import {
   currentTask,
   Event,
   ExceptionGroup,
+  Future,
   gather,
+  getRunningLoop,
   Lock,
   type LoopReport,
   Queue,
@@ -481,6 +483,23 @@ describe("run({ trace }) on VirtualClock", () => {
         ["sleep until 0.01 s", 0, 10_000],
       ],
     );
+  });
+
+  test("a waiter that cannot describe itself is recorded as `other`, and the task goes on", async () => {
+    class Odd extends Future<string> {
+      _describeWait(): never {
+        throw new Error("no words");
+      }
+    }
+    const { value, trace } = await traced(async () => {
+      const odd = new Odd();
+      getRunningLoop().callLater(10, () => odd.setResult("fine"));
+      return await odd;
+    });
+    assert.equal(value, "fine");
+    assert.deepEqual(lane(trace, "main").waits.map(waitRow), [
+      { kind: "other", label: "(no description: Error: no words)", ts: 0, dur: 10_000 },
+    ]);
   });
 
   test("the same program gives the same trace every run", async () => {
