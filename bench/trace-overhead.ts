@@ -5,6 +5,13 @@
 //   node_modules/.bin/node bench/trace-overhead.ts                 # raw, off, on (AIO_TRACE set): 9 interleaved rounds
 //   node_modules/.bin/node bench/trace-overhead.ts --before ../main  # plus that checkout (before the trace hooks)
 //   node_modules/.bin/node bench/trace-overhead.ts --reps 15 --n 100000 --events 1000000 --memory-only
+//   node_modules/.bin/node bench/trace-overhead.ts --in-process --before ../main --n 10000 --samples 200 --rounds 3
+//
+// --in-process alternates short samples of raw, off and on inside one process and keeps the fastest of each, timed
+// in CPU time of the process (process.cpuUsage): on a loaded machine, where fresh-process medians of wall time swing
+// 5x from one round to the next, that is what still compares the code rather than the neighbours. With --before, the same runs in a process
+// of that checkout (raw and off only; two copies of aio in one process would not compare fairly: the second is
+// slower for V8 reasons alone), alternating processes `--rounds` times.
 //
 // Every sample runs in a fresh process (bench/lib/child.ts, with its warm-up), the variants interleaved, so a burst
 // of load from a neighbour hits all of them alike; the tables give the median and the minimum, and each median's
@@ -24,6 +31,11 @@ const { values: opts } = parseArgs({
     n: { type: "string", default: "100000" },
     events: { type: "string", default: "1000000" },
     "memory-only": { type: "boolean", default: false },
+    "in-process": { type: "boolean", default: false },
+    "in-process-child": { type: "boolean", default: false },
+    samples: { type: "string", default: "200" },
+    rounds: { type: "string", default: "3" },
+    tree: { type: "string" },
   },
 });
 const reps = Number(opts.reps);
@@ -113,6 +125,112 @@ async function spawnJoin(): Promise<void> {
   });
 }
 
+// ── In one process: both checkouts side by side, many short interleaved samples ──
+
+interface Aio {
+  run: typeof import("aio-ts").run;
+  createTask: typeof import("aio-ts").createTask;
+  gather: typeof import("aio-ts").gather;
+  taskGroup: typeof import("aio-ts").taskGroup;
+}
+
+/** One process's samples: the variants of one checkout, `--tree` (this one by default), printed as JSON. */
+async function inProcessSamples(): Promise<void> {
+  const { pathToFileURL } = await import("node:url");
+  const { gc, mix, ready } = await import("./lib/work.ts");
+  // CPU time of this process (µs → ms), not wall time: the time slices the neighbours take are not counted.
+  const clock = (): number => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const root = resolve(opts.tree ?? here(".."));
+  const aio = (await import(pathToFileURL(join(root, "src/index.ts")).href)) as Aio;
+  const traced = opts.tree === undefined;
+  const file = join(scratch, "in-process.json");
+  const work = async (i: number) => {
+    await ready;
+    return mix(i);
+  };
+  const gatherJoin = (trace: boolean) =>
+    aio.run(
+      async () => {
+        const t0 = clock();
+        const tasks = new Array(n);
+        for (let i = 0; i < n; i++) tasks[i] = aio.createTask(() => work(i));
+        await aio.gather(tasks);
+        return ((clock() - t0) * 1e6) / n;
+      },
+      trace ? { handleSignals: false, trace: file } : { handleSignals: false },
+    );
+  const groupJoin = (trace: boolean) =>
+    aio.run(
+      async () => {
+        const t0 = clock();
+        await aio.taskGroup(async (tg) => {
+          for (let i = 0; i < n; i++) tg.createTask(() => work(i));
+        });
+        return ((clock() - t0) * 1e6) / n;
+      },
+      trace ? { handleSignals: false, trace: file } : { handleSignals: false },
+    );
+  const rawJoin = async () => {
+    const t0 = clock();
+    const promises = new Array(n);
+    for (let i = 0; i < n; i++) promises[i] = work(i);
+    await Promise.all(promises);
+    return ((clock() - t0) * 1e6) / n;
+  };
+  const list: [string, () => Promise<number>][] = [
+    ["raw", rawJoin],
+    ["gather off", () => gatherJoin(false)],
+    ["group off", () => groupJoin(false)],
+  ];
+  if (traced) list.push(["gather on", () => gatherJoin(true)], ["group on", () => groupJoin(true)]);
+  const samples = Number(opts.samples);
+  const best = list.map(() => Number.POSITIVE_INFINITY);
+  for (let round = 0; round < samples + 10; round++) {
+    for (const [i, [, fn]] of list.entries()) {
+      if (round % 10 === 0) gc(); // now and then, outside the timing: no sample inherits a full old generation
+      const ns = await fn();
+      if (round >= 10) best[i] = Math.min(best[i] as number, ns); // the first 10 rounds warm up
+    }
+  }
+  console.log(JSON.stringify(Object.fromEntries(list.map(([label], i) => [label, best[i]]))));
+}
+
+/** Alternates processes of this checkout and of `--before`, and prints each variant's best ns/task and its ratio to raw. */
+async function inProcess(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "--conditions=aio-ts-source" };
+  delete env.AIO_TRACE;
+  const common = ["--in-process-child", "--n", String(n), "--samples", String(opts.samples)];
+  const trees: [string, string[]][] = [["this tree", common]];
+  if (opts.before !== undefined)
+    trees.unshift([`before (${opts.before})`, [...common, "--tree", resolve(opts.before)]]);
+  const rows = new Map<string, number[]>();
+  for (let r = 0; r < Number(opts.rounds); r++) {
+    for (const [label, args] of trees) {
+      const out = await node(["--expose-gc", here("./trace-overhead.ts"), ...args], env);
+      const best = JSON.parse(out.trim().split("\n").pop() as string) as Record<string, number>;
+      const raw = best.raw as number;
+      for (const [variant, ns] of Object.entries(best)) {
+        const key = `${label}: ${variant}`;
+        rows.set(key, [...(rows.get(key) ?? []), ns, ns / raw]);
+      }
+      process.stderr.write(`${label}, round ${r + 1}: ${out.trim()}\n`);
+    }
+  }
+  console.log(
+    `\nspawn + join, N = ${fmt(n)}, best of ${opts.samples} interleaved samples, ${opts.rounds} processes each (load ${loadAverage()})\n`,
+  );
+  console.log("| variant | best ns/task, each process | × raw of the same process |");
+  console.log("|---|--:|--:|");
+  for (const [key, values] of rows) {
+    const ns = values.filter((_, i) => i % 2 === 0).map((x) => fmt(x));
+    const ratio = values.filter((_, i) => i % 2 === 1).map((x) => fmt(x, 2));
+    console.log(`| ${key} | ${ns.join(" / ")} | ${ratio.join(" / ")} |`);
+  }
+}
+
 // ── Memory and writing: a program that records about `events` events ──
 
 const MEMORY_PROGRAM = `
@@ -187,8 +305,12 @@ function loadAverage(): string {
 }
 
 try {
-  if (!opts["memory-only"]) await spawnJoin();
-  await memory();
+  if (opts["in-process-child"]) await inProcessSamples();
+  else if (opts["in-process"]) await inProcess();
+  else {
+    if (!opts["memory-only"]) await spawnJoin();
+    await memory();
+  }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

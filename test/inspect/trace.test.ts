@@ -487,7 +487,7 @@ describe("run({ trace }) on VirtualClock", () => {
 
   test("a waiter that cannot describe itself is recorded as `other`, and the task goes on", async () => {
     class Odd extends Future<string> {
-      _describeWait(): never {
+      override _describeWait(): never {
         throw new Error("no words");
       }
     }
