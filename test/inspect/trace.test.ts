@@ -720,6 +720,32 @@ describe("AIO_TRACE in a real program", () => {
     assert.deepEqual(readdirSync(dir), ["sigint.json"]);
   });
 
+  test("a second Ctrl-C while cleanup hangs exits at once, and the file is still written", async () => {
+    const dir = folder();
+    const path = join(dir, "twice.json");
+    const r = await runTraced(repo("test/fixtures/trace-stuck-cleanup.ts"), path, (line, interrupt) => {
+      if (line === "ready" || line === "cleaning up") interrupt();
+    });
+    assert.equal(r.code, 130, r.err);
+    assert.deepEqual(r.out.trim().split("\n"), ["ready", "cleaning up"]);
+    const trace = readTrace(path, "real");
+    const main = lane(trace, "main");
+    assert.deepEqual(main.task.args, { outcome: "cancelled", unfinished: true });
+    assert.deepEqual(
+      main.cancels.map((e) => e.args),
+      [{ message: "interrupted (SIGINT)" }],
+    );
+    // The sleep Ctrl-C interrupted ended; the cleanup's sleep was cut short by the exit.
+    assert.deepEqual(
+      main.waits.map((e) => [e.args.kind, e.args.unfinished]),
+      [
+        ["sleep", undefined],
+        ["sleep", true],
+      ],
+    );
+    assert.deepEqual(readdirSync(dir), ["twice.json"]);
+  });
+
   test("process.exit() inside main still writes the file, with the tasks it cut short marked unfinished", async () => {
     const dir = folder();
     const path = join(dir, "exit.json");
