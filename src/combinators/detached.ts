@@ -11,7 +11,7 @@ import { type Awaitable, argumentError, current, defaultLoop, isAwaitable, runni
 export function inTask<T>(fn: () => Promise<T>): Promise<T> {
   if (current() !== undefined) return fn();
   // In a callback of a running loop, on that loop (and its clock).
-  return new Task<T>(runningLoop() ?? defaultLoop(), fn) as unknown as Promise<T>;
+  return new Task<T>(runningLoop() ?? defaultLoop(), fn, undefined, undefined) as unknown as Promise<T>;
 }
 
 /** Checks an iterable of awaitables (as `wait` and `asCompleted` take) and returns it as an array. */

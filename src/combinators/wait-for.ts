@@ -8,12 +8,14 @@ import {
   follow,
   isAwaitable,
   isCancelledError,
+  isDescribed,
   type Loop,
   type Runnable,
   storage,
   type Task,
   TimeoutError,
   type Timer,
+  type WaitInfo,
 } from "../core/index.ts";
 import { inTask } from "./detached.ts";
 import { runScope, Timeout } from "./timeout.ts";
@@ -221,6 +223,17 @@ class InlineWork<T> extends Future<T> {
   override cancel(message?: unknown): boolean {
     if (!this.done() && hasOtherWaits(this.task)) return false;
     return super.cancel(message);
+  }
+
+  /** @internal For `captureCallGraph`: the inline work's own wait, if it has one aio knows. */
+  override _describeWait(): WaitInfo {
+    const task = this.task;
+    const other = task._waiter !== undefined && !(task._waiter instanceof InlineWork) ? task._waiter : undefined;
+    if (other !== undefined && isDescribed(other)) {
+      const inner = other._describeWait();
+      return { kind: inner.kind, label: `${inner.label} (in waitFor)` };
+    }
+    return { kind: "future", label: "waitFor(a promise)" };
   }
 }
 

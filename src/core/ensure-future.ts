@@ -1,4 +1,4 @@
-import { runningLoop } from "./context.ts";
+import { current, runningLoop } from "./context.ts";
 import { isCancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { defaultLoop, type Loop } from "./loop.ts";
@@ -50,8 +50,9 @@ export function ensureFuture<T>(aw: Awaitable<T>): Future<T> {
 /** @internal `ensureFuture`, naming the argument in its error message. */
 export function toFuture<T>(aw: Awaitable<T>, name: string): Future<T> {
   if (aw instanceof Future) return aw as Future<T>;
-  const loop: Loop = runningLoop() ?? defaultLoop();
-  if (typeof aw === "function") return new Task<T>(loop, aw as () => unknown);
+  const task = current();
+  const loop: Loop = task !== undefined ? task._loop : (runningLoop() ?? defaultLoop());
+  if (typeof aw === "function") return new Task<T>(loop, aw as () => unknown, undefined, task);
   if (!isAwaitable(aw)) {
     throw argumentError(name, "an awaitable (a promise, task, future or function)", aw);
   }

@@ -3,6 +3,7 @@ import type { Clock } from "./clock/clock.ts";
 import { keepAlive } from "./clock/keep-alive.ts";
 import { RealClock } from "./clock/real-clock.ts";
 import type { Timer } from "./clock/timer-heap.ts";
+import { current } from "./context.ts";
 import { InvalidStateError } from "./errors.ts";
 import type { Future } from "./future.ts";
 import { type Callback, Handle, TimerHandle } from "./handle.ts";
@@ -256,7 +257,7 @@ export class Loop {
   createTask<T>(fn: () => Promise<T>, options?: TaskOptions): Task<T> {
     checkFunction("fn", fn);
     this.checkOpen();
-    return new kernel.Task<T>(this, fn, options === undefined ? undefined : kernel.taskName(options.name));
+    return new kernel.Task<T>(this, fn, options === undefined ? undefined : kernel.taskName(options.name), current());
   }
 
   /**

@@ -38,7 +38,12 @@ export interface CallGraphOptions {
 /** Options of `printCallGraph`: those of `captureCallGraph`, and where to write. */
 export interface PrintCallGraphOptions extends CallGraphOptions {
   /** Where to write (asyncio's `file=`): any object with `write(text)`, such as a Node stream; default `process.stdout`. */
-  file?: { write(text: string): unknown } | undefined;
+  file?:
+    | {
+        /** Called once with the whole graph and a final newline. */
+        write(text: string): unknown;
+      }
+    | undefined;
 }
 
 /**

@@ -13,10 +13,25 @@ export type { WaitInfo, WaitKind } from "../core/index.ts";
  */
 export function describeWait(task: Task<unknown>): WaitInfo | undefined {
   if (task.done()) return undefined;
-  const waiter = task._waiter;
+  const waiter = lastWait(task);
   if (waiter === undefined) return undefined;
   if (isDescribed(waiter)) return waiter._describeWait();
   return { kind: "other", label: String(waiter) };
+}
+
+/**
+ * The wait a task entered last. A task has several only when a call started
+ * waits before it awaited them all together: `gather(sleep(1), sleep(2))`
+ * registers the sleeps, then the gather, which is what the task is suspended on.
+ */
+function lastWait(task: Task<unknown>): object | undefined {
+  const more = task._waiters;
+  if (more !== undefined && more.size > 0) {
+    let last: object | undefined;
+    for (const w of more) last = w;
+    return last;
+  }
+  return task._waiter;
 }
 
 /**

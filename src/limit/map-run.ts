@@ -129,7 +129,7 @@ export class MapRun<T> {
 
   private spawn(): void {
     this.live++;
-    const task = new Task<void>(this.loop, this.runWorker, WORKER_NAME);
+    const task = new Task<void>(this.loop, this.runWorker, WORKER_NAME, currentTask());
     this.workers.add(task as Task<unknown>);
     task.addDoneCallback(this.workerDone);
   }

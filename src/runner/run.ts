@@ -86,7 +86,7 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
   // Recording starts before main exists, so that main's own spawn is in the trace.
   const recorder = tracePath === undefined ? undefined : new TraceRecorder(loop, tracePath, describeWaiter);
   recorder?.start();
-  const root = new Task<T>(loop, main, "main");
+  const root = new Task<T>(loop, main, "main", undefined);
 
   // SIGINT and SIGTERM cancel main; once its cleanup ran, the process exits
   // as a process killed by that signal would report (128 + its number).
@@ -180,7 +180,7 @@ async function closeAll(loop: Loop): Promise<void> {
   while (loop.closers.size > 0) {
     const closers = [...loop.closers];
     loop.closers.clear();
-    const tasks = closers.map((close) => new Task(loop, close, "run() close"));
+    const tasks = closers.map((close) => new Task(loop, close, "run() close", undefined));
     await awaitAll(loop, tasks, "Unhandled exception closing a resource at run() end");
     await cancelAll(loop);
   }
@@ -189,7 +189,7 @@ async function closeAll(loop: Loop): Promise<void> {
 /** Waits for every task of `tasks` to end, then reports the error of each that failed (not cancelled) as `message`. */
 async function awaitAll(loop: Loop, tasks: readonly Task<unknown>[], message: string): Promise<void> {
   // Gather from inside a throwaway task of this loop, so it is scheduled here.
-  await settled(new Task(loop, () => gather(tasks, { returnExceptions: true }), "run() shutdown"));
+  await settled(new Task(loop, () => gather(tasks, { returnExceptions: true }), "run() shutdown", undefined));
   for (const task of tasks) {
     const error = task.cancelled() ? undefined : task.exception();
     if (error !== undefined) loop.report({ message, error, task });

@@ -109,7 +109,12 @@ export class Server {
       unix: "path" in peer ? { peername: "", sockname: peer.path } : undefined,
     });
     closeAtRunEnd(this.loop, socket);
-    const task = new Task<void>(this.loop, () => onClient(reader, writer), `client ${describe(socket, peer)}`);
+    const task = new Task<void>(
+      this.loop,
+      () => onClient(reader, writer),
+      `client ${describe(socket, peer)}`,
+      undefined,
+    );
     const client: Client = { socket, writer, task };
     this.clients.add(client);
     socket.once("close", () => {

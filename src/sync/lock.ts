@@ -29,8 +29,11 @@ const rethrow = (error: unknown): never => {
 export class Lock {
   private isLocked = false;
   private readonly waiters = new WaiterList<true>()._ownedBy(this);
-  /** The task that holds the lock, for `captureCallGraph` ("held by task ..."); unknown if taken outside a task. */
-  private holder: Task<unknown> | undefined = undefined;
+  /**
+   * The task that holds the lock, for `captureCallGraph` ("held by task ..."); unknown if taken outside a
+   * task. Private (#): a task in a property would make `JSON.stringify` of a held lock throw on its loop's circle.
+   */
+  #holder: Task<unknown> | undefined = undefined;
   /** Waiters woken by a release that have not run yet: the lock is theirs. */
   private woken = 0;
 
@@ -82,7 +85,7 @@ export class Lock {
       () => {
         this.woken--;
         this.isLocked = true;
-        this.holder = task;
+        this.#holder = task;
         return onAcquired();
       },
       (error: unknown) => {
@@ -98,7 +101,7 @@ export class Lock {
     // Stryker disable next-line ConditionalExpression: equivalent, a free lock promised to nobody (woken 0) has no waiters: release() and every failed wait on a free lock wake the first one
     if (this.isLocked || this.woken > 0 || this.waiters.size > 0) return false;
     this.isLocked = true;
-    this.holder = holder;
+    this.#holder = holder;
     return true;
   }
 
@@ -114,7 +117,7 @@ export class Lock {
       });
     }
     this.isLocked = false;
-    this.holder = undefined;
+    this.#holder = undefined;
     this.wakeUpFirst();
   }
 
@@ -148,7 +151,7 @@ export class Lock {
 
   /** @internal For `captureCallGraph`. */
   _describeWaiters(): WaitInfo {
-    const holder = this.holder;
+    const holder = this.#holder;
     let state: string;
     if (this.isLocked) state = holder === undefined ? "held" : `held by task ${JSON.stringify(holder.name)}`;
     else state = this.woken > 0 ? "handed to a woken waiter" : "free";

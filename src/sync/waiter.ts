@@ -80,13 +80,22 @@ export class WaiterList<T> {
   private tail: Waiter<T> | undefined = undefined;
   /** How many waiters the list holds (cancelled and aborted ones leave it at once). */
   size = 0;
-  /** @internal The primitive that describes this list's waits; set once, when the primitive is made. */
-  _owner: WaiterListOwner | undefined = undefined;
+  /**
+   * The primitive that describes this list's waits; set once, when the primitive is made. A private field:
+   * the list and its owner refer to each other, and a plain property would make `JSON.stringify` of a
+   * primitive throw on the circle.
+   */
+  #owner: WaiterListOwner | undefined = undefined;
 
   /** @internal Names the primitive that owns the list (for `captureCallGraph`); returns the list. */
   _ownedBy(owner: WaiterListOwner): this {
-    this._owner = owner;
+    this.#owner = owner;
     return this;
+  }
+
+  /** @internal */
+  get _owner(): WaiterListOwner | undefined {
+    return this.#owner;
   }
 
   /** Adds a new waiter at the back and returns it. */
