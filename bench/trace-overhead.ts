@@ -20,7 +20,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -136,7 +136,6 @@ interface Aio {
 
 /** One process's samples: the variants of one checkout, `--tree` (this one by default), printed as JSON. */
 async function inProcessSamples(): Promise<void> {
-  const { pathToFileURL } = await import("node:url");
   const { gc, mix, ready } = await import("./lib/work.ts");
   // CPU time of this process (µs → ms), not wall time: the time slices the neighbours take are not counted.
   const clock = (): number => {
@@ -234,8 +233,8 @@ async function inProcess(): Promise<void> {
 // ── Memory and writing: a program that records about `events` events ──
 
 const MEMORY_PROGRAM = `
-import { gather, run, sleep } from "aio-ts";
-import { VirtualClock } from "aio-ts/testing";
+import { gather, run, sleep } from "@AIO@/src/index.ts";
+import { VirtualClock } from "@AIO@/src/testing.ts";
 const [tasks, distinct] = [Number(process.argv[2]), process.argv[3] === "distinct"];
 const gc = () => { globalThis.gc(); globalThis.gc(); };
 const used = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
@@ -261,9 +260,10 @@ console.log(JSON.stringify({ recorded, runMs: mainEnded - t0, writeMs: t1 - main
 async function memory(): Promise<void> {
   const events = Number(opts.events);
   const tasks = Math.round(events / 4);
-  const program = join(here("."), `.trace-memory-${process.pid}.ts`);
+  // In the scratch folder, importing this checkout's sources by path: nothing is written into the repo.
+  const program = join(scratch, "memory.ts");
   const { writeFileSync } = await import("node:fs");
-  writeFileSync(program, MEMORY_PROGRAM);
+  writeFileSync(program, MEMORY_PROGRAM.replaceAll("@AIO@", pathToFileURL(resolve(here(".."))).href));
   try {
     console.log(`\nmemory and writing: ${fmt(tasks)} tasks, each two sleeps (${fmt(tasks * 4 + 1)} events)\n`);
     console.log("| labels | events kept (heap + buffers, after gc) | per event | writing the file | file size |");
