@@ -9,7 +9,7 @@ import type { Task, Waiter } from "./task.ts";
  * the task in a way that changes its state.
  */
 export interface Tracer {
-  /** A task was created (its constructor ran); the creator is the current task, if any. */
+  /** A task was created (its constructor ran; `_parentId` names its creator). */
   spawn(task: Task<unknown>): void;
   /** A task finished: its state and value are set. Waits still open on it end here. */
   end(task: Task<unknown>): void;
