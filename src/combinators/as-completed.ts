@@ -8,6 +8,7 @@ import {
   Task,
   TimeoutError,
   type TimerHandle,
+  type WaitInfo,
 } from "../core/index.ts";
 import { awaitableList } from "./detached.ts";
 
@@ -28,6 +29,26 @@ class Arrival implements Runnable {
 
   run(): void {
     this.owner.arrive(this);
+  }
+
+  /** @internal For `captureCallGraph`: an awaitable not arrived yet is awaited by whoever awaits the next one. */
+  _awaiter(): Future<unknown> | undefined {
+    return this.owner._waiter();
+  }
+}
+
+/** What the consumer of `asCompleted` awaits for the next arrival. */
+class ArrivalWait extends Future<void> {
+  readonly owner: AsCompletedIterator<unknown>;
+
+  constructor(owner: AsCompletedIterator<unknown>) {
+    super();
+    this.owner = owner;
+  }
+
+  /** @internal For `captureCallGraph`. */
+  override _describeWait(): WaitInfo {
+    return { kind: "future", label: `asCompleted (${this.owner._toCome()} to come)` };
   }
 }
 
@@ -112,9 +133,21 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>>, Iterab
         return { future };
       }
       // A waiter cancelled with an earlier caller is spent: take a fresh one.
-      if (this.waiter === undefined || this.waiter.done()) this.waiter = new Future<void>();
+      if (this.waiter === undefined || this.waiter.done()) {
+        this.waiter = new ArrivalWait(this as AsCompletedIterator<unknown>);
+      }
       await this.waiter;
     }
+  }
+
+  /** @internal For `captureCallGraph`: what the consumer awaits now, if it waits. */
+  _waiter(): Future<unknown> | undefined {
+    return this.waiter;
+  }
+
+  /** @internal For `captureCallGraph`: the awaitables not arrived yet. */
+  _toCome(): number {
+    return this.todo.size;
   }
 
   /**

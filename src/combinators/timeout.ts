@@ -3,6 +3,7 @@ import {
   asCancelledError,
   checkFunction,
   current,
+  formatLoopTime,
   InvalidStateError,
   type Loop,
   type Runnable,
@@ -145,6 +146,15 @@ export class Timeout implements Timer, Runnable {
     this.generation++;
     // Stryker disable next-line ConditionalExpression: equivalent, removing a timer not in the heap is ignored (the heap checks index < 0)
     if (this.index >= 0) (this.loop as Loop).removeTimer(this);
+  }
+
+  /** @internal For `captureCallGraph`: the task this scope bounds, and when it expires. */
+  _deadlineOf(): { task: object; label: string } | undefined {
+    if (this.state !== ENTERED || this.task === undefined || this.deadline === null) return undefined;
+    return {
+      task: this.task,
+      label: `${this.kind === "waitFor" ? "waitFor" : "timeout"} at ${formatLoopTime(this.deadline)}`,
+    };
   }
 
   /** As asyncio's repr: the deadline shows only while the scope is active. */

@@ -6,6 +6,7 @@ import {
   ensureFuture,
   Future,
   follow,
+  formatLoopTime,
   isAwaitable,
   isCancelledError,
   isDescribed,
@@ -134,6 +135,11 @@ class ChildDeadline<T> implements Timer, Runnable, PromiseLike<T> {
     if (this.index >= 0) this.loop.removeTimer(this);
   }
 
+  /** @internal For `captureCallGraph`: the caller this deadline bounds. */
+  _deadlineOf(): { task: object; label: string } | undefined {
+    return this.settled ? undefined : { task: this.task, label: `waitFor at ${formatLoopTime(this.due)}` };
+  }
+
   /** @internal The deadline passed: queue the expiry, in order with the other callbacks. */
   fire(): void {
     this.loop._enqueue(this);
@@ -225,14 +231,11 @@ class InlineWork<T> extends Future<T> {
     return super.cancel(message);
   }
 
-  /** @internal For `captureCallGraph`: the inline work's own wait, if it has one aio knows. */
+  /** @internal For `captureCallGraph`: the inline work's own wait, if it has one aio knows (the deadline is added from the timer heap). */
   override _describeWait(): WaitInfo {
     const task = this.task;
     const other = task._waiter !== undefined && !(task._waiter instanceof InlineWork) ? task._waiter : undefined;
-    if (other !== undefined && isDescribed(other)) {
-      const inner = other._describeWait();
-      return { kind: inner.kind, label: `${inner.label} (in waitFor)` };
-    }
+    if (other !== undefined && isDescribed(other)) return other._describeWait();
     return { kind: "future", label: "waitFor(a promise)" };
   }
 }

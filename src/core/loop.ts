@@ -97,6 +97,14 @@ export class Loop {
   lastResumed: Task<unknown> | undefined;
   /** @internal */
   closed = false;
+  /**
+   * @internal Loop time (whole ms) that new tasks take as their creation time; read from the clock at the first
+   * task of each busy stretch of the loop, not per task: a clock read costs 20-40 ns on a quiet machine and was
+   * measured at 300 ns on a loaded VM, as much as the rest of a spawn.
+   */
+  private stamp = 0;
+  /** The loop ran dry (time may have moved on) since `stamp` was read. */
+  private stampStale = true;
   /** @internal Whether this is the default loop (used outside `run()`). */
   isDefault = false;
   /**
@@ -152,6 +160,19 @@ export class Loop {
     const list: Task<unknown>[] = [];
     for (let t = this._first; t !== undefined; t = t._next) list.push(t);
     return list.reverse();
+  }
+
+  /**
+   * @internal The creation time of a task made now: the loop time when the loop last started a busy stretch in
+   * which a task was made. Exact under a `VirtualClock` (time moves only while the loop is idle); under the real
+   * clock, late by at most the CPU time the loop has run since it last ran dry.
+   */
+  _taskStamp(): number {
+    if (this.stampStale) {
+      this.stampStale = false;
+      this.stamp = Math.floor(this.clock.now());
+    }
+    return this.stamp;
   }
 
   /** @internal Queues `r.run()` to run soon, after the callbacks already queued: the kernel's hot path. */
@@ -420,6 +441,7 @@ export class Loop {
         this.queue.length = 0;
         this.head = 0;
         this.scheduled = false;
+        this.stampStale = true;
         // In debug mode a resumed task's continuation still needs timing.
         if (this.probe !== undefined) queueMicrotask(this.probeEnd);
         this.clock.idle();

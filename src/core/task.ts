@@ -53,8 +53,9 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
    */
   readonly _parentId: number;
   /**
-   * @internal Loop time of creation in whole ms, for the age `aio ps` shows. Whole: a small integer is
-   * stored in the task itself, a fraction in a 16-byte box of its own (measured: 32 bytes a task, not 16).
+   * @internal Loop time of creation in whole ms, for the age `aio ps` shows (see `Loop._taskStamp`). Whole: a
+   * small integer is stored in the task itself, a fraction in a 16-byte box of its own (measured: 32 bytes a
+   * task, not 16).
    */
   readonly _createdTime: number;
   /** @internal The one thing awaited; more go into `_waiters`. */
@@ -81,7 +82,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     this._name = name;
     this._id = ++counter;
     this._parentId = parent === undefined ? 0 : parent._id;
-    this._createdTime = Math.floor(loop.now());
+    this._createdTime = loop._taskStamp();
     this.createdAt = loop.debug ? captureStack() : undefined;
     // The task runs in a copy of its creator's async context (asyncio copies
     // contextvars the same way), so other AsyncLocalStorage values carry over.

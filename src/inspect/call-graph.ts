@@ -1,5 +1,5 @@
-import { argumentError, current, Future, rangeError, Task } from "../core/index.ts";
-import { awaitersOf, describeWait, type WaitInfo } from "./describe.ts";
+import { argumentError, current, Future, inspection, type Loop, rangeError, Task } from "../core/index.ts";
+import { awaitersOf, type Deadlines, deadlinesOf, describeWait, type WaitInfo } from "./describe.ts";
 
 /**
  * A task (or future), what it waits on, and who awaits it, up the chain:
@@ -80,17 +80,29 @@ export function captureCallGraph(
   options?: CallGraphOptions,
 ): CallGraph | undefined {
   const { depth, limit } = checkOptions(options);
+  inspection.on = true;
   if (task !== undefined && !(task instanceof Future)) throw argumentError("task", "a Task or a Future", task);
   const root = task ?? current();
   if (root === undefined) return undefined;
-  return build(root, depth, limit, new Set());
+  return build(root, depth, limit, new Set(), new Map());
 }
 
-function build(future: Future<unknown>, depth: number, limit: number, path: Set<Future<unknown>>): CallGraph {
+function build(
+  future: Future<unknown>,
+  depth: number,
+  limit: number,
+  path: Set<Future<unknown>>,
+  deadlines: Map<Loop, Deadlines>,
+): CallGraph {
   const isTask = future instanceof Task;
+  let inForce: Deadlines | undefined;
+  if (isTask) {
+    inForce = deadlines.get(future._loop);
+    if (inForce === undefined) deadlines.set(future._loop, (inForce = deadlinesOf(future._loop)));
+  }
   const node: CallGraph = {
     future,
-    waitsOn: isTask ? describeWait(future) : undefined,
+    waitsOn: isTask ? describeWait(future, inForce) : undefined,
     createdAt: isTask ? future.createdAt : undefined,
     awaitedBy: [],
     moreAwaitedBy: 0,
@@ -104,7 +116,7 @@ function build(future: Future<unknown>, depth: number, limit: number, path: Set<
   }
   path.add(future);
   const shown = awaiters.length > limit ? awaiters.slice(0, limit) : awaiters;
-  for (const awaiter of shown) node.awaitedBy.push(build(awaiter, depth - 1, limit, path));
+  for (const awaiter of shown) node.awaitedBy.push(build(awaiter, depth - 1, limit, path, deadlines));
   node.moreAwaitedBy = awaiters.length - shown.length;
   path.delete(future);
   return node;

@@ -1,22 +1,65 @@
-import { type Future, isAwaiterLink, isDescribed, type Runnable, Task, type WaitInfo } from "../core/index.ts";
+import {
+  type Future,
+  inspection,
+  isAwaiterLink,
+  isDeadlineTimer,
+  isDescribed,
+  type Loop,
+  type Runnable,
+  Task,
+  type WaitInfo,
+} from "../core/index.ts";
 
 export type { WaitInfo, WaitKind } from "../core/index.ts";
+
+/** The deadlines that bound tasks' waits, per task, earliest first: `timeout at 3 s`. */
+export type Deadlines = ReadonlyMap<object, readonly string[]>;
+
+const NONE: Deadlines = new Map();
 
 /**
  * What `task` is suspended on right now: a sleep until when, a queue, a lock
  * held by whom, another task... `undefined` while it runs, once it is done,
  * before its first step, and while it awaits a foreign promise (one aio does
- * not know: nothing to describe, and nothing a cancel can interrupt).
+ * not know: nothing to describe, and nothing a cancel can interrupt). A wait
+ * under a `timeout()` or a `waitFor` deadline says when it expires:
+ * `sleep until 10 s (timeout at 3 s)`.
  *
- * Reads the task's current waiter and asks it; nothing is recorded on the
- * way in, so describing costs nothing until someone asks.
+ * Reads the task's current waiter and asks it, in O(1): nothing is recorded on
+ * the way in, so describing costs nothing until someone asks. The deadlines
+ * are added only when given: `deadlinesOf(loop)` scans the loop's timers, once
+ * for all the tasks described (as `snapshotTasks` and `captureCallGraph` do).
  */
-export function describeWait(task: Task<unknown>): WaitInfo | undefined {
+export function describeWait(task: Task<unknown>, deadlines: Deadlines = NONE): WaitInfo | undefined {
+  inspection.on = true;
   if (task.done()) return undefined;
   const waiter = lastWait(task);
   if (waiter === undefined) return undefined;
-  if (isDescribed(waiter)) return waiter._describeWait();
-  return { kind: "other", label: String(waiter) };
+  const info: WaitInfo = isDescribed(waiter) ? waiter._describeWait() : { kind: "other", label: String(waiter) };
+  const bounds = deadlines.get(task);
+  return bounds === undefined ? info : { kind: info.kind, label: `${info.label} (${bounds.join(", ")})` };
+}
+
+/**
+ * The deadlines in force on `loop`, by the task they bound: its timer heap
+ * holds every live `timeout()` scope and `waitFor` deadline, so tasks carry
+ * nothing for this. One pass over the timers.
+ */
+export function deadlinesOf(loop: Loop): Deadlines {
+  const found: { task: object; label: string; due: number }[] = [];
+  for (const timer of loop.clock._timers()) {
+    if (!isDeadlineTimer(timer)) continue;
+    const bound = timer._deadlineOf();
+    if (bound !== undefined) found.push({ ...bound, due: timer.due });
+  }
+  found.sort((a, b) => a.due - b.due);
+  const map = new Map<object, string[]>();
+  for (const { task, label } of found) {
+    const list = map.get(task);
+    if (list === undefined) map.set(task, [label]);
+    else list.push(label);
+  }
+  return map;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { current, type Loop, liveLoops, type Task } from "../core/index.ts";
-import { awaitersOf, describeWait, type WaitInfo } from "./describe.ts";
+import { current, inspection, type Loop, liveLoops, type Task } from "../core/index.ts";
+import { awaitersOf, type Deadlines, deadlinesOf, describeWait, type WaitInfo } from "./describe.ts";
 
 /** One task in a snapshot: plain data, safe to serialise and send to another process. */
 export interface TaskRow {
@@ -36,6 +36,7 @@ export interface LoopSnapshot {
  * whole is linear in the number of tasks.
  */
 export function snapshotTasks(): { loops: LoopSnapshot[] } {
+  inspection.on = true;
   const running = current();
   const loops: LoopSnapshot[] = [];
   for (const loop of liveLoops()) {
@@ -48,17 +49,23 @@ export function snapshotTasks(): { loops: LoopSnapshot[] } {
 function snapshotLoop(loop: Loop, running: Task<unknown> | undefined): LoopSnapshot {
   const time = loop.now();
   const tasks: TaskRow[] = [];
-  for (const task of loop.liveTasks()) tasks.push(taskRow(task, time, running));
+  const deadlines = deadlinesOf(loop);
+  for (const task of loop.liveTasks()) tasks.push(taskRow(task, time, running, deadlines));
   return { time, tasks };
 }
 
 /** @internal One task as a row; `time` is its loop's time now. */
-export function taskRow(task: Task<unknown>, time: number, running: Task<unknown> | undefined): TaskRow {
+export function taskRow(
+  task: Task<unknown>,
+  time: number,
+  running: Task<unknown> | undefined,
+  deadlines: Deadlines = deadlinesOf(task._loop),
+): TaskRow {
   return {
     id: task._id,
     name: task.name,
     state: stateOf(task, running),
-    waitsOn: describeWait(task),
+    waitsOn: describeWait(task, deadlines),
     awaitedBy: awaitersOf(task).map((t) => t._id),
     parent: task._parentId === 0 ? undefined : task._parentId,
     ageMs: time - task._createdTime,

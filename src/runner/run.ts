@@ -8,6 +8,7 @@ import {
   type ExceptionHandler,
   forgetLoop,
   InvalidStateError,
+  inspection,
   Loop,
   RealClock,
   SLOW_CALLBACK_MS,
@@ -81,6 +82,9 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
     });
   }
   const debug = options.debug ?? process.env.AIO_DEBUG === "1";
+  // Debug mode and a trace record from the start what inspecting the process would otherwise record from its first
+  // look (a lock's holder, which a trace's labels name).
+  if (debug || tracePath !== undefined) inspection.on = true;
   const clock = options.clock ?? new RealClock();
   const loop = new Loop({ clock, debug, exceptionHandler: options.exceptionHandler });
   // Recording starts before main exists, so that main's own spawn is in the trace.

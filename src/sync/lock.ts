@@ -1,4 +1,4 @@
-import { current, InvalidStateError, type Loop, type Task, type WaitInfo } from "../core/index.ts";
+import { current, InvalidStateError, inspection, type Loop, type Task, type WaitInfo } from "../core/index.ts";
 import { Held } from "./held.ts";
 import { park, signalOf, WaiterList, type WaitOptions } from "./waiter.ts";
 
@@ -31,7 +31,8 @@ export class Lock {
   private readonly waiters = new WaiterList<true>()._ownedBy(this);
   /**
    * The task that holds the lock, for `captureCallGraph` ("held by task ..."); unknown if taken outside a
-   * task. Private (#): a task in a property would make `JSON.stringify` of a held lock throw on its loop's circle.
+   * task, or before anything inspected the process (see `inspection`). Private (#): a task in a property would
+   * make `JSON.stringify` of a held lock throw on its loop's circle.
    */
   #holder: Task<unknown> | undefined = undefined;
   /** Waiters woken by a release that have not run yet: the lock is theirs. */
@@ -79,8 +80,8 @@ export class Lock {
     loop?: Loop,
   ): Promise<R> {
     const w = this.waiters.push(loop);
-    // The reactions run from the loop, not in the waiting task: note it now.
-    const task = current();
+    // The reactions run from the loop, not in the waiting task: note it now (if anyone looks).
+    const task = inspection.on ? current() : undefined;
     return park(w, signal).then(
       () => {
         this.woken--;
@@ -96,12 +97,12 @@ export class Lock {
     );
   }
 
-  /** @internal Takes the lock if `acquire()` would not wait; `false` if it would. `holder`: who takes it. */
-  _tryAcquire(holder: Task<unknown> | undefined = current()): boolean {
+  /** @internal Takes the lock if `acquire()` would not wait; `false` if it would. `holder`: who takes it, if not the current task. */
+  _tryAcquire(holder?: Task<unknown>): boolean {
     // Stryker disable next-line ConditionalExpression: equivalent, a free lock promised to nobody (woken 0) has no waiters: release() and every failed wait on a free lock wake the first one
     if (this.isLocked || this.woken > 0 || this.waiters.size > 0) return false;
     this.isLocked = true;
-    this.#holder = holder;
+    this.#holder = inspection.on ? (holder ?? current()) : undefined;
     return true;
   }
 

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  asCompleted,
   Barrier,
   BoundedSemaphore,
   type CallGraph,
@@ -32,10 +33,14 @@ import {
 } from "aio-ts";
 import { ClientSession } from "aio-ts/http";
 import { serve } from "aio-ts/testing";
-import { describeWait } from "../../src/inspect/describe.ts";
+import { inspection } from "../../src/core/index.ts";
+import { deadlinesOf, describeWait as describeNow } from "../../src/inspect/describe.ts";
 import { snapshotTasks } from "../../src/inspect/snapshot.ts";
 import { runVirtual } from "../helpers.ts";
 import { sockets } from "../streams/helpers.ts";
+
+/** What `task` waits on, with the deadlines in force (as a snapshot gives it). */
+const describeWait = (task: Task<unknown>) => describeNow(task, deadlinesOf(task._loop));
 
 /** Lets every task started so far run up to its first real wait. */
 async function settle(): Promise<void> {
@@ -153,15 +158,23 @@ describe("what a task waits on", () => {
     });
   });
 
-  test("waitFor on a function waits on its child task; timeout() and waitFor on a promise show the inner wait", async () => {
+  test("a wait under timeout() or waitFor says when its deadline expires", async () => {
     await runVirtual(async () => {
       const viaWaitFor = createTask(() => waitFor(() => sleep(10_000), 3000), { name: "wf" });
       const viaTimeout = createTask(() => timeout(3000, () => sleep(10_000)), { name: "to" });
       const inline = createTask(() => waitFor(sleep(10_000), 3000), { name: "inline" });
       await settle();
-      assert.match(label(viaWaitFor) ?? "", /^task "Task-\d+"$/);
-      assert.equal(label(viaTimeout), "sleep until 10 s");
-      assert.deepEqual(describeWait(inline), { kind: "sleep", label: "sleep until 10 s (in waitFor)" });
+      assert.match(label(viaWaitFor) ?? "", /^task "Task-\d+" \(waitFor at 3 s\)$/);
+      assert.deepEqual(describeWait(viaTimeout), { kind: "sleep", label: "sleep until 10 s (timeout at 3 s)" });
+      assert.equal(describeNow(viaTimeout)?.label, "sleep until 10 s"); // O(1): no scan of the timers unless asked
+      assert.deepEqual(describeWait(inline), {
+        kind: "sleep",
+        label: "sleep until 10 s (waitFor at 3 s)",
+      });
+      const nested = createTask(() => timeout(5000, () => timeout(4000, () => sleep(10_000))), { name: "nested" });
+      await settle();
+      assert.equal(label(nested), "sleep until 10 s (timeout at 4 s, timeout at 5 s)");
+      await assert.rejects(nested, { name: "TimeoutError" });
       await assert.rejects(inline, { name: "TimeoutError" });
       await assert.rejects(viaWaitFor, { name: "TimeoutError" });
       await assert.rejects(viaTimeout, { name: "TimeoutError" });
@@ -177,6 +190,25 @@ describe("what a task waits on", () => {
       assert.deepEqual(describeWait(t), { kind: "future", label: "wait(FIRST_COMPLETED, 2 pending)" });
       await t;
       await b;
+    });
+  });
+
+  test("asCompleted says how many are to come, and its inputs are awaited by its consumer", async () => {
+    await runVirtual(async () => {
+      const a = createTask(() => sleep(100), { name: "a" });
+      const b = createTask(() => sleep(200), { name: "b" });
+      const consumer = createTask(
+        async () => {
+          for await (const done of asCompleted([a, b])) await done;
+        },
+        { name: "consumer" },
+      );
+      await settle();
+      assert.deepEqual(describeWait(consumer), { kind: "future", label: "asCompleted (2 to come)" });
+      assert.deepEqual(names(captureCallGraph(b)), ["consumer"]);
+      await sleep(150);
+      assert.equal(label(consumer), "asCompleted (1 to come)");
+      await consumer;
     });
   });
 
@@ -240,6 +272,35 @@ describe("what a task waits on", () => {
       lock.release();
       await third;
     });
+  });
+
+  test("a lock's holder is recorded from the first look inside the process on (or in debug mode)", async () => {
+    await runVirtual(async () => {
+      const was = inspection.on;
+      inspection.on = false; // as in a process nothing has inspected yet
+      try {
+        const lock = new Lock();
+        const before = createTask(() => lock.acquire(), { name: "before" });
+        await settle();
+        const waiter = createTask(() => lock.acquire());
+        await settle();
+        assert.equal(label(waiter), "Lock.acquire (held)"); // the look turns recording on...
+        lock.release();
+        await waiter;
+        lock.release();
+        const after = createTask(() => lock.acquire(), { name: "after" });
+        await settle();
+        const next = createTask(() => lock.acquire());
+        await settle();
+        assert.equal(label(next), 'Lock.acquire (held by task "after")'); // ...for what follows
+        lock.release();
+        await next;
+        await after;
+        await before;
+      } finally {
+        inspection.on = was;
+      }
+    }, plain);
   });
 
   test("semaphores say how many permits are free of how many", async () => {
@@ -505,7 +566,8 @@ describe("captureCallGraph", () => {
         const t = createTask(() => sleep(10), { name: "traced" });
         const graph = captureCallGraph(t);
         assert.match(graph?.createdAt ?? "", /graph\.test\.ts/);
-        assert.match(formatCallGraph(t), /\n {2}\+ Created at:\n {2}\| {3}at .*graph\.test\.ts/);
+        // The frames, one a line; aio's own are left out where the stack names them as file URLs (Node 24).
+        assert.match(formatCallGraph(t), /\n {2}\+ Created at:\n( {2}\| {3}at .*\n)*? {2}\| {3}at .*graph\.test\.ts/);
         await t;
       },
       { debug: true },

@@ -45,6 +45,11 @@ export abstract class Clock {
     if (wasTop) this.arm();
   }
 
+  /** @internal The timers scheduled, in no particular order (`captureCallGraph` finds the timeouts among them). */
+  _timers(): readonly Timer[] {
+    return this.heap.toArray();
+  }
+
   /** Number of timers scheduled and not yet fired. */
   get pendingTimers(): number {
     return this.heap.size;

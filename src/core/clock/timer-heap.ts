@@ -25,6 +25,11 @@ export class TimerHeap {
   private readonly items: Timer[] = [];
   private counter = 0;
 
+  /** The timers, in heap order (not deadline order): for inspection, which must not change the heap. */
+  toArray(): readonly Timer[] {
+    return this.items;
+  }
+
   get size(): number {
     return this.items.length;
   }
