@@ -33,6 +33,7 @@ export {
 export { getRunningLoop } from "./running-loop.ts";
 export { now, sleep } from "./sleep.ts";
 export { allTasks, createTask, currentTask, loopOf, Task, type TaskOptions, taskName, type Waiter } from "./task.ts";
+export type { Tracer } from "./tracer.ts";
 export { argumentError, checkDelay, checkFunction, checkOptionalDelay, rangeError } from "./validate.ts";
 export {
   type AwaiterLink,

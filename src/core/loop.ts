@@ -8,6 +8,7 @@ import { InvalidStateError } from "./errors.ts";
 import type { Future } from "./future.ts";
 import { type Callback, Handle, TimerHandle } from "./handle.ts";
 import type { Task, TaskOptions, taskName } from "./task.ts";
+import type { Tracer } from "./tracer.ts";
 import { argumentError, checkDelay, checkFunction } from "./validate.ts";
 
 /** A unit of work for the loop's ready queue. */
@@ -112,6 +113,11 @@ export class Loop {
    * not throw for a resource that is already closed; a resource removes its closer when it closes by itself.
    */
   readonly closers: Set<() => Promise<void>> = new Set();
+  /**
+   * @internal The recorder of `run({ trace })`, or `undefined` (the usual case): the kernel's hooks check this one
+   * field and do nothing more when it is unset.
+   */
+  _tracer: Tracer | undefined = undefined;
 
   private readonly handler: ExceptionHandler;
   private queue: (Runnable | undefined)[] = [];

@@ -89,6 +89,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     this._context = new AsyncResource("aio.Task");
     loop._link(this as Task<unknown>);
     loop._enqueue(this);
+    if (loop._tracer !== undefined) loop._tracer.spawn(this as Task<unknown>);
   }
 
   /** The task's name. */
@@ -138,6 +139,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     }
     this._numCancelsRequested++;
     const text = message === undefined ? undefined : String(message);
+    if (this._loop._tracer !== undefined) this._loop._tracer.cancel(this as Task<unknown>, text);
     if (this._controller !== undefined && !this._controller.signal.aborted) {
       this._controller.abort(makeCancelledError(text));
     }
@@ -215,8 +217,10 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
 
   /** @internal */
   _addWaiter(waiter: Waiter): void {
-    if (this._waiter === undefined) this._waiter = waiter;
+    const first = this._waiter === undefined;
+    if (first) this._waiter = waiter;
     else (this._waiters ??= new Set()).add(waiter);
+    if (this._loop._tracer !== undefined) this._loop._tracer.waitStart(this as Task<unknown>, waiter, first);
     if (this._mustCancel) {
       // A cancel arrived while the task ran (or waited on a foreign promise):
       // deliver it through this wait, as asyncio's __step does.
@@ -227,8 +231,12 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
 
   /** @internal */
   _removeWaiter(waiter: Waiter): void {
-    if (this._waiter === waiter) this._waiter = undefined;
-    else this._waiters?.delete(waiter);
+    if (this._waiter === waiter) {
+      this._waiter = undefined;
+      if (this._loop._tracer !== undefined) this._loop._tracer.waitEnd(this as Task<unknown>, waiter, true);
+    } else if (this._waiters?.delete(waiter) === true && this._loop._tracer !== undefined) {
+      this._loop._tracer.waitEnd(this as Task<unknown>, waiter, false);
+    }
   }
 
   /** @internal */
@@ -268,6 +276,8 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
   private _finish(state: State, value: unknown): void {
     this._state = state;
     this._value = value;
+    // After the outcome is set (the tracer records it), before the waits are dropped (the tracer ends them too).
+    if (this._loop._tracer !== undefined) this._loop._tracer.end(this as Task<unknown>);
     this._mustCancel = false;
     this._waiter = undefined;
     this._waiters = undefined;

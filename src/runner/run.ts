@@ -1,5 +1,7 @@
+import { resolve } from "node:path";
 import { gather } from "../combinators/gather.ts";
 import {
+  argumentError,
   type Clock,
   checkFunction,
   current,
@@ -12,6 +14,7 @@ import {
   SLOW_CALLBACK_MS,
   Task,
 } from "../core/index.ts";
+import { describeWaiter, TraceRecorder } from "../inspect/trace.ts";
 
 /** Options of `run`. */
 export interface RunOptions {
@@ -33,6 +36,15 @@ export interface RunOptions {
    * default ends the process at once); `loop.addSignalHandler` works either way.
    */
   handleSignals?: boolean | undefined;
+  /**
+   * A file to record a trace of this run into (also the `AIO_TRACE` environment variable, when this option is
+   * absent): each task's lifetime and outcome, each of its waits (on what, from when to when), cancel requests and
+   * task-group scopes, in the Chrome trace-event format that Perfetto and `chrome://tracing` open and
+   * `aio trace` draws. The file is written when `run` ends, however it ends (a result, an error, Ctrl-C), through a
+   * temporary file renamed over it; a failure to write it is reported (on stderr, or to `exceptionHandler`) and
+   * changes nothing else. Times are loop time, so a run on a `VirtualClock` gives the same file every time.
+   */
+  trace?: string | undefined;
 }
 
 /**
@@ -63,16 +75,21 @@ export interface RunOptions {
  */
 export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): Promise<T> {
   checkFunction("main", main);
+  const tracePath = tracePathOf(options.trace);
   if (current() !== undefined) {
     throw new InvalidStateError("run() cannot be called from a running event loop (await the function instead)", {
       code: "ERR_AIO_NESTED_RUN",
     });
   }
   const debug = options.debug ?? process.env.AIO_DEBUG === "1";
-  // Debug mode records from the start what inspecting the process would otherwise record from its first look.
-  if (debug) inspection.on = true;
+  // Debug mode and a trace record from the start what inspecting the process would otherwise record from its first
+  // look (a lock's holder, which a trace's labels name).
+  if (debug || tracePath !== undefined) inspection.on = true;
   const clock = options.clock ?? new RealClock();
   const loop = new Loop({ clock, debug, exceptionHandler: options.exceptionHandler });
+  // Recording starts before main exists, so that main's own spawn is in the trace.
+  const recorder = tracePath === undefined ? undefined : new TraceRecorder(loop, tracePath, describeWaiter);
+  recorder?.start();
   const root = new Task<T>(loop, main, "main", undefined);
 
   // SIGINT and SIGTERM cancel main; once its cleanup ran, the process exits
@@ -119,12 +136,24 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
     }
     loop._removeSignalHandlers();
     loop.reportUnretrieved();
+    // Every task has ended by now (cancelAll), unless run() itself failed: then the trace says which had not.
+    recorder?.finish();
     loop.closed = true;
     forgetLoop(loop);
     clock.detach();
   }
   if (exitCode !== 0 && root.cancelling() > 0) process.exit(exitCode);
   return root.result();
+}
+
+/** The trace file of a run: the `trace` option, else `AIO_TRACE`, as an absolute path; `undefined` for none. */
+function tracePathOf(option: unknown): string | undefined {
+  if (option === undefined) {
+    const fromEnv = process.env.AIO_TRACE;
+    return fromEnv === undefined || fromEnv === "" ? undefined : resolve(fromEnv);
+  }
+  if (typeof option !== "string" || option === "") throw argumentError("trace", "a file path", option);
+  return resolve(option);
 }
 
 /** 128 + the signal's number, as a shell reports a process that the signal ended. */

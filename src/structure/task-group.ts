@@ -166,6 +166,8 @@ export class TaskGroup {
   private cancelOnEnter = false;
   /** `start()` calls whose child has not called `started()` nor ended: they keep the group open. */
   private pendingStarts = 0;
+  /** @internal The children started so far (`createTask` and `start`), for traces. */
+  _started = 0;
 
   /**
    * Starts `fn` as a child task of the group.
@@ -178,6 +180,7 @@ export class TaskGroup {
     const parent = this.parent as Task<unknown>;
     const task = new Task<T>(parent._loop, fn, options === undefined ? undefined : taskName(options.name), parent);
     this.tasks.add(task as Task<unknown>);
+    this._started++;
     task._addCallback(new ChildDone(this, task as Task<unknown>));
     return task;
   }
@@ -230,6 +233,7 @@ export class TaskGroup {
     const task = new Task(loop, () => fn(start.started), name, this.parent);
     start.task = task;
     this.pendingStarts++;
+    this._started++;
     task._addCallback(start);
     return inTask(() => start.wait());
   }
@@ -433,7 +437,10 @@ export function taskGroup<T>(body: (tg: TaskGroup) => Promise<T>): Promise<T> {
   checkFunction("body", body);
   return inTask(async () => {
     const group = new TaskGroup();
-    group._enter(current() as Task<unknown>);
+    const task = current() as Task<unknown>;
+    group._enter(task);
+    const tracer = task._loop._tracer;
+    const mark = tracer === undefined ? -1 : tracer.groupEnter(task);
     let result: T | undefined;
     let failed = false;
     let error: unknown;
@@ -443,7 +450,12 @@ export function taskGroup<T>(body: (tg: TaskGroup) => Promise<T>): Promise<T> {
       failed = true;
       error = e;
     }
-    await group._exit(failed, error);
+    try {
+      await group._exit(failed, error);
+    } finally {
+      // The scope ends when the last child has: _exit waited for every one.
+      if (tracer !== undefined) tracer.groupExit(mark, group._started);
+    }
     return result as T;
   });
 }
