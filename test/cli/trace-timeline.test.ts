@@ -3,7 +3,7 @@
 // the page is opened from disk, and what it draws is read back from screenshots.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,8 +17,6 @@ import { BIN } from "./fetch-helpers.ts";
 
 const CRAWL = fileURLToPath(new URL("../fixtures/traces/crawl.json", import.meta.url));
 const BREAKFAST = fileURLToPath(new URL("../fixtures/breakfast-virtual.ts", import.meta.url));
-/** Whether this tree's run() records traces: then the test of a recorded trace must pass, not skip. */
-const RECORDER = readFileSync(new URL("../../src/runner/run.ts", import.meta.url), "utf8").includes("AIO_TRACE");
 const WIDTH = 1000;
 const HEIGHT = 600;
 
@@ -333,9 +331,7 @@ describe("aio trace's timeline page in Chromium", () => {
     );
   });
 
-  test("a trace run() recorded: the seed's breakfast on a VirtualClock, its two sleeps of 3 s and 2 s", {
-    skip: RECORDER ? false : "run() does not record traces (AIO_TRACE) in this tree yet",
-  }, async () => {
+  test("a trace run() recorded: the seed's breakfast on a VirtualClock, its two sleeps of 3 s and 2 s", async () => {
     const trace = join(folder, "breakfast.json");
     const r = spawnSync(process.execPath, [BREAKFAST], { encoding: "utf8", env: { ...process.env, AIO_TRACE: trace } });
     assert.equal(r.status, 0, r.stderr);
