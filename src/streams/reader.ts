@@ -645,6 +645,53 @@ export function readerFrom(readable: Readable, options: StreamReaderOptions = {}
 }
 
 /**
+ * @internal Node's `onread` option for a client socket (`net.connect({ onread })`): libuv reads into one buffer
+ * that every such socket shares (reads are synchronous on this thread: each is copied out before the next), and
+ * the callback feeds the reader a copy of each read's bytes at its size. The socket then delivers no 'data'
+ * events and none of the Readable machinery runs per read ('end', 'error', 'close', `pause()` and `resume()`
+ * work as before: the reader's flow control pauses the socket's reads). Accepted server sockets cannot have it:
+ * `net.Server` takes no `onread` option.
+ */
+export class DirectRead {
+  /** The reader fed, once `feedDirect()` attached it. */
+  reader: StreamReader | undefined = undefined;
+  readonly buffer: Buffer = SHARED_READ_BUFFER;
+  readonly callback = (n: number): boolean => {
+    const chunk = Buffer.allocUnsafe(n);
+    SHARED_READ_BUFFER.copy(chunk, 0, 0, n);
+    this.reader?._feed(chunk);
+    return true;
+  };
+}
+
+/** What libuv reads into for every `DirectRead` socket: its usual read size. */
+const SHARED_READ_BUFFER: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * @internal Feeds `reader` from a socket made with `direct`'s `onread` option, as `feedFrom` does from a
+ * readable's 'data' events, until the returned function detaches it.
+ */
+export function feedDirect(reader: StreamReader, socket: Readable, direct: DirectRead): () => void {
+  const onEnd = (): void => reader.feedEof();
+  const onError = (error: Error): void => {
+    reader.setException(error);
+    reader.feedEof();
+  };
+  direct.reader = reader;
+  reader.setSource(socket);
+  socket.on("end", onEnd);
+  socket.on("error", onError);
+  socket.on("close", onEnd);
+  return () => {
+    direct.reader = undefined;
+    socket.off("end", onEnd);
+    socket.off("error", onError);
+    socket.off("close", onEnd);
+    reader.setSource(undefined);
+  };
+}
+
+/**
  * @internal Feeds `reader` from `readable` (as `readerFrom` does) until the
  * returned function detaches it: `startTls()` moves a reader from a socket to
  * the TLS socket wrapping it. Bytes already buffered stay.
