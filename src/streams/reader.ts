@@ -115,7 +115,7 @@ class Chunks {
     this.list[this.head++] = undefined;
     this.offset = 0;
     if (this.head === this.list.length) {
-      this.list = [];
+      this.list.length = 0; // the usual case (a read takes the one chunk there is): reuse the array
       this.head = 0;
     } else if (this.head > 32 && this.head * 2 > this.list.length) {
       this.list = this.list.slice(this.head);
