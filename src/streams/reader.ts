@@ -14,12 +14,30 @@
  * - `reader.setSource(source)` (internal) attaches any `{ pause(), resume() }`.
  *
  * Invariant behind "a cancelled read loses no data": a read waits only for
- * a signal that data arrived (a future with no value); it takes bytes out of
- * the buffer only after its last wait, synchronously, and returns them. A
- * cancel delivered at the wait leaves every byte in the buffer.
+ * a signal that data arrived; it takes bytes out of the buffer only after
+ * its last wait, synchronously, as the waiting task resumes, and hands them
+ * to it. A cancel delivered at the wait leaves every byte in the buffer.
+ *
+ * The wait is a `ReadWait` (below), not a `Future`: one object that is the
+ * task's waiter (so a cancel reaches it) and the loop's ready-queue entry,
+ * and whose promise is the one the read returned. The kernel's `sleep()` is
+ * built the same way. It costs one promise and itself per wait, where a
+ * future awaited inside an async read cost the future, its reaction, the
+ * reaction's promise, the async function's promise and the thenable hop.
  */
 import type { Readable } from "node:stream";
-import { argumentError, Future, InvalidStateError, loopOf, type WaitInfo } from "../core/index.ts";
+import {
+  argumentError,
+  current,
+  InvalidStateError,
+  type Loop,
+  loopOf,
+  makeCancelledError,
+  type Runnable,
+  type Task,
+  type Waiter,
+  type WaitInfo,
+} from "../core/index.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
@@ -41,29 +59,6 @@ export interface StreamReaderOptions {
 export interface ReadSource {
   pause(): void;
   resume(): void;
-}
-
-/** What a read awaits for more data: a future that says which read waits, on what. */
-class ReadWaiter extends Future<void> {
-  readonly reader: StreamReader;
-  readonly fn: string;
-  readonly arg: number | Buffer | undefined;
-
-  constructor(reader: StreamReader, fn: string, arg: number | Buffer | undefined) {
-    super(loopOf());
-    this.reader = reader;
-    this.fn = fn;
-    this.arg = arg;
-  }
-
-  /** @internal For `captureCallGraph`: `readexactly(4) on 127.0.0.1:5000`. */
-  override _describeWait(): WaitInfo {
-    const arg = this.arg;
-    const shown =
-      arg === undefined ? "" : typeof arg === "number" ? String(arg) : JSON.stringify(arg.toString("latin1"));
-    const where = this.reader._where;
-    return { kind: "stream", label: `${this.fn}(${shown})${where === undefined ? "" : ` on ${where}`}` };
-  }
 }
 
 /** @internal Checks a `limit` option: a positive integer (default 64 KiB). */
@@ -121,7 +116,7 @@ class Chunks {
     this.list[this.head++] = undefined;
     this.offset = 0;
     if (this.head === this.list.length) {
-      this.list = [];
+      this.list.length = 0; // the usual case (a read takes the one chunk there is): reuse the array
       this.head = 0;
     } else if (this.head > 32 && this.head * 2 > this.list.length) {
       this.list = this.list.slice(this.head);
@@ -186,10 +181,11 @@ export class StreamReader {
   private readonly buffer = new Chunks();
   private eof = false;
   private error: unknown = undefined;
-  private waiter: Future<void> | undefined = undefined;
-  private source: ReadSource | undefined = undefined;
+  /** The read waiting for data, until it is woken (queued to resume) or cancelled. */
+  private waiter: ReadWait<unknown> | undefined = undefined;
   /** @internal Where the bytes come from (`127.0.0.1:5000`, `stdout of pid 123`), for `captureCallGraph`. */
   _where: string | undefined = undefined;
+  private source: ReadSource | undefined = undefined;
   private paused = false;
   /** Set while `read()` (all) waits for EOF: the buffer is its accumulator, so the source is never paused. */
   private readingAll = false;
@@ -276,13 +272,20 @@ export class StreamReader {
     return n < 0 ? this.readAll() : this.readSome(n);
   }
 
-  private async readSome(n: number): Promise<Buffer> {
+  /**
+   * Not an async function: bytes already buffered come back as a settled promise; else the read's wait takes
+   * them when the task resumes (one wakeup is always enough: it means data, EOF or an error).
+   */
+  private readSome(n: number): Promise<Buffer> {
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (n === 0) return Promise.resolve(EMPTY);
+    if (this.buffer.size === 0 && !this.eof) return this.waitFor("read", n, () => this.takeSome(n));
+    return Promise.resolve(this.takeSome(n));
+  }
+
+  /** What `read(n)` gives once it may: up to `n` buffered bytes (none at EOF), or the reader's error. */
+  private takeSome(n: number): Buffer {
     if (this.error !== undefined) throw this.error;
-    if (n === 0) return EMPTY;
-    if (this.buffer.size === 0 && !this.eof) {
-      await this.waitForData("read", n);
-      if (this.error !== undefined) throw this.error;
-    }
     const data = this.buffer.take(Math.min(n, this.buffer.size));
     this.maybeResume();
     return data;
@@ -349,17 +352,30 @@ export class StreamReader {
     return this.readexactlyChecked(n);
   }
 
-  private async readexactlyChecked(n: number): Promise<Buffer> {
-    if (this.error !== undefined) throw this.error;
-    if (n === 0) return EMPTY;
-    while (this.buffer.size < n) {
-      if (this.eof) {
-        const partial = this.buffer.take(this.buffer.size);
-        this.maybeResume();
-        throw new IncompleteReadError(partial, n);
+  /** Not an async function: bytes already buffered come back as a settled promise; else one wait, re-armed. */
+  private readexactlyChecked(n: number): Promise<Buffer> {
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (n === 0) return Promise.resolve(EMPTY);
+    if (this.buffer.size >= n) return Promise.resolve(this.takeExactly(n));
+    if (this.eof) {
+      try {
+        return Promise.resolve(this.takeExactly(n));
+      } catch (error) {
+        return Promise.reject(error);
       }
-      await this.waitForData("readexactly", n);
-      if (this.error !== undefined) throw this.error;
+    }
+    return this.waitFor("readexactly", n, () =>
+      this.buffer.size < n && !this.eof && this.error === undefined ? AGAIN : this.takeExactly(n),
+    );
+  }
+
+  /** `n` bytes, or, at EOF with fewer, `IncompleteReadError` with them (consumed); the reader's error first. */
+  private takeExactly(n: number): Buffer {
+    if (this.error !== undefined) throw this.error;
+    if (this.buffer.size < n) {
+      const partial = this.buffer.take(this.buffer.size);
+      this.maybeResume();
+      throw new IncompleteReadError(partial, n);
     }
     const data = this.buffer.take(n);
     this.maybeResume();
@@ -427,12 +443,35 @@ export class StreamReader {
   // ── Waiting ──
 
   /**
-   * The future a read awaits for more data (not an async function: one frame less per wait). A woken or
-   * cancelled waiter is done, and no longer counts as waiting. The caller checks the reader's error after it.
+   * Waits for data; once the task resumes, `settle()` gives the read's value (or throws its error), or says
+   * `AGAIN` to wait for more. A cancel delivered at the wait (or after the wakeup, before the task resumes)
+   * rejects with `CancelledError` and `settle()` never runs: nothing is consumed.
    */
-  private waitForData(fn: string, arg: number | Buffer | undefined): Future<void> {
+  private waitFor<T>(fn: string, arg: ReadArg, settle: () => T | typeof AGAIN): Promise<T> {
+    const task = current();
+    const wait = new ReadWait<T>(this, task !== undefined ? task._loop : loopOf(), task, fn, arg, settle);
+    const promise = new Promise<T>((resolve, reject) => {
+      wait.resolve = resolve as (value: unknown) => void;
+      wait.reject = reject;
+    });
+    try {
+      this.arm(wait);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (task !== undefined) task._addWaiter(wait);
+    return promise;
+  }
+
+  /** The plain wait of `read()` (all) and `readuntil()`: resolves once data, EOF or an error came. */
+  private waitForData(fn: string, arg: ReadArg): Promise<void> {
+    return this.waitFor(fn, arg, noValue);
+  }
+
+  /** @internal Makes `wait` the reader's waiter. @throws InvalidStateError if another read is waiting. */
+  arm(wait: ReadWait<unknown>): void {
     if (this.isWaiting()) {
-      throw new InvalidStateError(`${fn}() called while another task is already waiting for incoming data`, {
+      throw new InvalidStateError(`${wait.fn}() called while another task is already waiting for incoming data`, {
         code: "ERR_AIO_CONCURRENT_READ",
       });
     }
@@ -441,20 +480,19 @@ export class StreamReader {
       this.paused = false;
       this.source?.resume();
     }
-    const waiter = new ReadWaiter(this, fn, arg);
-    this.waiter = waiter;
-    return waiter;
+    wait.state = WAITING;
+    this.waiter = wait;
   }
 
   private isWaiting(): boolean {
-    return this.waiter !== undefined && !this.waiter.done();
+    return this.waiter !== undefined && this.waiter.state === WAITING;
   }
 
   private wakeup(): void {
     const waiter = this.waiter;
     if (waiter === undefined) return;
     this.waiter = undefined;
-    if (!waiter.done()) waiter.setResult(undefined);
+    if (waiter.state === WAITING) waiter.wake();
   }
 
   private maybeResume(): void {
@@ -491,6 +529,123 @@ export class StreamReader {
   }
 }
 
+const WAITING = 0;
+const QUEUED = 1;
+const CANCELLED = 2;
+const DONE = 3;
+
+/** What a wait's `settle()` returns to wait for more data. */
+const AGAIN: unique symbol = Symbol("again");
+
+const noValue = (): undefined => undefined;
+
+/**
+ * One read's wait: the task's waiter (its `cancel()` is how a task cancel reaches the read), the loop's
+ * ready-queue entry that resumes the task (`resumes`, as the kernel's sleep), and the resolvers of the promise
+ * the read returned. Woken, it is queued on the loop, so the task resumes in asyncio's order; when it runs, the
+ * read's bytes are taken and the promise resolved with them, or it waits again (`AGAIN`).
+ */
+/** What a read was called with, for its description. */
+type ReadArg = number | Buffer | undefined;
+
+class ReadWait<T> implements Runnable, Waiter {
+  state = WAITING;
+  message: string | undefined = undefined;
+  /** The read's promise's resolve (its value is what `settle()` gave). */
+  resolve: (value: unknown) => void = noValue;
+  reject: (error: unknown) => void = noValue;
+  readonly reader: StreamReader;
+  readonly loop: Loop;
+  readonly task: Task<unknown> | undefined;
+  readonly fn: string;
+  /** The read's argument, for its description: a size, a separator, or none. */
+  readonly arg: ReadArg;
+  readonly settle: () => T | typeof AGAIN;
+
+  constructor(
+    reader: StreamReader,
+    loop: Loop,
+    task: Task<unknown> | undefined,
+    fn: string,
+    arg: ReadArg,
+    settle: () => T | typeof AGAIN,
+  ) {
+    this.reader = reader;
+    this.loop = loop;
+    this.task = task;
+    this.fn = fn;
+    this.arg = arg;
+    this.settle = settle;
+  }
+
+  /** @internal For `captureCallGraph`: `readexactly(4) on 127.0.0.1:5000`. */
+  _describeWait(): WaitInfo {
+    const arg = this.arg;
+    const shown =
+      arg === undefined ? "" : typeof arg === "number" ? String(arg) : JSON.stringify(arg.toString("latin1"));
+    const where = this.reader._where;
+    return { kind: "stream", label: `${this.fn}(${shown})${where === undefined ? "" : ` on ${where}`}` };
+  }
+
+  declare readonly resumes: boolean;
+
+  /** Data, EOF or an error came: queue the task's resumption. */
+  wake(): void {
+    this.state = QUEUED;
+    this.loop._enqueue(this);
+  }
+
+  cancel(message?: string): boolean {
+    if (this.state === DONE || this.state === CANCELLED) return false;
+    const queued = this.state === QUEUED;
+    this.state = CANCELLED;
+    this.message = message;
+    if (!queued) this.loop._enqueue(this);
+    return true;
+  }
+
+  run(): void {
+    const task = this.task;
+    if (this.state === CANCELLED) {
+      // As the kernel's sleep: this CancelledError is the one the task gets now; a second cancel() made meanwhile
+      // is consumed with it.
+      if (task !== undefined) task._mustCancel = false;
+      this.fail(makeCancelledError(this.message));
+      return;
+    }
+    if (task?._mustCancel) {
+      task._mustCancel = false;
+      this.fail(task._makeCancelledError());
+      return;
+    }
+    let value: T | typeof AGAIN;
+    try {
+      value = this.settle();
+      if (value === AGAIN) {
+        this.reader.arm(this);
+        return;
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.state = DONE;
+    if (task !== undefined) {
+      task._removeWaiter(this);
+      this.loop.lastResumed = task;
+    }
+    this.resolve(value);
+  }
+
+  private fail(error: unknown): void {
+    this.state = DONE;
+    this.task?._removeWaiter(this);
+    this.reject(error);
+  }
+}
+
+Object.defineProperty(ReadWait.prototype, "resumes", { value: true });
+
 /** As Python's repr of an exception: `RuntimeError()`, `Error("boom")`. */
 function reprError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -506,6 +661,53 @@ export function readerFrom(readable: Readable, options: StreamReaderOptions = {}
   const reader = new StreamReader(options);
   feedFrom(reader, readable);
   return reader;
+}
+
+/**
+ * @internal Node's `onread` option for a client socket (`net.connect({ onread })`): libuv reads into one buffer
+ * that every such socket shares (reads are synchronous on this thread: each is copied out before the next), and
+ * the callback feeds the reader a copy of each read's bytes at its size. The socket then delivers no 'data'
+ * events and none of the Readable machinery runs per read ('end', 'error', 'close', `pause()` and `resume()`
+ * work as before: the reader's flow control pauses the socket's reads). Accepted server sockets cannot have it:
+ * `net.Server` takes no `onread` option.
+ */
+export class DirectRead {
+  /** The reader fed, once `feedDirect()` attached it. */
+  reader: StreamReader | undefined = undefined;
+  readonly buffer: Buffer = SHARED_READ_BUFFER;
+  readonly callback = (n: number): boolean => {
+    const chunk = Buffer.allocUnsafe(n);
+    SHARED_READ_BUFFER.copy(chunk, 0, 0, n);
+    this.reader?._feed(chunk);
+    return true;
+  };
+}
+
+/** What libuv reads into for every `DirectRead` socket: its usual read size. */
+const SHARED_READ_BUFFER: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * @internal Feeds `reader` from a socket made with `direct`'s `onread` option, as `feedFrom` does from a
+ * readable's 'data' events, until the returned function detaches it.
+ */
+export function feedDirect(reader: StreamReader, socket: Readable, direct: DirectRead): () => void {
+  const onEnd = (): void => reader.feedEof();
+  const onError = (error: Error): void => {
+    reader.setException(error);
+    reader.feedEof();
+  };
+  direct.reader = reader;
+  reader.setSource(socket);
+  socket.on("end", onEnd);
+  socket.on("error", onError);
+  socket.on("close", onEnd);
+  return () => {
+    direct.reader = undefined;
+    socket.off("end", onEnd);
+    socket.off("error", onError);
+    socket.off("close", onEnd);
+    reader.setSource(undefined);
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { isIP, type Socket } from "node:net";
 import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from "node:tls";
 import { argumentError, Future, InvalidStateError, LabelledFuture, type Loop, loopOf } from "../core/index.ts";
-import { feedFrom, StreamReader } from "./reader.ts";
+import { type DirectRead, feedDirect, feedFrom, StreamReader } from "./reader.ts";
 import { StreamWriter } from "./writer.ts";
 
 /** @internal Where a socket leads, for messages: `host:port` or a path. */
@@ -108,13 +108,15 @@ export interface StreamOptions {
   unix?: { peername: string; sockname: string } | undefined;
   /** Whether `startTls()` may upgrade it (a TCP client connection). */
   upgradable: boolean;
+  /** The `onread` option the socket was made with, if it was: the reader is fed from it. */
+  direct?: DirectRead | undefined;
 }
 
 /** @internal The reader and writer of a connected socket (plain or TLS). */
 export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader, StreamWriter] {
   const reader = new StreamReader({ limit: options.limit });
   reader._where = describePeer(options.peer);
-  let detach = feedFrom(reader, socket);
+  let detach = options.direct === undefined ? feedFrom(reader, socket) : feedDirect(reader, socket, options.direct);
   const isTls = (): boolean => writer._writable instanceof TLSSocket;
   const writer: StreamWriter = new StreamWriter(socket, {
     reader,

@@ -208,6 +208,11 @@ export class Process {
 
   private async communicateChecked(input: Uint8Array | string | undefined): Promise<[Buffer | null, Buffer | null]> {
     const { stdin, stdout, stderr } = this;
+    // No pipe (runProcess's default): nothing to feed or read, so no tasks to gather; only the exit to wait for.
+    if (stdin === null && stdout === null && stderr === null) {
+      await this.wait();
+      return [null, null];
+    }
     const [, out, err] = await gather(
       () => (stdin === null ? Promise.resolve() : feed(stdin, input)),
       () => (stdout === null ? Promise.resolve(null) : stdout.read()),

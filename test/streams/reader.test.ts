@@ -175,6 +175,45 @@ describe("StreamReader waits", () => {
     });
   });
 
+  test("read() and readexactly() woken but cancelled before they resume leave the data; readexactly waits on", async () => {
+    await runVirtual(async () => {
+      const r = new StreamReader();
+      const t = createTask(() => r.read(10));
+      await sleep(1);
+      r.feedData("abc");
+      t.cancel(); // after the wakeup, before the task resumes
+      await assert.rejects(t, CancelledError);
+      assert.equal(r.statistics().buffered, 3);
+      const u = createTask(() => r.readexactly(6));
+      await sleep(1);
+      r.feedData("de"); // woken with 5 of 6 bytes: waits again
+      await sleep(1);
+      assert.equal(u.done(), false);
+      assert.equal(r.statistics().waiting, true);
+      r.feedData("fgh");
+      u.cancel();
+      await assert.rejects(u, CancelledError);
+      assert.equal(r.statistics().buffered, 8);
+      const v = createTask(() => r.readexactly(9));
+      await sleep(1);
+      r.feedData("ij");
+      assert.equal(text(await v), "abcdefghi");
+      assert.equal(text(await r.read(10)), "j");
+    });
+  });
+
+  test("a readexactly() waiting with part of its bytes throws the error set meanwhile", async () => {
+    await runVirtual(async () => {
+      const r = new StreamReader();
+      r.feedData("ab");
+      const t = createTask(() => r.readexactly(5));
+      await sleep(1);
+      r.setException(new Error("boom"));
+      await assert.rejects(t, { message: "boom" });
+      assert.equal(r.statistics().waiting, false);
+    });
+  });
+
   test("a read under a timeout gives up and the next read gets the bytes", async () => {
     await runVirtual(async () => {
       const r = new StreamReader();
