@@ -168,6 +168,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     }
   } else {
     list = args;
+    // Stryker disable next-line StringLiteral: equivalent, prefix is only compared with "aws": any other value words the message as `argument N`
     prefix = "argument";
   }
   // Check everything before starting anything: a bad argument starts no task.
@@ -181,10 +182,11 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   // Tasks and futures are used as they are; other awaitables (functions,
   // promises) become futures, once per distinct object as in asyncio.
   let converted: Map<unknown, Future<unknown>> | undefined;
+  // Stryker disable next-line ArrayDeclaration: equivalent, the loop below sets every index from 0 to list.length - 1, so the array ends the same length, with no hole
   const children: Future<unknown>[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const aw = list[i];
-    // Stryker disable next-line BlockStatement: equivalent, ensureFuture returns a Future unchanged, so the converted map gives the same child
+    // Stryker disable next-line BlockStatement,ConditionalExpression: equivalent, ensureFuture returns a Future unchanged, so the converted map gives the same child (a future passed twice maps to itself both times)
     if (aw instanceof Future) {
       children[i] = aw;
       continue;

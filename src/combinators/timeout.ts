@@ -50,6 +50,7 @@ export class Timeout implements Timer, Runnable {
   private cancellingBefore = 0;
   /** Bumped by each reschedule, so that a stale queued expiry is ignored. */
   private generation = 0;
+  // Stryker disable next-line UnaryOperator: equivalent, only run() reads queuedGeneration, and run() is queued only by fire(), which sets it first
   private queuedGeneration = -1;
 
   /** Who made the scope and with what limit: the `TimeoutError`'s message, built only on expiry. */
@@ -103,7 +104,9 @@ export class Timeout implements Timer, Runnable {
 
   /** @internal The deadline passed: cancel the task running the body. */
   run(): void {
+    // Stryker disable next-line ConditionalExpression: equivalent for the state test (the state leaves ENTERED only in run() itself or in exit(), whose unschedule() bumps the generation first, so a current queued expiry always finds ENTERED); the generation test's mutant is killed by "an expiry queued by a past deadline is dropped...", but a comment cannot single out a column
     if (this.queuedGeneration !== this.generation || this.state !== ENTERED) return;
+    // Stryker disable next-line UnaryOperator: equivalent, run() is queued only by fire(), which sets queuedGeneration again; and a second run() after this one finds the state EXPIRING anyway
     this.queuedGeneration = -1;
     (this.task as Task<unknown>).cancel();
     this.state = EXPIRING;

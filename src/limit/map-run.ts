@@ -366,6 +366,7 @@ export class MapRun<T> {
         // A cancel aimed at this call from outside (through `currentTask()`)
         // ends with the call: the next call starts uncancelled, as it would
         // in a task of its own.
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, with no cancel request clearCancels() loops zero times
         if (task.cancelling() > 0) clearCancels(task);
         if (ok || this.returnExceptions) {
           if (this.ordered) this.results[index] = value;

@@ -192,6 +192,7 @@ async function parkWithSignal<T>(w: Waiter<T>, signal: AbortSignal): Promise<T> 
     return await w;
   }
   const onAbort = (): void => w.abort(signal.reason);
+  // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, a signal aborts (and dispatches "abort") at most once, and the finally below removes the listener either way
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     return await w;

@@ -171,6 +171,24 @@ describe("combinators: timeout messages", () => {
   });
 });
 
+describe("combinators: timeout scope states", () => {
+  test("a scope not yet entered shows as created", () => {
+    assert.equal(String(new Timeout(1000)), "<Timeout [created]>");
+  });
+
+  test("an expiry queued by a past deadline is dropped when the deadline moves later before it runs", async () => {
+    const outcome = await runVirtual(() =>
+      timeout(10, async (scope) => {
+        scope.reschedule(now()); // already past: the expiry is queued
+        scope.reschedule(now() + 1000); // moved later before that expiry ran
+        await sleep(500);
+        return { at: now(), expired: scope.expired() };
+      }),
+    );
+    assert.deepEqual(outcome, { at: 500, expired: false });
+  });
+});
+
 describe("combinators: asCompleted steps", () => {
   test("return() ends the iteration with a done result", async () => {
     const r = await runVirtual(async () => {

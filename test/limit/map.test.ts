@@ -421,6 +421,47 @@ describe("map", () => {
     });
   });
 
+  test("a worker gives its token back after a call while the sack is over-full, even with nobody waiting", async () => {
+    await runVirtual(async () => {
+      const limiter = new CapacityLimiter(2);
+      const starts: string[] = [];
+      const p = map(
+        [0, 1, 2, 3],
+        async (n) => {
+          starts.push(`${n} at ${now()}`);
+          await sleep(10);
+        },
+        { limiter, concurrency: 2 },
+      );
+      await sleep(5);
+      limiter.totalTokens = 1; // both workers hold a token: one too many
+      await p;
+      assert.deepEqual(starts, ["0 at 0", "1 at 0", "2 at 10", "3 at 20"]);
+      assert.equal(limiter.borrowedTokens, 0);
+    });
+  });
+
+  test("a worker with nobody waiting keeps its token between calls, in its place among the borrowers", async () => {
+    await runVirtual(async () => {
+      const limiter = new CapacityLimiter(2);
+      const places: string[] = [];
+      await map(
+        [10, 20, 5],
+        async (ms, index) => {
+          if (index === 2) {
+            // The worker of item 0 took its token first, and takes item 2 without giving it back.
+            const me = currentTask();
+            places.push(...limiter.statistics().borrowers.map((b) => (b === me ? "me" : "other")));
+          }
+          await sleep(ms);
+        },
+        { limiter, concurrency: 2 },
+      );
+      assert.deepEqual(places, ["me", "other"]);
+      assert.equal(limiter.borrowedTokens, 0);
+    });
+  });
+
   test("a call that ends in CancelledError of its own counts as a failure; with returnExceptions, as a value", async () => {
     await runVirtual(async () => {
       const selfCancel = async (n: number) => {

@@ -169,6 +169,24 @@ describe("Lock", () => {
     });
   });
 
+  test("a contended hold() resolves only once the holder releases", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      const log: string[] = [];
+      await lock.acquire();
+      const waiter = createTask(async () => {
+        await using _ = await lock.hold();
+        log.push(`held at ${now()}`);
+      });
+      await sleep(10);
+      log.push(`released at ${now()}`);
+      lock.release();
+      await waiter;
+      assert.deepEqual(log, ["released at 10", "held at 10"]);
+      assert.ok(!lock.locked());
+    });
+  });
+
   test("a Held releases once: `released` says so, later releases do nothing, and `using` releases it", async () => {
     await runVirtual(async () => {
       const lock = new Lock();
