@@ -247,6 +247,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   removeDoneCallback(fn: DoneCallback<this>): number {
     const cbs = this._callbacks;
+    // Stryker disable next-line ConditionalExpression: equivalent, with no callbacks the single-callback branch below returns 0 too (undefined is no CallbackHandle)
     if (cbs === undefined) return 0;
     if (!Array.isArray(cbs)) {
       if (cbs instanceof CallbackHandle && cbs.fn === fn) {

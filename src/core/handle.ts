@@ -122,6 +122,7 @@ export class TimerHandle extends Handle implements Timer {
   /** @internal heap fields */
   due: number;
   /** @internal */ seq = 0;
+  // Stryker disable next-line UnaryOperator: equivalent, a TimerHandle is pushed on the clock's heap (which sets index) as soon as it is made, before anything reads it
   /** @internal */ index = -1;
 
   /** @internal Use `loop.callLater()` or `loop.callAt()`. */

@@ -147,6 +147,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     const waiter = this._waiter;
     if (waiter?.cancel(text)) delivered = true;
     const waiters = this._waiters;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, the size test only skips a loop over an empty set
     if (waiters !== undefined && waiters.size > 0) {
       for (const w of [...waiters]) if (w.cancel(text)) delivered = true;
     }
@@ -185,6 +186,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
       this._numCancelsRequested--;
       if (this._numCancelsRequested === 0) {
         this._mustCancel = false;
+        // Stryker disable next-line ConditionalExpression: equivalent, while a cancel is requested any controller is aborted (cancel() aborts it, the signal getter makes it aborted), so at 0 it is aborted or undefined
         if (this._controller?.signal.aborted) this._controller = undefined;
       }
     }

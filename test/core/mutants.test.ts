@@ -11,6 +11,7 @@ import {
   ensureFuture,
   Future,
   getRunningLoop,
+  InvalidStateError,
   isCancelledError,
   type LoopReport,
   run,
@@ -403,5 +404,230 @@ describe("the default loop", () => {
       'aio: Task exception was never retrieved: <Future finished exception=Error("lost on the default loop")>\n' +
         "  Error: lost on the default loop\n",
     );
+  });
+});
+
+describe("Future's errors and repr", () => {
+  const invalidState = (message: string) => (e: unknown) =>
+    e instanceof InvalidStateError && e.code === "ERR_AIO_INVALID_STATE" && e.message === message;
+
+  test("a future given something other than a loop names the `loop` argument and what it expects", () => {
+    assert.throws(() => new Future(42 as never), invalid("Expected `loop` to be an event loop, got `42` (number)"));
+  });
+
+  test("result() and exception() of a pending future say which is not set", () => {
+    const f = new Future<number>();
+    assert.throws(() => f.result(), invalidState("Result is not set."));
+    assert.throws(() => f.exception(), invalidState("Exception is not set."));
+  });
+
+  test("setResult and setException on a done future name the future in their error", () => {
+    const f = new Future<number>();
+    f.setResult(1);
+    assert.throws(() => f.setResult(2), invalidState("invalid state: <Future finished result=1>"));
+    assert.throws(() => f.setException(new Error("late")), invalidState("invalid state: <Future finished result=1>"));
+  });
+
+  test("Object.prototype.toString names a Future and a Task", async () => {
+    assert.equal(Object.prototype.toString.call(new Future()), "[object Future]");
+    await runVirtual(async () => {
+      const task = createTask(async () => 1);
+      assert.equal(Object.prototype.toString.call(task), "[object Task]");
+      await task;
+    });
+  });
+
+  test("a repr of exactly 80 characters is kept whole; one more is cut", () => {
+    const f = new Future<Error>();
+    f.setResult(new Error("x".repeat(71))); // Error("xxx...") is 9 + 71 = 80 characters
+    assert.equal(f.toString(), `<Future finished result=Error("${"x".repeat(71)}")>`);
+    const g = new Future<Error>();
+    g.setResult(new Error("x".repeat(72)));
+    assert.equal(g.toString(), `<Future finished result=Error("${"x".repeat(70)}...>`);
+  });
+
+  test("a task awaiting itself without onRejected: the promise then() returned rejects with the InvalidStateError", async () => {
+    await runVirtual(async () => {
+      const task: Task<unknown> = createTask(async () => rejection(task.then((v) => v)));
+      const error = await task;
+      assert.ok(error instanceof InvalidStateError);
+      assert.match(error.message, /^<Task .*> cannot await itself$/);
+    });
+  });
+});
+
+describe("Task's details", () => {
+  test("signal is the same object on every read while the task is not cancelled", async () => {
+    await runVirtual(async () => {
+      const task = createTask(async () => {
+        await sleep(10);
+      });
+      const signal = task.signal;
+      assert.equal(task.signal, signal);
+      await task;
+      assert.equal(task.signal, signal);
+      assert.equal(signal.aborted, false);
+    });
+  });
+
+  test("uncancel() with no cancel to withdraw throws InvalidStateError with code ERR_AIO_UNCANCEL", async () => {
+    await runVirtual(async () => {
+      const task = currentTask() as Task<unknown>;
+      assert.throws(
+        () => task.uncancel(),
+        (e: unknown) =>
+          e instanceof InvalidStateError &&
+          e.code === "ERR_AIO_UNCANCEL" &&
+          /^uncancel\(\) called on <Task .*> more times than cancel\(\)$/.test(e.message),
+      );
+    });
+  });
+
+  test("createTask outside any loop throws InvalidStateError with code ERR_AIO_NO_RUNNING_LOOP", () => {
+    assert.throws(
+      () => createTask(async () => {}),
+      (e: unknown) => e instanceof InvalidStateError && e.code === "ERR_AIO_NO_RUNNING_LOOP",
+    );
+  });
+
+  test("a task name that is not a string, number or bigint is rejected, naming it", async () => {
+    await runVirtual(async () => {
+      assert.throws(
+        () => createTask(async () => {}, { name: {} as never }),
+        (e: unknown) =>
+          e instanceof TypeError && e.message === "Expected `name` to be a string, got `[object Object]` (object)",
+      );
+    });
+  });
+
+  test("a cancel delivered to a future the task only registered on is not delivered again at its next await", async () => {
+    await runVirtual(async () => {
+      const events: string[] = [];
+      const first = new Future<void>();
+      const second = new Future<void>();
+      const gate = Promise.withResolvers<void>();
+      const task = createTask(async () => {
+        // Both futures become the task's waiters; once `first` is done only `second` is left to cancel.
+        void first.then(() => events.push("first done"));
+        const outcome = second.then(
+          () => "second done",
+          (e: unknown) => `second ${isCancelledError(e) ? "cancelled" : "failed"}`,
+        );
+        await gate.promise;
+        await sleep(10); // the cancel went to `second`, so this sleep is not cancelled
+        events.push(`slept until ${getRunningLoop().time()}`);
+        events.push(await outcome);
+        currentTask()?.uncancel();
+      });
+      await sleep(0);
+      first.setResult();
+      await sleep(0);
+      assert.equal(task.cancel(), true);
+      assert.equal(second.cancelled(), true);
+      gate.resolve();
+      await task;
+      assert.deepEqual(events, ["first done", "slept until 10", "second cancelled"]);
+    });
+  });
+
+  test("a sleep started by a task that has since returned still resolves with its value", async () => {
+    await runVirtual(async () => {
+      let later: Promise<string> | undefined;
+      const task = createTask(async () => {
+        later = sleep(10, "value");
+        return 1;
+      });
+      assert.equal(await task, 1);
+      assert.equal(await later, "value");
+    });
+  });
+});
+
+describe("the loop's reports", () => {
+  test("a done callback that throws is reported with its message and error", async () => {
+    const reports: LoopReport[] = [];
+    const boom = new Error("callback broke");
+    await runVirtual(
+      async () => {
+        const f = new Future<void>();
+        f.addDoneCallback(() => {
+          throw boom;
+        });
+        f.setResult();
+        await sleep(0);
+      },
+      { reports },
+    );
+    assert.deepEqual(
+      reports.map((r) => [r.message, r.error]),
+      [["Exception in a callback of the event loop", boom]],
+    );
+  });
+
+  test("a future whose error nobody retrieved is reported with the future", async () => {
+    const reports: LoopReport[] = [];
+    const boom = new Error("lost");
+    let future: Future<void> | undefined;
+    await runVirtual(
+      async () => {
+        future = new Future<void>();
+        future.setException(boom);
+      },
+      { reports },
+    );
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]?.message, "Future exception was never retrieved");
+    assert.equal(reports[0]?.error, boom);
+    assert.equal(reports[0]?.future, future);
+    assert.equal(reports[0]?.task, undefined);
+  });
+});
+
+describe("the default loop's details", () => {
+  const gc = () => {
+    setFlagsFromString("--expose-gc");
+    return runInNewContext("gc") as () => void;
+  };
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  test("is not in debug mode", () => {
+    assert.equal(new Future()._loop.debug, false);
+  });
+
+  test("reports a collected future's error with its stack", async () => {
+    const collect = gc();
+    const error = new Error("lost with a stack");
+    error.stack = "Error: lost with a stack\n    at somewhere";
+    const text = await captureStderr(async () => {
+      new Future().setException(error);
+      for (let i = 0; i < 5; i++) {
+        await turn();
+        collect();
+        await turn();
+      }
+    });
+    assert.equal(
+      text,
+      'aio: Task exception was never retrieved: <Future finished exception=Error("lost with a stack")>\n' +
+        "  Error: lost with a stack\n      at somewhere\n",
+    );
+  });
+
+  test("does not report a collected future whose error was retrieved", async () => {
+    const collect = gc();
+    const failAndRetrieve = () => {
+      const f = new Future();
+      f.setException(new Error("seen"));
+      assert.equal((f.exception() as Error).message, "seen");
+    };
+    const text = await captureStderr(async () => {
+      failAndRetrieve(); // on the default loop, and dropped at once
+      for (let i = 0; i < 5; i++) {
+        await turn();
+        collect();
+        await turn();
+      }
+    });
+    assert.equal(text, "");
   });
 });
