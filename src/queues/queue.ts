@@ -141,7 +141,9 @@ export class Queue<T> implements AsyncIterable<T> {
     const queue = this.name === undefined ? "" : `queue ${JSON.stringify(this.name)}, `;
     const method = `${this.constructor.name}.${list === this.getters ? "get" : list === this.putters ? "put" : "join"}`;
     let state: string;
-    if (list === this.getters) state = `${this.count} ${this.count === 1 ? "item" : "items"}`;
+    // A getter waits only while the queue is empty (a put wakes one at once, and a woken waiter describes itself
+    // as such), so this reads "0 items".
+    if (list === this.getters) state = `${this.count} items`;
     else if (list === this.putters) state = `full: ${this.count} of ${this.max}`;
     else state = `${this.unfinished} unfinished`;
     return { kind: "queue", label: `${method} (${queue}${state})` };
