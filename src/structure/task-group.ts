@@ -440,6 +440,7 @@ export function taskGroup<T>(body: (tg: TaskGroup) => Promise<T>): Promise<T> {
     const task = current() as Task<unknown>;
     group._enter(task);
     const tracer = task._loop._tracer;
+    // Stryker disable next-line UnaryOperator: equivalent, the -1 is never read: groupExit(mark) runs only with a tracer, whose groupEnter gave the mark
     const mark = tracer === undefined ? -1 : tracer.groupEnter(task);
     let result: T | undefined;
     let failed = false;

@@ -13,6 +13,7 @@ import {
   captureCallGraph,
   createSubprocessExec,
   createTask,
+  currentTask,
   Event,
   Future,
   formatCallGraph,
@@ -145,6 +146,44 @@ describe("what a task waits on", () => {
       await sleep(150);
       assert.equal(label(t), 'TaskGroup exit (waiting for 1 task: "b")');
       await t;
+    });
+  });
+
+  test("a task group's exit names its first five children and marks the rest", async () => {
+    await runVirtual(async () => {
+      const t = createTask(
+        () =>
+          taskGroup(async (tg) => {
+            for (let i = 0; i < 6; i++) tg.createTask(() => sleep(100 * (i + 1)), { name: `c${i}` });
+          }),
+        { name: "group" },
+      );
+      await settle();
+      assert.equal(label(t), 'TaskGroup exit (waiting for 6 tasks: "c0", "c1", "c2", "c3", "c4", ...)');
+      await sleep(150);
+      assert.equal(label(t), 'TaskGroup exit (waiting for 5 tasks: "c1", "c2", "c3", "c4", "c5")');
+      await t;
+    });
+  });
+
+  test("until started(), a tg.start child is awaited by the task that called start()", async () => {
+    await runVirtual(async () => {
+      await taskGroup(async (tg) => {
+        let child: Task | undefined;
+        const starter = createTask(
+          () =>
+            tg.start<number>(async (started) => {
+              child = currentTask();
+              await sleep(100);
+              started(1);
+              await sleep(100);
+            }),
+          { name: "starter" },
+        );
+        await settle();
+        assert.deepEqual(names(captureCallGraph(child)), ["starter"]);
+        assert.equal(await starter, 1);
+      });
     });
   });
 
