@@ -187,6 +187,24 @@ describe("what a task waits on", () => {
     });
   });
 
+  test("a lock released to a woken waiter says so to the next in line; the woken one is about to resume", async () => {
+    await runVirtual(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const take = async (): Promise<void> => {
+        await lock.acquire();
+        lock.release();
+      };
+      const first = createTask(take, { name: "first" });
+      const second = createTask(take, { name: "second" });
+      await settle();
+      lock.release(); // first is woken, and has not run yet
+      assert.deepEqual(describeWait(first), { kind: "other", label: "woken, about to resume" });
+      assert.equal(label(second), "Lock.acquire (handed to a woken waiter)");
+      await gather(first, second);
+    });
+  });
+
   test("shield says what it shields", async () => {
     await runVirtual(async () => {
       const inner = createTask(() => sleep(100), { name: "inner" });
