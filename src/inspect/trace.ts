@@ -33,6 +33,12 @@ export function describeWaiter(_task: Task<unknown>, waiter: Waiter): WaitInfo {
 const SPAWN = 1; // a: parent id (0: none); b: the function's name (-1: anonymous)
 const END = 2; // high bits: the task's state (1 result, 2 error, 3 cancelled); a: name (-1: default); b: error text
 const WAIT = 3; // a: kind; b: label; dur: NaN while open
+/**
+ * The kinds of wait that join other tasks (awaiting a task, a gather, a task group's exit, a shield), as their JSON
+ * strings: written with `"cat":"await"`, so that a trace's `"wait"` events are the waits on time, I/O and
+ * primitives, each once (the breakfast's two sleeps, not also main's wait for them).
+ */
+const JOINS: ReadonlySet<string> = new Set(['"task"', '"gather"', '"taskgroup"', '"shield"']);
 const CANCEL = 4; // a: message (-1: none)
 const GROUP = 5; // a: children (-1 while open); dur: NaN while open
 
@@ -287,9 +293,10 @@ export class TraceRecorder implements Tracer {
       } else if (kind === WAIT) {
         const open = Number.isNaN(dur);
         const label = str(b);
+        const kindText = str(a);
         line =
-          `{"ph":"X","cat":"wait","name":${label},${where},"dur":${us(open ? at - ts : dur)},` +
-          `"args":{"kind":${str(a)},"label":${label}${open ? ',"unfinished":true' : ""}}}`;
+          `{"ph":"X","cat":"${JOINS.has(kindText) ? "await" : "wait"}","name":${label},${where},` +
+          `"dur":${us(open ? at - ts : dur)},"args":{"kind":${kindText},"label":${label}${open ? ',"unfinished":true' : ""}}}`;
       } else if (kind === CANCEL) {
         line = `{"ph":"i","s":"t","cat":"cancel","name":"cancel",${where},"args":{${a < 0 ? "" : `"message":${str(a)}`}}}`;
       } else if (kind === GROUP) {

@@ -58,9 +58,12 @@ const SHAPES: Record<string, string[]> = {
   M: ["args", "name", "ph", "pid", "tid"],
   task: ["args", "cat", "dur", "name", "ph", "pid", "tid", "ts"],
   wait: ["args", "cat", "dur", "name", "ph", "pid", "tid", "ts"],
+  await: ["args", "cat", "dur", "name", "ph", "pid", "tid", "ts"],
   cancel: ["args", "cat", "name", "ph", "pid", "s", "tid", "ts"],
   taskgroup: ["args", "cat", "dur", "name", "ph", "pid", "tid", "ts"],
 };
+/** The kinds of wait written as `"cat":"await"`: those that join other tasks. */
+const JOINS = ["task", "gather", "taskgroup", "shield"];
 
 /**
  * Checks `trace` against the schema `aio trace` reads: five kinds of event with exactly their keys, pid 1, times in
@@ -100,9 +103,12 @@ function checkSchema(trace: TraceFile, clock: "real" | "virtual"): void {
         lifetimes.set(e.tid, (lifetimes.get(e.tid) ?? 0) + 1);
         break;
       case "wait":
+      case "await":
         assert.equal(e.ph, "X");
         assert.equal(e.name, e.args.label);
         assert.equal(typeof e.args.kind, "string");
+        // A join (a task, a gather, a task group, a shield) is an "await"; every other wait a "wait".
+        assert.equal(e.cat, JOINS.includes(e.args.kind as string) ? "await" : "wait", `cat of ${JSON.stringify(e)}`);
         break;
       case "cancel":
         assert.equal(e.ph, "i");
@@ -137,7 +143,7 @@ function lanes(trace: TraceFile): Lane[] {
     if (e.ph === "M") continue;
     const lane = byTid.get(e.tid);
     if (e.cat === "task") byTid.set(e.tid, { tid: e.tid, name: e.name, task: e, waits: [], cancels: [], groups: [] });
-    else if (e.cat === "wait") lane?.waits.push(e);
+    else if (e.cat === "wait" || e.cat === "await") lane?.waits.push(e);
     else if (e.cat === "cancel") lane?.cancels.push(e);
     else lane?.groups.push(e);
   }
@@ -245,11 +251,18 @@ describe("run({ trace }) on VirtualClock", () => {
       sleeps.map((e) => e.tid),
       [tea.tid, toast.tid],
     );
-    // The only other wait: main on the gather, 3 s, not 5.
+    // Exactly its two waits; main's wait for them is an await of the gather, 3 s, not 5.
+    assert.deepEqual(
+      trace.traceEvents.filter((e) => e.cat === "wait"),
+      sleeps,
+    );
     assert.deepEqual(main.waits.map(waitRow), [
       { kind: "gather", label: "gather of 2 (0 done)", ts: 0, dur: 3_000_000 },
     ]);
-    assert.equal(trace.traceEvents.filter((e) => e.cat === "wait").length, 3);
+    assert.deepEqual(
+      main.waits.map((e) => e.cat),
+      ["await"],
+    );
     assert.deepEqual(
       all.map((l) => [l.task.ts, l.task.dur, l.task.args.outcome, l.task.args.parent]),
       [

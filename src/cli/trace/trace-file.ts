@@ -190,7 +190,12 @@ export function buildTimeline(trace: unknown, path: string): TimelineModel {
       ignored++;
       continue;
     }
-    if (ph === "X" && finite(dur) && dur >= 0 && (cat === "task" || cat === "wait" || cat === "taskgroup")) {
+    if (
+      ph === "X" &&
+      finite(dur) &&
+      dur >= 0 &&
+      (cat === "task" || cat === "wait" || cat === "await" || cat === "taskgroup")
+    ) {
       t0 = Math.min(t0, ts);
       t1 = Math.max(t1, ts + dur);
       if (cat === "task") {
@@ -208,7 +213,7 @@ export function buildTimeline(trace: unknown, path: string): TimelineModel {
               : undefined,
         });
         task.name ??= text(event.name);
-      } else if (cat === "wait") {
+      } else if (cat === "wait" || cat === "await") {
         lane(key, tid, ts, ts + dur);
         const kind = WAIT_KINDS.indexOf(text(args.kind) as (typeof WAIT_KINDS)[number]);
         const label = text(args.label) ?? text(event.name) ?? "";
