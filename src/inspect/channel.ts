@@ -11,6 +11,7 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { isMainThread } from "node:worker_threads";
+import { envVar, granted } from "../core/permissions.ts";
 import { CHANNEL_KEY, channelDirs, channelPath, PROTOCOL } from "./channel-path.ts";
 
 /** What one copy of aio-ts contributes to an answer: its loops and their tasks. */
@@ -34,7 +35,11 @@ export function installChannel(provider: SnapshotProvider): string | undefined {
     hook = { providers: new Set(), path: undefined };
     // Not enumerable: a program that lists globalThis sees nothing new.
     Object.defineProperty(globalThis, CHANNEL_KEY, { value: hook, enumerable: false });
-    if (isMainThread && process.platform !== "win32" && process.env.AIO_INSPECT !== "0") hook.path = open(hook);
+    // Under Deno, only with every permission the channel needs already granted: never a prompt, never an error.
+    const allowed =
+      ["env", "read", "write"].every((name) => granted({ name })) && granted({ name: "sys", kind: "uid" });
+    if (isMainThread && process.platform !== "win32" && allowed && envVar("AIO_INSPECT") !== "0")
+      hook.path = open(hook);
   }
   hook.providers.add(provider);
   return hook.path;

@@ -14,6 +14,7 @@ import {
   SLOW_CALLBACK_MS,
   Task,
 } from "../core/index.ts";
+import { envVar } from "../core/permissions.ts";
 import { describeWaiter, TraceRecorder } from "../inspect/trace.ts";
 
 /** Options of `run`. */
@@ -81,7 +82,7 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
       code: "ERR_AIO_NESTED_RUN",
     });
   }
-  const debug = options.debug ?? process.env.AIO_DEBUG === "1";
+  const debug = options.debug ?? envVar("AIO_DEBUG") === "1";
   // Debug mode and a trace record from the start what inspecting the process would otherwise record from its first
   // look (a lock's holder, which a trace's labels name).
   if (debug || tracePath !== undefined) inspection.on = true;
@@ -149,7 +150,7 @@ export async function run<T>(main: () => Promise<T>, options: RunOptions = {}): 
 /** The trace file of a run: the `trace` option, else `AIO_TRACE`, as an absolute path; `undefined` for none. */
 function tracePathOf(option: unknown): string | undefined {
   if (option === undefined) {
-    const fromEnv = process.env.AIO_TRACE;
+    const fromEnv = envVar("AIO_TRACE");
     return fromEnv === undefined || fromEnv === "" ? undefined : resolve(fromEnv);
   }
   if (typeof option !== "string" || option === "") throw argumentError("trace", "a file path", option);

@@ -112,6 +112,10 @@ before(() => {
   project.write("jobs.mjs", JOBS);
   project.write("app.cjs", REQUIRE_APP);
   project.write("import-only.mjs", 'import { run } from "aio-ts";\nconsole.log(typeof run);\n');
+  project.write(
+    "no-permissions.mjs",
+    'import { run, sleep } from "aio-ts";\nconsole.log(await run(async () => { await sleep(5); return "slept"; }));\n',
+  );
 });
 
 after(() => project?.[Symbol.dispose]());
@@ -238,6 +242,16 @@ describe("Bun and Deno", () => {
       "deno run app.mjs",
     );
     assertApp(ran.stdout);
+  });
+
+  test("Deno runs aio-ts with no permission granted: nothing asks for one, nothing fails", () => {
+    // aio reads AIO_DEBUG, AIO_TRACE and AIO_INSPECT and opens the `aio ps` channel only where Deno already allows it.
+    const ran = mustSucceed(
+      runIn(project.dir, RUNTIMES.deno, ["run", "--no-prompt", "no-permissions.mjs"]),
+      "deno run",
+    );
+    assert.equal(ran.stdout, "slept\n");
+    assert.equal(ran.stderr, "");
   });
 });
 
