@@ -3,10 +3,10 @@
 // user's process. The CLI is spawned as a user runs it.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -333,9 +333,11 @@ describe("a process aio ps cannot read: one line on stderr, exit 1, the process 
   test("a Node.js program that does not use aio-ts", async () => {
     const plain = await node("no-aio.ts");
     const { code, stderr } = await aio("ps", String(plain.pid));
+    // The program's name, from its executable, as aio ps reads it: "node", or the runtime's ("bun.exe" under Bun).
+    const comm = basename(readlinkSync(`/proc/${plain.pid}/exe`)).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     assert.match(
       stderr,
-      new RegExp(`^aio ps: process ${plain.pid} \\(node\\) does not use aio-ts: it has no aio-ts channel .*\\n$`),
+      new RegExp(`^aio ps: process ${plain.pid} \\(${comm}\\) does not use aio-ts: it has no aio-ts channel .*\\n$`),
     );
     assert.equal(stderr.split("\n").length, 2);
     assert.equal(code, 1);
@@ -486,13 +488,7 @@ describe("the channel in the target", () => {
   });
 
   test("keeps no program alive: importing aio-ts and doing nothing exits at once, and leaves no socket", async () => {
-    const program = await start(
-      process.execPath,
-      ["--input-type=module", "-e", 'await import("aio-ts"); console.log("imported")'],
-      {
-        ready: false,
-      },
-    );
+    const program = await start(process.execPath, [fixture("import-only.ts")], { ready: false });
     const end = await program.exited;
     assert.deepEqual(end, { code: 0, signal: null, stdout: "imported\n", stderr: "" });
     assert.equal(existsSync(socketOf(program.pid)), false);
