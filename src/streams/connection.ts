@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from "node:net";
-import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import type { ConnectionOptions } from "node:tls";
 import { argumentError, loopOf } from "../core/index.ts";
 import { checkLimit, DirectRead, type StreamReader } from "./reader.ts";
 import {
@@ -13,6 +13,7 @@ import {
   waitEvent,
   withPeer,
 } from "./socket.ts";
+import { nodeTls } from "./tls.ts";
 import type { StreamWriter } from "./writer.ts";
 
 /**
@@ -89,7 +90,7 @@ export function openConnection(
   if (tls === undefined || tls === false) {
     return connected(netConnect({ host, port, noDelay: true, allowHalfOpen: true }), "connect", peer, limit, true);
   }
-  const socket: Socket = tlsConnect({ ...defaultServername(host), ...(tls === true ? {} : tls), host, port });
+  const socket: Socket = nodeTls().connect({ ...defaultServername(host), ...(tls === true ? {} : tls), host, port });
   socket.setNoDelay(true);
   return connected(socket, "secureConnect", peer, limit, true);
 }

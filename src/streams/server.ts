@@ -1,6 +1,6 @@
 import { lstatSync, unlinkSync } from "node:fs";
 import { type AddressInfo, type Server as NetServer, createServer as netCreateServer, type Socket } from "node:net";
-import { type TlsOptions, createServer as tlsCreateServer } from "node:tls";
+import type { TlsOptions } from "node:tls";
 import {
   argumentError,
   checkFunction,
@@ -15,6 +15,7 @@ import {
 } from "../core/index.ts";
 import { checkLimit, type StreamReader } from "./reader.ts";
 import { checkPath, checkPort, closeAtRunEnd, type Peer, streamsOf, waitEvent } from "./socket.ts";
+import { nodeTls } from "./tls.ts";
 import type { StreamWriter } from "./writer.ts";
 
 /** The handler `startServer` runs, as a task, for each connection. */
@@ -332,7 +333,7 @@ export function startServer(
   const net =
     tls === undefined
       ? netCreateServer({ allowHalfOpen: true, noDelay: true })
-      : tlsCreateServer({ ...tls, noDelay: true } as TlsOptions);
+      : nodeTls().createServer({ ...tls, noDelay: true } as TlsOptions);
   const server = new Server(net, loop, undefined);
   net.on(tls === undefined ? "connection" : "secureConnection", (socket: Socket) =>
     server._accept(socket, onClient, limit, { host: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 }),

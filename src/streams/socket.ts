@@ -4,9 +4,10 @@
  * the peer, and the `run()` closer that ends a socket left open.
  */
 import { isIP, type Socket } from "node:net";
-import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from "node:tls";
+import type { ConnectionOptions } from "node:tls";
 import { argumentError, Future, InvalidStateError, LabelledFuture, type Loop, loopOf } from "../core/index.ts";
 import { type DirectRead, feedDirect, feedFrom, StreamReader } from "./reader.ts";
+import { isTlsSocket, nodeTls } from "./tls.ts";
 import { StreamWriter } from "./writer.ts";
 
 /** @internal Where a socket leads, for messages: `host:port` or a path. */
@@ -117,10 +118,10 @@ export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader
   const reader = new StreamReader({ limit: options.limit });
   reader._where = describePeer(options.peer);
   let detach = options.direct === undefined ? feedFrom(reader, socket) : feedDirect(reader, socket, options.direct);
-  const isTls = (): boolean => writer._writable instanceof TLSSocket;
+  const isTls = (): boolean => isTlsSocket(writer._writable as Socket);
   const writer: StreamWriter = new StreamWriter(socket, {
     reader,
-    canWriteEof: !(socket instanceof TLSSocket),
+    canWriteEof: !isTlsSocket(socket),
     extra: (name): unknown => extraInfo(writer._writable as Socket, name, options.unix),
     startTls: options.upgradable
       ? async (w, tlsOptions) => {
@@ -133,7 +134,7 @@ export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader
           const { host, port } = options.peer as { host: string; port: number };
           raw.pause();
           detach();
-          const secure = tlsConnect({
+          const secure = nodeTls().connect({
             ...defaultServername(host),
             ...(tlsOptions as ConnectionOptions),
             socket: raw,
@@ -180,11 +181,11 @@ function extraInfo(socket: Socket, name: string, unix: { peername: string; sockn
     case "socket":
       return socket;
     case "sslcontext":
-      return socket instanceof TLSSocket ? socket : undefined;
+      return isTlsSocket(socket) ? socket : undefined;
     case "peercert":
-      return socket instanceof TLSSocket ? socket.getPeerCertificate() : undefined;
+      return isTlsSocket(socket) ? socket.getPeerCertificate() : undefined;
     case "cipher":
-      return socket instanceof TLSSocket ? socket.getCipher() : undefined;
+      return isTlsSocket(socket) ? socket.getCipher() : undefined;
     default:
       return undefined;
   }

@@ -5,6 +5,7 @@ import { lstatSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { TLSSocket } from "node:tls";
+import { fileURLToPath } from "node:url";
 import {
   CancelledError,
   createTask,
@@ -42,6 +43,12 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+test("importing aio-ts loads no node:tls (nor node:crypto): TLS is loaded at its first use", () => {
+  const fixture = fileURLToPath(new URL("../fixtures/builtins-loaded.ts", import.meta.url));
+  const out = execFileSync(process.execPath, [fixture], { encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), { listed: true, tls: false, crypto: false });
+});
 
 describe("openConnection", () => {
   test("talks to a server: lines go and come back, extra info names both ends", async () => {
