@@ -382,7 +382,8 @@ export class Loop {
       // forever for a task it keeps alive itself.
       const error = future._value;
       const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-      unretrievedRegistry.register(future, { loop: this, error: text, name: String(future) }, future);
+      const kind = "cancelling" in future ? "Task" : "Future";
+      unretrievedRegistry.register(future, { loop: this, error: text, name: String(future), kind }, future);
     } else this.unretrieved.add(future);
   }
 
@@ -607,8 +608,16 @@ export function forgetLoop(loop: Loop): void {
   openLoops.delete(loop);
 }
 
-const unretrievedRegistry = new FinalizationRegistry<{ loop: Loop; error: string; name: string }>((held) => {
-  held.loop.report({ message: `Task exception was never retrieved: ${held.name}`, error: held.error });
+/** What the default loop reports when a failed future or task nobody retrieved is collected (asyncio's words). */
+interface Unretrieved {
+  loop: Loop;
+  error: string;
+  name: string;
+  kind: "Task" | "Future";
+}
+
+const unretrievedRegistry = new FinalizationRegistry<Unretrieved>((held) => {
+  held.loop.report({ message: `${held.kind} exception was never retrieved: ${held.name}`, error: held.error });
 });
 
 /**

@@ -401,7 +401,7 @@ describe("the default loop", () => {
     });
     assert.equal(
       text,
-      'aio: Task exception was never retrieved: <Future finished exception=Error("lost on the default loop")>\n' +
+      'aio: Future exception was never retrieved: <Future finished exception=Error("lost on the default loop")>\n' +
         "  Error: lost on the default loop\n",
     );
   });
@@ -608,7 +608,7 @@ describe("the default loop's details", () => {
     });
     assert.equal(
       text,
-      'aio: Task exception was never retrieved: <Future finished exception=Error("lost with a stack")>\n' +
+      'aio: Future exception was never retrieved: <Future finished exception=Error("lost with a stack")>\n' +
         "  Error: lost with a stack\n      at somewhere\n",
     );
   });

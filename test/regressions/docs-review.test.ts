@@ -10,7 +10,7 @@ test("an unretrieved task error outside run() is reported when the task is colle
   const fixture = fileURLToPath(new URL("../fixtures/unretrieved-outside-run.ts", import.meta.url));
   const r = spawnSync(process.execPath, ["--expose-gc", fixture], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /was never retrieved/);
+  assert.match(r.stderr, /Task exception was never retrieved: <Task/);
   assert.match(r.stderr, /failed outside run/);
 });
 
