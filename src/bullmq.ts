@@ -9,6 +9,7 @@ export { RedisConnectionError } from "./bullmq/errors.ts";
 export {
   type JobContext,
   type PassThroughWorkerOptions,
+  type RateLimit,
   type RunWorkerOptions,
   runWorker,
   type WorkerEvent,

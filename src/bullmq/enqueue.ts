@@ -19,6 +19,7 @@ export interface JobToEnqueue {
 
 /** How failed jobs are retried: a fixed delay, or one that doubles on each attempt. */
 export interface Backoff {
+  /** `fixed`: every retry waits `delay`; `exponential`: the n-th retry waits `delay × 2^(n-1)`. */
   type: "fixed" | "exponential";
   /** The first delay, in seconds. */
   delay: number;

@@ -66,15 +66,28 @@ export interface WorkerSummary {
 }
 
 /** An event of a running worker, for `RunWorkerOptions.onEvent`. */
-export type WorkerEvent =
-  | { readonly type: "ready" }
-  | { readonly type: "active"; readonly job: Job }
-  | { readonly type: "completed"; readonly job: Job; readonly result: unknown }
-  | { readonly type: "failed"; readonly job: Job; readonly error: unknown }
-  | { readonly type: "returned"; readonly job: Job }
-  | { readonly type: "lost"; readonly job: Job }
-  | { readonly type: "closing" }
-  | { readonly type: "error"; readonly error: Error };
+export interface WorkerEvent {
+  /**
+   * What happened: `ready` (connected), `active` (a job's task started), `completed`, `failed` (the handler threw),
+   * `returned` (a cancelled job went back to the wait list), `lost` (a job's lock was lost and its task cancelled),
+   * `closing` (the shutdown began), `error` (BullMQ reported an error it recovers from, such as a lost connection).
+   */
+  readonly type: "ready" | "active" | "completed" | "failed" | "returned" | "lost" | "closing" | "error";
+  /** The job, for `active`, `completed`, `failed`, `returned` and `lost`. */
+  readonly job?: Job;
+  /** The handler's value, for `completed`. */
+  readonly result?: unknown;
+  /** The error, for `failed` and `error`. */
+  readonly error?: unknown;
+}
+
+/** BullMQ's rate limiter, for `RunWorkerOptions.limiter`. */
+export interface RateLimit {
+  /** How many jobs may start per `duration`, across every worker of the queue. */
+  max: number;
+  /** The window, in seconds. */
+  duration: number;
+}
 
 /** BullMQ's worker options that `runWorker` passes through as they are (their durations are BullMQ's: ms). */
 export type PassThroughWorkerOptions = Omit<
@@ -96,7 +109,7 @@ export interface RunWorkerOptions {
   /** Seconds a job's lock lasts before BullMQ renews it (BullMQ's `lockDuration`, default 30). */
   lockDuration?: number;
   /** BullMQ's rate limiter, shared by every worker of the queue: at most `max` jobs per `duration` seconds. */
-  limiter?: { max: number; duration: number };
+  limiter?: RateLimit;
   /** The worker's name, shown by BullMQ's `queue.getWorkers()`. */
   name?: string;
   /**
@@ -288,7 +301,8 @@ async function work(
         });
       }
     } else if (event.type === "error") {
-      console.error(`aio-ts/bullmq: worker on queue ${JSON.stringify(queue)}: ${event.error.message}`);
+      const message = event.error instanceof Error ? event.error.message : String(event.error);
+      console.error(`aio-ts/bullmq: worker on queue ${JSON.stringify(queue)}: ${message}`);
     }
   };
 
