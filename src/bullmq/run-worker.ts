@@ -30,6 +30,7 @@ import {
   getRunningLoop,
   InvalidStateError,
   isCancelledError,
+  LabelledFuture,
   rangeError,
   storage,
   type Task,
@@ -403,8 +404,11 @@ async function work(
     }
   });
 
-  const loop = getRunningLoop();
-  const stopped = loop.createFuture<void>();
+  // Labelled for `aio ps` and captureCallGraph: the caller waits here while its jobs run under it.
+  const stopped = new LabelledFuture<void>(getRunningLoop(), {
+    kind: "other",
+    label: `runWorker (BullMQ queue ${JSON.stringify(queue)}, concurrency ${settings.concurrency})`,
+  });
   const onStop = (): void => {
     if (!stopped.done()) stopped.setResult(undefined);
   };
