@@ -12,7 +12,7 @@ await run(async () => {
   await enqueue(queue, [...jobs, { name: "slow", data: 0 }], { connection });
 
   // This demo stops once its four jobs are done; a real worker runs until Ctrl-C or SIGTERM, then gives its running
-  // jobs `grace` seconds before it cancels them and puts them back on the queue.
+  // jobs `grace` ms before it cancels them and puts them back on the queue.
   const stop = new AbortController();
   let left = 4;
   const summary = await runWorker<number, number>(
@@ -30,7 +30,7 @@ await run(async () => {
     {
       connection,
       concurrency: 1,
-      grace: 10,
+      grace: 10_000,
       signal: stop.signal,
       onEvent: (event) => {
         if (event.type === "failed") console.log(`job ${event.job?.name} failed: ${event.error}`);

@@ -21,7 +21,7 @@ export interface JobToEnqueue {
 export interface Backoff {
   /** `fixed`: every retry waits `delay`; `exponential`: the n-th retry waits `delay × 2^(n-1)`. */
   type: "fixed" | "exponential";
-  /** The first delay, in seconds. */
+  /** The first delay, in milliseconds. */
   delay: number;
 }
 
@@ -31,7 +31,7 @@ export interface EnqueueOptions {
   connection: string | ConnectionOptions;
   /** How many times each job runs at most, its first run included (BullMQ's `attempts`). Default 1. */
   attempts?: number;
-  /** The delay before each retry; a number is a fixed delay in seconds. Default: none. */
+  /** The delay before each retry; a number is a fixed delay in milliseconds. Default: none. */
   backoff?: number | Backoff;
   /** BullMQ's key prefix (default `bull`), the same as the workers'. */
   prefix?: string;
@@ -40,10 +40,10 @@ export interface EnqueueOptions {
 /** Jobs per `addBulk` call (one Redis pipeline each). */
 const CHUNK = 1000;
 
-function checkedSeconds(name: string, value: unknown): number {
-  if (typeof value !== "number" || Number.isNaN(value)) throw argumentError(name, "a number of seconds", value);
+function checkedDelay(name: string, value: unknown): number {
+  if (typeof value !== "number" || Number.isNaN(value)) throw argumentError(name, "a number of milliseconds", value);
   if (value < 0 || value === Number.POSITIVE_INFINITY) {
-    throw rangeError(name, "a non-negative finite number of seconds", value);
+    throw rangeError(name, "a non-negative finite number of milliseconds", value);
   }
   return value;
 }
@@ -58,16 +58,16 @@ function defaultsOf(options: EnqueueOptions): JobsOptions {
   }
   const backoff: unknown = options.backoff;
   if (typeof backoff === "number") {
-    defaults.backoff = { type: "fixed", delay: checkedSeconds("backoff", backoff) * 1000 };
+    defaults.backoff = { type: "fixed", delay: checkedDelay("backoff", backoff) };
   } else if (backoff !== undefined) {
     if (backoff === null || typeof backoff !== "object") {
-      throw argumentError("backoff", "a number of seconds or { type, delay }", backoff);
+      throw argumentError("backoff", "a number of milliseconds or { type, delay }", backoff);
     }
     const { type, delay } = backoff as { type: unknown; delay: unknown };
     if (type !== "fixed" && type !== "exponential") {
       throw argumentError("backoff.type", '"fixed" or "exponential"', type);
     }
-    defaults.backoff = { type, delay: checkedSeconds("backoff.delay", delay) * 1000 };
+    defaults.backoff = { type, delay: checkedDelay("backoff.delay", delay) };
   }
   return defaults;
 }
@@ -101,7 +101,7 @@ function defaultsOf(options: EnqueueOptions): JobsOptions {
  *   const ids = await enqueue(
  *     "pages",
  *     [{ name: "page", data: { url: "https://example.com/" }, opts: { jobId: "example-home" } }],
- *     { connection: "redis://127.0.0.1:6379", attempts: 3, backoff: { type: "exponential", delay: 1 } },
+ *     { connection: "redis://127.0.0.1:6379", attempts: 3, backoff: { type: "exponential", delay: 1000 } },
  *   );
  *   console.log(ids); // [ "example-home" ]
  * });

@@ -86,7 +86,7 @@ export interface WorkerEvent {
 export interface RateLimit {
   /** How many jobs may start per `duration`, across every worker of the queue. */
   max: number;
-  /** The window, in seconds. */
+  /** The window, in milliseconds. */
   duration: number;
 }
 
@@ -103,13 +103,13 @@ export interface RunWorkerOptions {
   /** How many jobs run at once in this worker. Default 1. */
   concurrency?: number;
   /**
-   * Seconds that running jobs get to finish when the worker shuts down, before their tasks are cancelled and their
-   * jobs returned to the queue. Default 10. `Infinity` waits for them.
+   * Milliseconds that running jobs get to finish when the worker shuts down, before their tasks are cancelled and
+   * their jobs returned to the queue. Default 10,000. `Infinity` waits for them.
    */
   grace?: number;
-  /** Seconds a job's lock lasts before BullMQ renews it (BullMQ's `lockDuration`, default 30). */
+  /** Milliseconds a job's lock lasts before BullMQ renews it (BullMQ's `lockDuration`, default 30,000). */
   lockDuration?: number;
-  /** BullMQ's rate limiter, shared by every worker of the queue: at most `max` jobs per `duration` seconds. */
+  /** BullMQ's rate limiter, shared by every worker of the queue: at most `max` jobs per `duration` ms. */
   limiter?: RateLimit;
   /** The worker's name, shown by BullMQ's `queue.getWorkers()`. */
   name?: string;
@@ -135,12 +135,12 @@ interface Settings {
   readonly workerOptions: Omit<WorkerOptions, "connection">;
 }
 
-function seconds(name: string, value: unknown, allowZero: boolean, allowInfinity: boolean): number {
-  if (typeof value !== "number" || Number.isNaN(value)) throw argumentError(name, "a number of seconds", value);
+function milliseconds(name: string, value: unknown, allowZero: boolean, allowInfinity: boolean): number {
+  if (typeof value !== "number" || Number.isNaN(value)) throw argumentError(name, "a number of milliseconds", value);
   if (value < 0 || (!allowZero && value === 0) || (!allowInfinity && value === Number.POSITIVE_INFINITY)) {
     throw rangeError(
       name,
-      `a ${allowZero ? "non-negative" : "positive"} ${allowInfinity ? "" : "finite "}number of seconds`,
+      `a ${allowZero ? "non-negative" : "positive"} ${allowInfinity ? "" : "finite "}number of milliseconds`,
       value,
     );
   }
@@ -155,10 +155,10 @@ function positiveInteger(name: string, value: unknown): number {
 
 function settingsOf(options: RunWorkerOptions): Settings {
   const concurrency = options.concurrency === undefined ? 1 : positiveInteger("concurrency", options.concurrency);
-  const grace = options.grace === undefined ? 10 : seconds("grace", options.grace, true, true);
+  const grace = options.grace === undefined ? 10_000 : milliseconds("grace", options.grace, true, true);
   const workerOptions: Omit<WorkerOptions, "connection"> = { ...options.bullmq, autorun: false, concurrency };
   if (options.lockDuration !== undefined) {
-    workerOptions.lockDuration = seconds("lockDuration", options.lockDuration, false, false) * 1000;
+    workerOptions.lockDuration = milliseconds("lockDuration", options.lockDuration, false, false);
   }
   if (options.limiter !== undefined) {
     const limiter: unknown = options.limiter;
@@ -168,7 +168,7 @@ function settingsOf(options: RunWorkerOptions): Settings {
     const { max, duration } = limiter as { max: unknown; duration: unknown };
     workerOptions.limiter = {
       max: positiveInteger("limiter.max", max),
-      duration: seconds("limiter.duration", duration, false, false) * 1000,
+      duration: milliseconds("limiter.duration", duration, false, false),
     };
   }
   if (options.name !== undefined) {
@@ -184,7 +184,7 @@ function settingsOf(options: RunWorkerOptions): Settings {
   if (options.bullmq !== undefined && (options.bullmq === null || typeof options.bullmq !== "object")) {
     throw argumentError("bullmq", "an object of BullMQ worker options", options.bullmq);
   }
-  return { concurrency, graceMs: grace * 1000, workerOptions };
+  return { concurrency, graceMs: grace, workerOptions };
 }
 
 // ── runWorker ──
@@ -204,7 +204,7 @@ function settingsOf(options: RunWorkerOptions): Settings {
  * another worker or was removed (`queue.obliterate({ force: true })`): BullMQ notices when it next renews the
  * lock, within half of `lockDuration`. BullMQ 6 refuses `job.remove()` on a job that a worker holds.
  *
- * Shutting down: the worker stops taking jobs at once; running jobs get `grace` seconds to finish; then their
+ * Shutting down: the worker stops taking jobs at once; running jobs get `grace` ms to finish; then their
  * tasks are cancelled and their jobs returned; then BullMQ's connections close. A second cancel during the grace
  * period cancels the jobs at once. Nothing is left behind: no connection, timer or task.
  *
@@ -238,7 +238,7 @@ function settingsOf(options: RunWorkerOptions): Settings {
  *       const response = await fetch(job.data.url, { signal: ctx.signal });
  *       return (await response.arrayBuffer()).byteLength;
  *     },
- *     { connection: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", concurrency: 8, grace: 10 },
+ *     { connection: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", concurrency: 8, grace: 10_000 },
  *   );
  * });
  * ```

@@ -80,11 +80,15 @@ describe("runWorker's and enqueue's bad input", { timeout: 60_000 }, () => {
         [
           () => runWorker("q", handler, { connection, grace: -1 }),
           RangeError,
-          /`grace` to be a non-negative number of seconds, got `-1`/,
+          /`grace` to be a non-negative number of milliseconds, got `-1`/,
         ],
         [() => runWorker("q", handler, { connection, grace: Number.NaN }), TypeError, /`grace`/],
         [() => runWorker("q", handler, { connection, lockDuration: 0 }), RangeError, /`lockDuration`/],
-        [() => runWorker("q", handler, { connection, limiter: { max: 0, duration: 1 } }), RangeError, /`limiter.max`/],
+        [
+          () => runWorker("q", handler, { connection, limiter: { max: 0, duration: 1000 } }),
+          RangeError,
+          /`limiter.max`/,
+        ],
         [
           () => runWorker("q", handler, { connection: "redis//oops" }),
           TypeError,

@@ -101,7 +101,7 @@ describe("a worker process", { timeout: 60_000 }, () => {
     await queue.add("sleeper", {}, { jobId: "sleeper" });
     // BullMQ runs the stalled check at most once per stalledInterval across the queue (a key with that expiry), the
     // interval of whichever worker ran it last: the dead worker's, as the survivor's, is 200 ms here.
-    const first = startWorker(name, "sleep", "lock=1", "stalled=200");
+    const first = startWorker(name, "sleep", "lock=1000", "stalled=200");
     await first.printed("started sleeper");
     first.child.kill("SIGKILL");
     assert.equal((await first.exited).signal, "SIGKILL");

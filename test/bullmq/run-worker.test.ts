@@ -240,7 +240,7 @@ describe("runWorker's shutdown", { timeout: 60_000 }, () => {
               }
               return "never";
             },
-            { connection: redis().url, concurrency: 2, grace: 0.2, onEvent: (e) => events.push(e.type) },
+            { connection: redis().url, concurrency: 2, grace: 200, onEvent: (e) => events.push(e.type) },
           ),
         { name: "first worker" },
       );
@@ -297,7 +297,7 @@ describe("runWorker's shutdown", { timeout: 60_000 }, () => {
             await mayFinish.wait();
             return "finished";
           },
-          { connection: redis().url, grace: 30, signal: stop.signal },
+          { connection: redis().url, grace: 30_000, signal: stop.signal },
         ),
       );
       await started.wait();
@@ -326,7 +326,7 @@ describe("runWorker's shutdown", { timeout: 60_000 }, () => {
             started.set();
             await sleep(Number.POSITIVE_INFINITY);
           },
-          { connection: redis().url, grace: 3600 },
+          { connection: redis().url, grace: 3_600_000 },
         ),
       );
       await started.wait();
@@ -395,7 +395,7 @@ describe("a job's task is cancelled when the job is no longer this worker's", { 
           }
         },
         // Lock renewal every 250 ms (BullMQ renews at a quarter of lockDuration).
-        { connection: redis().url, lockDuration: 1, signal: stop.signal },
+        { connection: redis().url, lockDuration: 1000, signal: stop.signal },
       ),
     );
     return { summary, handlerError, signalAborted };

@@ -1,5 +1,5 @@
 // ctx.signal reaches what the handler hands it (a fetch to a server that never answers stops on shutdown);
-// enqueue's job ids, attempts and backoff; the rate limiter in seconds.
+// enqueue's job ids, attempts and backoff; the rate limiter in milliseconds.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createTask, Event, isCancelledError, sleep } from "aio-ts";
@@ -79,7 +79,7 @@ describe("enqueue", { timeout: 60_000 }, () => {
     assert.equal(await queue.getWaitingCount(), 2500);
   });
 
-  test("attempts and backoff (in seconds) apply to each job, a job's own opts win", async () => {
+  test("attempts and backoff (in milliseconds) apply to each job, a job's own opts win", async () => {
     const name = freshQueueName("enqueue-retries");
     await using queue = inspectQueue(name, redis().url);
     await runReal(() =>
@@ -89,7 +89,7 @@ describe("enqueue", { timeout: 60_000 }, () => {
           { name: "a", data: 1, opts: { jobId: "a" } },
           { name: "b", data: 2, opts: { jobId: "b", attempts: 5 } },
         ],
-        { connection: redis().url, attempts: 3, backoff: { type: "exponential", delay: 0.25 } },
+        { connection: redis().url, attempts: 3, backoff: { type: "exponential", delay: 250 } },
       ),
     );
     const a = await queue.getJob("a");
@@ -108,7 +108,7 @@ describe("enqueue", { timeout: 60_000 }, () => {
       await enqueue(name, [{ name: "flaky", data: 0, opts: { jobId: "flaky" } }], {
         connection: redis().url,
         attempts: 2,
-        backoff: 0.2,
+        backoff: 200,
       });
       return runWorker(
         name,
@@ -143,7 +143,7 @@ describe("the rate limiter", { timeout: 60_000 }, () => {
           started.push(Date.now());
           if (started.length === 3) stop.abort();
         },
-        { connection: redis().url, concurrency: 3, limiter: { max: 1, duration: 0.3 }, signal: stop.signal },
+        { connection: redis().url, concurrency: 3, limiter: { max: 1, duration: 300 }, signal: stop.signal },
       ),
     );
     // Lower bounds only: a busy machine can stretch the gaps, never shrink them below the window.
