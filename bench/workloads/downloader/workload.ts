@@ -34,6 +34,13 @@ const impls: ImplDef[] = [
     note: "-j 16 --per-host 16; its wall time includes starting Node and loading aio/http from TypeScript sources",
     skip: aioFetchMissing,
   }),
+  impl(here, "node-floor.ts", {
+    id: "node-floor",
+    label: "Node floor: undici + node:fs, no aio",
+    note:
+      "reference point: undici request() and node:fs with aio fetch's file guarantees (own file, link, unlink), " +
+      "nothing else (no retries, timeouts, names, report); the distance to curl here is Node's, not aio's",
+  }),
   impl(here, "aria2c.ts", {
     id: "aria2c",
     label: "aria2c -i",
