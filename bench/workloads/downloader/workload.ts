@@ -66,6 +66,8 @@ const metrics: MetricDef[] = [
   { key: "wallMs", label: "wall", unit: "ms" },
   { key: "filesPerS", label: "files/s", unit: "files/s" },
   { key: "mbPerS", label: "MB/s", unit: "MB/s", digits: 1 },
+  // The command's own CPU time (user + system; Linux only): it moves far less than wall time on a shared machine.
+  { key: "cpuMs", label: "CPU ms (user + system)", unit: "ms" },
 ];
 
 const description = (what: string): string =>
