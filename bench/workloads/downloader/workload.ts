@@ -31,7 +31,7 @@ const impls: ImplDef[] = [
     id: "aio-fetch",
     label: "aio fetch",
     aio: true,
-    note: "-j 16 --per-host 16; its wall time includes starting Node and loading aio/http from TypeScript sources",
+    note: "-j 16 --per-host 16; its wall time includes starting Node and loading aio from dist/",
     skip: aioFetchMissing,
   }),
   impl(here, "node-floor.ts", {
