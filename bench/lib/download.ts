@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   rmSync,
   writeFileSync,
@@ -57,6 +58,26 @@ export function prepareDownload({ n, size, url }: Params, tool: string): Downloa
  */
 function settleDisk(): void {
   spawnSync("sync", { stdio: "ignore" });
+}
+
+/** Clock ticks per second of `/proc`'s CPU times: 100 on every Linux the bench runs on (`getconf CLK_TCK`). */
+const TICKS_PER_S = 100;
+
+/**
+ * The CPU time, user and system, of this process's children that have exited and been waited for, in ms
+ * (`cutime` + `cstime` of `/proc/self/stat`); `undefined` where there is no `/proc` (not Linux). On a
+ * machine shared with other work, a command's CPU time moves far less than its wall time.
+ */
+function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    // The fields after the command's name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // cutime and cstime are fields 16 and 17 of the whole line, 14 and 15 (from 1) after the name.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs `command` to its end and returns its wall time in ms; rejects (with its stderr's tail) unless it exits 0. */
@@ -117,10 +138,14 @@ export async function download(
   const job = prepareDownload(params, tool);
   try {
     const { command: cmd, args } = command(job);
+    const cpuBefore = childrenCpuMs();
     const ms = await timeCommand(cmd, args);
+    const cpuAfter = childrenCpuMs();
     const { checksum, files, bytes } = written(job.out);
     if (files !== params.n) throw new Error(`${tool} wrote ${files} files, not ${params.n}`);
-    return { checksum, metrics: { wallMs: ms, filesPerS: (files * 1000) / ms, mbPerS: bytes / 1e3 / ms } };
+    const metrics: Record<string, number> = { wallMs: ms, filesPerS: (files * 1000) / ms, mbPerS: bytes / 1e3 / ms };
+    if (cpuBefore !== undefined && cpuAfter !== undefined) metrics.cpuMs = cpuAfter - cpuBefore;
+    return { checksum, metrics };
   } finally {
     job.cleanup();
   }

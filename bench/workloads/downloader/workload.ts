@@ -31,8 +31,15 @@ const impls: ImplDef[] = [
     id: "aio-fetch",
     label: "aio fetch",
     aio: true,
-    note: "-j 16 --per-host 16; its wall time includes starting Node and loading aio/http from TypeScript sources",
+    note: "-j 16 --per-host 16; its wall time includes starting Node and loading aio from dist/",
     skip: aioFetchMissing,
+  }),
+  impl(here, "node-floor.ts", {
+    id: "node-floor",
+    label: "Node floor: undici + node:fs, no aio",
+    note:
+      "reference point: undici request() and node:fs with aio fetch's file guarantees (own file, link, unlink), " +
+      "nothing else (no retries, timeouts, names, report); the distance to curl here is Node's, not aio's",
   }),
   impl(here, "aria2c.ts", {
     id: "aria2c",
@@ -59,6 +66,8 @@ const metrics: MetricDef[] = [
   { key: "wallMs", label: "wall", unit: "ms" },
   { key: "filesPerS", label: "files/s", unit: "files/s" },
   { key: "mbPerS", label: "MB/s", unit: "MB/s", digits: 1 },
+  // The command's own CPU time (user + system; Linux only): it moves far less than wall time on a shared machine.
+  { key: "cpuMs", label: "CPU ms (user + system)", unit: "ms" },
 ];
 
 const description = (what: string): string =>

@@ -1,8 +1,14 @@
 // Writes a streamed body into its `.part` file behind the reader (see PartWriter).
 import type { FileHandle } from "node:fs/promises";
 
-/** Bytes of a body allowed to wait for the disk before the reader waits too. */
-const WRITE_BEHIND = 4 * 1024 * 1024;
+/**
+ * Bytes of a body allowed to wait for the disk before the reader waits too.
+ * 256 KiB, not more: with 16 large downloads, 4 MiB each (64 MiB in flight)
+ * cost nearly twice the kernel time of 256 KiB each (the bytes had left the
+ * CPU's caches by the time `writev` copied them) and more wall time; below
+ * 256 KiB the reader waits too often (docs/fetch.md, "Measured").
+ */
+const WRITE_BEHIND = 256 * 1024;
 
 /**
  * Writes a body into its part behind the reader. One write to the thread
