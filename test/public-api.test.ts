@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as aio from "aio-ts";
+import * as bullmq from "aio-ts/bullmq";
 import * as http from "aio-ts/http";
 import * as testing from "aio-ts/testing";
 import * as workers from "aio-ts/workers";
@@ -105,6 +106,10 @@ test("aio/testing exports exactly these names", () => {
 
 test("aio/workers exports exactly these names", () => {
   assert.deepEqual(Object.keys(workers).sort(), ["WorkerError", "WorkerPool"]);
+});
+
+test("aio/bullmq exports exactly these names", () => {
+  assert.deepEqual(Object.keys(bullmq).sort(), ["RedisConnectionError", "enqueue", "parseRedisUrl", "runWorker"]);
 });
 
 test("internals are not importable", async () => {

@@ -6,12 +6,13 @@ import ts from "typescript";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The four entry points of the exports map, by the specifier a user imports. */
+/** The entry points of the exports map, by the specifier a user imports. */
 export const entryPoints: Readonly<Record<string, string>> = {
   "aio-ts": "src/index.ts",
   "aio-ts/http": "src/http.ts",
   "aio-ts/testing": "src/testing.ts",
   "aio-ts/workers": "src/workers.ts",
+  "aio-ts/bullmq": "src/bullmq.ts",
 };
 
 /** One public export, followed through re-exports to its declarations. */

@@ -8,7 +8,7 @@
 // made by `npm pack`, which runs `prepare` (the build), as publishing does.
 import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -140,4 +140,53 @@ export function makeConsumerProject(): ConsumerProject {
     },
     [Symbol.dispose]: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** The folders of `names` and of everything they depend on (optional dependencies left out), in the repo's node_modules. */
+function dependencyClosure(names: readonly string[]): string[] {
+  const found = new Set<string>();
+  const resolve = (name: string, from: string): string => {
+    // Node's lookup: the nearest node_modules/<name> up from the dependent package.
+    for (let dir = from; ; dir = dirname(dir)) {
+      const candidate = join(dir, "node_modules", name);
+      if (existsSync(join(candidate, "package.json"))) return candidate;
+      if (dir === REPO || dir === dirname(dir)) throw new Error(`${name} (needed by ${from}) is not installed`);
+    }
+  };
+  const walk = (name: string, from: string): void => {
+    const dir = resolve(name, from);
+    if (found.has(dir)) return;
+    found.add(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) walk(dependency, dir);
+  };
+  for (const name of names) walk(name, REPO);
+  return [...found];
+}
+
+/**
+ * Installs `names` (such as the optional peers bullmq and ioredis) into the project, offline: each is packed from
+ * the repo's node_modules with its dependencies, so the project gets the versions the lockfile pins.
+ */
+export function installFromRepo(project: ConsumerProject, names: readonly string[]): void {
+  const into = mkdtempSync(join(tmpdir(), "aio-ts-peers-"));
+  try {
+    const tarballs = dependencyClosure(names).map((dir) => pack(dir, into, false));
+    mustSucceed(
+      runIn(project.dir, "npm", [
+        "install",
+        "--offline",
+        "--omit=optional",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        ...tarballs,
+      ]),
+      `npm install ${names.join(" ")}`,
+    );
+  } finally {
+    rmSync(into, { recursive: true, force: true });
+  }
 }

@@ -8,8 +8,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { serve } from "aio-ts/testing";
 import { olderNode } from "../old-node.ts";
+import { startRedis } from "../redis.ts";
 import {
   type ConsumerProject,
+  installFromRepo,
   makeConsumerProject,
   mustSucceed,
   REPO,
@@ -133,7 +135,7 @@ describe("the packed tarball", () => {
     };
     assert.equal(manifest.name, "aio-ts");
     assert.deepEqual(manifest.bin, { aio: "./bin/aio.js" });
-    for (const entry of [".", "./http", "./testing", "./workers"]) {
+    for (const entry of [".", "./http", "./testing", "./workers", "./bullmq"]) {
       const target = manifest.exports[entry];
       assert.ok(typeof target === "object" && target !== null, entry);
       assert.match(target.types ?? "", /^\.\/dist\/.*\.d\.ts$/, `${entry} types`);
@@ -252,6 +254,71 @@ describe("Bun and Deno", () => {
     );
     assert.equal(ran.stdout, "slept\n");
     assert.equal(ran.stderr, "");
+  });
+});
+
+/** aio-ts/bullmq used for real: two jobs enqueued, run by a worker that stops once both are done. */
+const BULLMQ_APP = `
+import { run } from "aio-ts";
+import { enqueue, runWorker } from "aio-ts/bullmq";
+
+const connection = process.env.REDIS_URL;
+const summary = await run(async () => {
+  await enqueue("consumer", [{ name: "square", data: 3 }, { name: "square", data: 4 }], { connection });
+  const stop = new AbortController();
+  let done = 0;
+  return runWorker("consumer", (job) => {
+    if (++done === 2) stop.abort();
+    return job.data * job.data;
+  }, { connection, signal: stop.signal });
+});
+console.log(JSON.stringify(summary));
+`;
+
+/** aio-ts/bullmq from CommonJS. */
+const BULLMQ_REQUIRE = `
+const bullmq = require("aio-ts/bullmq");
+console.log(JSON.stringify(bullmq.parseRedisUrl("redis://127.0.0.1:6380/1")), typeof bullmq.runWorker);
+`;
+
+describe("aio-ts/bullmq, whose bullmq and ioredis are optional peer dependencies", () => {
+  test("without them, aio-ts works and importing aio-ts/bullmq says what to install", () => {
+    project.write(
+      "bullmq-missing.mjs",
+      'import { run } from "aio-ts";\nconsole.log(typeof run);\nawait import("aio-ts/bullmq");\n',
+    );
+    const ran = runIn(project.dir, RUNTIMES.node24, ["bullmq-missing.mjs"]);
+    assert.equal(ran.status, 1);
+    assert.equal(ran.stdout, "function\n");
+    assert.match(
+      ran.stderr,
+      /aio-ts\/bullmq needs the packages bullmq \(6\.x\) and ioredis, and bullmq is not installed: npm install bullmq ioredis/,
+    );
+  });
+
+  test("with them installed, a worker runs jobs against a real redis-server on Node 24 and 22 (ESM and require()), Bun and Deno", async () => {
+    installFromRepo(project, ["bullmq", "ioredis"]);
+    project.write("bullmq-app.mjs", BULLMQ_APP);
+    project.write("bullmq-require.cjs", BULLMQ_REQUIRE);
+    await using redis = await startRedis();
+    for (const runtime of ["node24", "node22"] as const) {
+      const env = { ...userEnv(RUNTIMES[runtime]), REDIS_URL: redis.url };
+      const ran = mustSucceed(
+        runIn(project.dir, RUNTIMES[runtime], ["bullmq-app.mjs"], { env }),
+        `${runtime} bullmq-app`,
+      );
+      assert.deepEqual(JSON.parse(ran.stdout), { completed: 2, failed: 0, returned: 0, lost: 0 });
+      const required = mustSucceed(runIn(project.dir, RUNTIMES[runtime], ["bullmq-require.cjs"], { env }), runtime);
+      assert.equal(required.stdout, '{"host":"127.0.0.1","port":6380,"db":1} function\n');
+    }
+    const env = { ...userEnv(), REDIS_URL: redis.url };
+    for (const [runtime, args] of [
+      ["bun", ["bullmq-app.mjs"]],
+      ["deno", ["run", "--allow-all", "--no-prompt", "bullmq-app.mjs"]],
+    ] as const) {
+      const ran = mustSucceed(runIn(project.dir, RUNTIMES[runtime], args, { env }), `${runtime} bullmq-app`);
+      assert.deepEqual(JSON.parse(ran.stdout), { completed: 2, failed: 0, returned: 0, lost: 0 });
+    }
   });
 });
 
