@@ -58,7 +58,7 @@ async function jobCounts(url: string, queue = "aio-fetch"): Promise<Record<strin
 }
 
 describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
-  test("three workers download 3,000 files; one SIGKILLed midway loses nothing; every URL is ok once in the stream", async () => {
+  test("three workers download 3,000 files; one SIGKILLed midway loses nothing; every URL is ok once in the stream", async (t) => {
     using dir = tempFolder();
     await using redis = await startRedis();
     const COUNT = 3000;
@@ -99,6 +99,9 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
         );
       const doomed = worker(0, false);
       const survivors = [worker(1, true), worker(2, true)];
+      t.after(() => {
+        for (const w of [doomed, ...survivors]) w.child.kill("SIGKILL");
+      });
       // Midway: a third of the files reported, then the first worker dies without a word.
       await until(() => existsSync(join(dir.path, "w0.jsonl")), "the first worker to start", 60_000);
       await until(
@@ -127,6 +130,17 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
       // The killed worker's jobs were taken over: the survivors saved some of the files it had been given.
       const byWorker = [0, 1, 2].map((w) => stream.filter(({ line }) => String(line.path).startsWith(`w${w}/`)).length);
       assert.ok(byWorker[0] !== undefined && byWorker[0] > 0 && byWorker[0] < COUNT, String(byWorker));
+      // The jobs the killed worker held were found stalled (BullMQ counts it in the job's `stc`) and finished by
+      // the survivors, in their folders.
+      const client = new Redis(redis.url);
+      try {
+        const counters = await Promise.all(stream.map(({ job }) => client.hget(`bull:aio-fetch:${job}`, "stc")));
+        const taken = stream.filter((_, i) => Number(counters[i] ?? 0) > 0);
+        assert.ok(taken.length > 0, "no job was found stalled");
+        for (const { line } of taken) assert.doesNotMatch(String(line.path), /^w0\//);
+      } finally {
+        client.disconnect();
+      }
       // Every file the stream names is there, with its own bytes.
       for (const { line } of stream) {
         const n = Number(/f\/(\d+)$/.exec(String(line.url))?.[1]);
@@ -143,7 +157,7 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
     }
   });
 
-  test("a worker sent SIGTERM gives its running jobs back within its grace period; another worker finishes them", async () => {
+  test("a worker sent SIGTERM gives its running jobs back within its grace period; another worker finishes them", async (t) => {
     using dir = tempFolder();
     await using redis = await startRedis();
     // The first worker's requests are never answered: only the grace period's cancel can end its jobs.
@@ -160,6 +174,7 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
       const first = startFetch([...queue, "--worker", "-o", "a", "-j", "2", "--grace", "1s", "-A", "first"], {
         cwd: dir.path,
       });
+      t.after(() => first.child.kill("SIGKILL"));
       await server.received(2);
       first.child.kill("SIGTERM");
       const stopped = await first.exited;
@@ -203,7 +218,7 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
     assert.match(status.stdout, /^workers 0$/m);
   });
 
-  test("a URL that fails ends in the failed set once, its line in the stream, and --wait exits 1", async () => {
+  test("a URL that fails ends in the failed set once, its line in the stream, and --wait exits 1", async (t) => {
     using dir = tempFolder();
     await using redis = await startRedis();
     const server = await startServer((req, res) => {
@@ -215,12 +230,13 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
       const urls = [server.url("/gone"), server.url("/ok.txt")];
       assert.equal((await runFetch([...queue, "--enqueue", ...urls], { cwd: dir.path })).code, 0);
       const worker = startFetch([...queue, "--worker", "-o", "out"], { cwd: dir.path });
+      t.after(() => worker.child.kill("SIGKILL"));
       const waited = await runFetch([...queue, "--wait"], { cwd: dir.path });
       assert.equal(waited.code, 1, waited.stdout + waited.stderr);
       assert.match(waited.stdout, /drained: 1 completed, 1 failed/);
       const status = await runFetch([...queue, "--status"], { cwd: dir.path });
       assert.match(status.stdout, /^reported 1 ok, 1 failed, 0 skipped; 4 B/m);
-      assert.match(status.stdout, /^workers 1:\n {2}\S+:\d+ \(127\.0\.0\.1:\d+\)$/m);
+      assert.match(status.stdout, /^workers 1:\n {2}\S+:\d+ \(127\.0\.0\.1:\d+, up [\d.]+ m?s\)$/m);
       worker.child.kill("SIGINT");
       assert.equal((await worker.exited).code, 130);
       const lines = (await readStream(redis.url)).map(({ line }) => [line.url, line.result, line.error]);

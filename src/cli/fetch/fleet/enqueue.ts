@@ -45,7 +45,6 @@ export async function enqueueAll(
   connection: object,
 ): Promise<number> {
   const keys = fleetKeys(fleet.queueName);
-  const queue = new modules.bullmq.Queue<FleetJobData>(fleet.queueName, { connection });
   const namer = new Namer(args);
   let added = 0;
   let there = 0;
@@ -60,41 +59,32 @@ export async function enqueueAll(
     const fresh = batch.filter((_, i) => exists[i] !== true);
     there += batch.length - fresh.length;
     // An id added meanwhile by another --enqueue is not added twice: BullMQ keeps the job of a known id.
-    await ensureFuture(
-      queue.addBulk(
-        fresh.map(({ id, data }) => ({
-          name: JOB_NAME,
-          data,
-          // One try: the downloader retries what may heal. Kept when done, so the id stays known.
-          opts: { jobId: id, attempts: 1, removeOnComplete: false, removeOnFail: false },
-        })),
-      ),
+    await modules.lib.enqueue(
+      fleet.queueName,
+      // Kept when done, so that the id stays known and the line is not fetched again.
+      fresh.map(({ id, data }) => ({
+        name: JOB_NAME,
+        data,
+        opts: { jobId: id, removeOnComplete: false, removeOnFail: false },
+      })),
+      // One try: the downloader already retried what may heal; a second round would only repeat it.
+      { connection, attempts: 1 },
     );
     added += fresh.length;
     batch = [];
   };
-  try {
-    const seen = new Set<string>();
-    for await (const entry of readEntries(args.urls, args.lists, { seen: 0, exhausted: false })) {
-      const data = jobData(entry, namer);
-      if (data === undefined) {
-        bad++;
-        process.stderr.write(`aio fetch: ${entry.source}: ${entry.error}\n`);
-        continue;
-      }
-      const id = jobIdOf(data.url, data.out);
-      if (seen.has(id)) {
-        there++; // the same line twice in one list
-        continue;
-      }
-      seen.add(id);
-      batch.push({ id, data });
-      if (batch.length >= BATCH) await flush();
+  for await (const entry of readEntries(args.urls, args.lists, { seen: 0, exhausted: false })) {
+    const data = jobData(entry, namer);
+    if (data === undefined) {
+      bad++;
+      process.stderr.write(`aio fetch: ${entry.source}: ${entry.error}\n`);
+      continue;
     }
-    await flush();
-  } finally {
-    await queue.close();
+    // A line given twice in one list gets a suffixed name (a.txt, a-1.txt), as in a local run: two jobs.
+    batch.push({ id: jobIdOf(data.url, data.out), data });
+    if (batch.length >= BATCH) await flush();
   }
+  await flush();
   const where = `queue ${fleet.queueName} at ${shownRedisUrl(fleet.url)}`;
   const skipped = bad > 0 ? `, ${bad} bad line${bad === 1 ? "" : "s"} skipped` : "";
   process.stdout.write(`${added} added, ${there} already there${skipped} (${where})\n`);

@@ -16,7 +16,7 @@ export async function fleetCommand(args: FetchArgs, fleet: FleetArgs): Promise<n
   try {
     // A worker may start before anything is enqueued (it claims the queue); --status and --wait need one.
     await claimQueue(client, fleet, fleet.mode === "enqueue" || fleet.mode === "worker");
-    const connection = bullConnection(fleet, args.connectTimeout);
+    const connection = bullConnection(modules, fleet, args.connectTimeout);
     switch (fleet.mode) {
       case "enqueue":
         return await enqueueAll(modules, client, args, fleet, connection);

@@ -3,8 +3,9 @@
 // connection per run (unreachable, wrong password: exit 2 with the URL), the
 // keys aio fetch keeps beside BullMQ's, and the marker that tells an aio
 // fetch queue from a queue something else made.
-import type { Queue } from "bullmq";
-import type { Redis, RedisOptions } from "ioredis";
+import { createRequire } from "node:module";
+import type { Queue, RedisOptions } from "bullmq";
+import type { Redis } from "ioredis";
 import { ensureFuture } from "../../../index.ts";
 import { type FleetArgs, SetupError } from "../args.ts";
 
@@ -49,39 +50,35 @@ export function shownRedisUrl(text: string): string {
   return url.href.replace(/\/$/, "");
 }
 
-/** The connection options of a `--queue` URL (checked by `parseFetchArgs`). */
-export function redisOptions(text: string, connectTimeout: number): RedisOptions {
-  const url = new URL(text);
-  const db = url.pathname.replace(/^\//, "");
-  const options: RedisOptions = {
-    host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: url.port === "" ? 6379 : Number(url.port),
-    db: db === "" ? 0 : Number(db),
-    connectTimeout,
-  };
-  if (url.username !== "") options.username = decodeURIComponent(url.username);
-  if (url.password !== "") options.password = decodeURIComponent(url.password);
-  if (url.protocol === "rediss:") options.tls = { servername: options.host as string };
-  return options;
-}
-
+/** What the fleet is built on: aio-ts/bullmq, and the bullmq and ioredis it loaded. */
 export interface FleetModules {
+  lib: typeof import("../../../bullmq.ts");
   bullmq: typeof import("bullmq");
   /** ioredis's client class. */
   Redis: typeof Redis;
 }
 
-/** The modules the fleet needs, or a one-line SetupError naming the package to install. */
+/** The modules the fleet needs, or a one-line SetupError naming the packages to install. */
 export async function loadBullmq(): Promise<FleetModules> {
+  let lib: typeof import("../../../bullmq.ts");
   try {
-    // bullmq 6 needs ioredis beside it for a Redis connection (an optional peer dependency of its own).
-    const [bullmq, ioredis] = await Promise.all([import("bullmq"), import("ioredis")]);
-    return { bullmq, Redis: ioredis.Redis };
+    lib = await import("../../../bullmq.ts");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;
+    if ((error as { code?: unknown }).code !== "ERR_AIO_MISSING_PEER_DEPENDENCY") throw error;
     throw new SetupError("--queue needs bullmq and ioredis, which are not installed: npm install bullmq ioredis");
   }
+  // The same copies aio-ts/bullmq loaded (with require: bullmq ships CommonJS and ES builds, and one is enough).
+  const require = createRequire(import.meta.url);
+  return {
+    lib,
+    bullmq: require("bullmq") as typeof import("bullmq"),
+    Redis: (require("ioredis") as typeof import("ioredis")).Redis,
+  };
+}
+
+/** The connection options of a `--queue` URL (checked by `parseFetchArgs`), with the run's connect timeout. */
+export function redisOptions(modules: FleetModules, text: string, connectTimeout: number): RedisOptions {
+  return { ...modules.lib.parseRedisUrl(text), connectTimeout };
 }
 
 /** Why a connection failed, in words. */
@@ -103,7 +100,7 @@ function connectError(shown: string, error: Error): SetupError {
 export async function connectRedis(modules: FleetModules, fleet: FleetArgs, connectTimeout: number): Promise<Redis> {
   const shown = shownRedisUrl(fleet.url);
   const client = new modules.Redis({
-    ...redisOptions(fleet.url, connectTimeout),
+    ...redisOptions(modules, fleet.url, connectTimeout),
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
@@ -169,8 +166,8 @@ export async function claimQueue(client: Redis, fleet: FleetArgs, create: boolea
 }
 
 /** The BullMQ connection options of the run: the same server, no limit on retries as BullMQ requires. */
-export function bullConnection(fleet: FleetArgs, connectTimeout: number): RedisOptions {
-  return { ...redisOptions(fleet.url, connectTimeout), maxRetriesPerRequest: null };
+export function bullConnection(modules: FleetModules, fleet: FleetArgs, connectTimeout: number): RedisOptions {
+  return { ...redisOptions(modules, fleet.url, connectTimeout), maxRetriesPerRequest: null };
 }
 
 /** Closes a Queue, and the checked connection. */

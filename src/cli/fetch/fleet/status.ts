@@ -57,11 +57,21 @@ export async function printStatus(
     lines.push(
       `reported ${n(stats.ok)} ok, ${n(stats.failed)} failed, ${n(stats.skipped)} skipped; ${formatBytes(stats.bytes)}${rate}`,
     );
-    // A worker holds two connections (one blocks waiting for jobs) under one name: one line each.
-    const names = [...new Set(workers.map((w) => w.name ?? "?"))].sort();
-    const addresses = new Map(workers.map((w) => [w.name ?? "?", w.addr ?? "?"]));
-    lines.push(`workers ${names.length}${names.length > 0 ? ":" : ""}`);
-    for (const name of names) lines.push(`  ${name} (${addresses.get(name)})`);
+    // BullMQ names a worker's connections `bull:BASE64(queue):w:NAME`; a worker holds two (one blocks waiting for
+    // jobs) under one name: one line each, with the oldest connection's age.
+    const seen = new Map<string, { addr: string; age: number }>();
+    for (const w of workers) {
+      const raw = w.rawname ?? "";
+      const at = raw.indexOf(":w:");
+      const name = at < 0 ? "(unnamed)" : raw.slice(at + 3);
+      const age = Number(w.age ?? 0);
+      const known = seen.get(name);
+      if (known === undefined || age > known.age) seen.set(name, { addr: w.addr ?? "?", age });
+    }
+    lines.push(`workers ${seen.size}${seen.size > 0 ? ":" : ""}`);
+    for (const [name, { addr, age }] of [...seen].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      lines.push(`  ${name} (${addr}, up ${formatDuration(age * 1000)})`);
+    }
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;
   } finally {
