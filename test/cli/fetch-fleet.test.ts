@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { startServer } from "../http/client-helpers.ts";
 import { startRedis } from "../redis.ts";
-import { listFiles, runFetch, startFetch, tempFolder, until } from "./fetch-helpers.ts";
+import { listFiles, readReport, runFetch, startFetch, tempFolder, until } from "./fetch-helpers.ts";
 
 /** The body of `/f/N`: its own bytes, so that a file saved under another's name is caught. */
 function bodyOf(n: number, size = 2048): Buffer {
@@ -58,104 +58,125 @@ async function jobCounts(url: string, queue = "aio-fetch"): Promise<Record<strin
 }
 
 describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
-  test("three workers download 3,000 files; one SIGKILLed midway loses nothing; every URL is ok once in the stream", async (t) => {
-    using dir = tempFolder();
-    await using redis = await startRedis();
-    const COUNT = 3000;
-    // A few ms per response keeps each worker's 8 slots busy, so the killed one dies with jobs in hand.
-    const server = await startServer(async (req, res) => {
-      const n = Number(/^\/f\/(\d+)$/.exec(req.url ?? "")?.[1] ?? -1);
-      if (n < 0) {
-        res.writeHead(404).end();
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 3));
-      const body = bodyOf(n);
-      res.writeHead(200, { "content-length": body.length }).end(body);
-    });
-    try {
-      writeList(join(dir.path, "urls.txt"), server.origin, COUNT);
-      const queue = ["--queue", redis.url];
-      const enqueued = await runFetch([...queue, "--enqueue", "-i", "urls.txt"], { cwd: dir.path });
-      assert.equal(enqueued.code, 0, enqueued.stderr);
-      assert.match(enqueued.stdout, /^3000 added, 0 already there/);
-      const worker = (n: number, drained: boolean) =>
-        startFetch(
-          [
-            ...queue,
-            "--worker",
-            "-o",
-            `w${n}`,
-            "-j",
-            "8",
-            "--lock-duration",
-            "3s",
-            "--report",
-            `w${n}.jsonl`,
-            "-q",
-            ...(drained ? ["--exit-when-drained"] : []),
-          ],
-          { cwd: dir.path },
-        );
-      const doomed = worker(0, false);
-      const survivors = [worker(1, true), worker(2, true)];
-      t.after(() => {
-        for (const w of [doomed, ...survivors]) w.child.kill("SIGKILL");
+  for (const { shared, COUNT } of [
+    { shared: false, COUNT: 3000 },
+    { shared: true, COUNT: 1200 },
+  ]) {
+    const folders = shared ? "one shared output folder" : "a folder each";
+    test(`three workers (${folders}) download ${COUNT} files; one SIGKILLed midway loses nothing; every URL is ok once in the stream`, async (t) => {
+      using dir = tempFolder();
+      await using redis = await startRedis();
+      const folderOf = (n: number): string => (shared ? "out" : `w${n}`);
+      // Once `hold` is set, the first worker's requests get no answer: it dies with its 8 jobs in hand.
+      let hold = false;
+      const server = await startServer(async (req, res) => {
+        if (hold && req.headers["user-agent"] === "doomed") return; // held open until the server closes
+        const n = Number(/^\/f\/(\d+)$/.exec(req.url ?? "")?.[1] ?? -1);
+        if (n < 0) {
+          res.writeHead(404).end();
+          return;
+        }
+        const body = bodyOf(n);
+        res.writeHead(200, { "content-length": body.length }).end(body);
       });
-      // Midway: a third of the files reported, then the first worker dies without a word.
-      await until(() => existsSync(join(dir.path, "w0.jsonl")), "the first worker to start", 60_000);
-      await until(
-        () => readFileSync(join(dir.path, "w0.jsonl"), "utf8").split("\n").length > 300,
-        "the first worker to save 300 files",
-        120_000,
-      );
-      doomed.child.kill("SIGKILL");
-      const killed = await doomed.exited;
-      assert.equal(killed.signal, "SIGKILL");
-      const waited = await runFetch([...queue, "--wait"], { cwd: dir.path });
-      assert.equal(waited.code, 0, waited.stdout + waited.stderr);
-      for (const survivor of survivors) {
-        const done = await survivor.exited;
-        assert.equal(done.code, 0, done.stderr);
-      }
-
-      // Exactly one line per job in the stream, every one ok, for all 3,000 URLs.
-      const stream = await readStream(redis.url);
-      const jobs = new Set(stream.map((entry) => entry.job));
-      assert.equal(stream.length, COUNT);
-      assert.equal(jobs.size, COUNT);
-      const urls = new Set(stream.map((entry) => entry.line.url));
-      assert.equal(urls.size, COUNT);
-      for (const { line } of stream) assert.equal(line.result, "ok", JSON.stringify(line));
-      // The killed worker's jobs were taken over: the survivors saved some of the files it had been given.
-      const byWorker = [0, 1, 2].map((w) => stream.filter(({ line }) => String(line.path).startsWith(`w${w}/`)).length);
-      assert.ok(byWorker[0] !== undefined && byWorker[0] > 0 && byWorker[0] < COUNT, String(byWorker));
-      // The jobs the killed worker held were found stalled (BullMQ counts it in the job's `stc`) and finished by
-      // the survivors, in their folders.
-      const client = new Redis(redis.url);
       try {
-        const counters = await Promise.all(stream.map(({ job }) => client.hget(`bull:aio-fetch:${job}`, "stc")));
-        const taken = stream.filter((_, i) => Number(counters[i] ?? 0) > 0);
-        assert.ok(taken.length > 0, "no job was found stalled");
-        for (const { line } of taken) assert.doesNotMatch(String(line.path), /^w0\//);
+        writeList(join(dir.path, "urls.txt"), server.origin, COUNT);
+        const queue = ["--queue", redis.url];
+        const enqueued = await runFetch([...queue, "--enqueue", "-i", "urls.txt"], { cwd: dir.path });
+        assert.equal(enqueued.code, 0, enqueued.stderr);
+        assert.match(enqueued.stdout, new RegExp(`^${COUNT} added, 0 already there`));
+        const worker = (n: number, drained: boolean, agent = "aio") =>
+          startFetch(
+            [
+              ...queue,
+              "--worker",
+              "-o",
+              folderOf(n),
+              "-j",
+              "8",
+              "--lock-duration",
+              "3s",
+              "--report",
+              `w${n}.jsonl`,
+              "-q",
+              "-A",
+              agent,
+              ...(drained ? ["--exit-when-drained"] : []),
+            ],
+            { cwd: dir.path },
+          );
+        // The first worker saves a tenth of the files alone; then, while all three run, it dies without a word.
+        const doomed = worker(0, false, "doomed");
+        const all = [doomed];
+        t.after(() => {
+          for (const w of all) w.child.kill("SIGKILL");
+        });
+        const lines = (w: number): number => {
+          const path = join(dir.path, `w${w}.jsonl`);
+          return existsSync(path) ? readFileSync(path, "utf8").split("\n").length - 1 : 0;
+        };
+        await until(() => lines(0) >= COUNT / 10, "the first worker to save a tenth of the files", 120_000);
+        hold = true;
+        const survivors = [worker(1, true), worker(2, true)];
+        all.push(...survivors);
+        await until(() => lines(1) > 0 && lines(2) > 0, "the other workers to save a file each", 120_000);
+        doomed.child.kill("SIGKILL");
+        const killed = await doomed.exited;
+        assert.equal(killed.signal, "SIGKILL");
+        const waited = await runFetch([...queue, "--wait"], { cwd: dir.path });
+        assert.equal(waited.code, 0, waited.stdout + waited.stderr);
+        for (const survivor of survivors) {
+          const done = await survivor.exited;
+          assert.equal(done.code, 0, done.stderr);
+        }
+
+        // Exactly one line per job in the stream, every one ok, for all 3,000 URLs.
+        const stream = await readStream(redis.url);
+        const jobs = new Set(stream.map((entry) => entry.job));
+        assert.equal(stream.length, COUNT);
+        assert.equal(jobs.size, COUNT);
+        const urls = new Set(stream.map((entry) => entry.line.url));
+        assert.equal(urls.size, COUNT);
+        for (const { line } of stream) assert.equal(line.result, "ok", JSON.stringify(line));
+        // Each worker's local --report has what it did; the killed one's, some lines, all in the stream too.
+        const reported = [0, 1, 2].map((w) => readReport(join(dir.path, `w${w}.jsonl`)));
+        const streamUrls = new Set(stream.map(({ line }) => line.url));
+        assert.ok((reported[0] ?? []).length > 0);
+        for (const record of reported.flat()) assert.ok(streamUrls.has(record.url));
+        // The jobs the killed worker held were found stalled (BullMQ counts it in the job's `stc`) and finished by
+        // the survivors, in their folders.
+        const client = new Redis(redis.url);
+        try {
+          const counters = await Promise.all(stream.map(({ job }) => client.hget(`bull:aio-fetch:${job}`, "stc")));
+          const taken = stream.filter((_, i) => Number(counters[i] ?? 0) > 0);
+          assert.ok(taken.length > 0, "no job was found stalled");
+          // The jobs it held when it died never got an answer: the survivors reported them.
+          if (!shared) assert.ok(taken.some(({ line }) => !String(line.path).startsWith("w0/")));
+          // (A taken job's line may still be the killed worker's: killed after it reported the job and before BullMQ
+          // completed it, the job ran again, and the second run's line was not added.)
+        } finally {
+          client.disconnect();
+        }
+        // Every file the stream names is there, with its own bytes.
+        for (const { line } of stream) {
+          const n = Number(/f\/(\d+)$/.exec(String(line.url))?.[1]);
+          assert.deepEqual(readFileSync(join(dir.path, String(line.path))), bodyOf(n), String(line.path));
+        }
+        // No part, note or lock left in the survivors' folders. In a shared folder, the killed worker may have left
+        // the file of a small body of its own (NAME.part.PID, written whole, killed before its rename): never a lock or
+        // a part, which the survivors took over when they ran its jobs again.
+        const killedOwn = new RegExp(`^f\\d+\\.bin\\.part\\.${doomed.child.pid}$`);
+        for (const folder of new Set([1, 2].map(folderOf))) {
+          const left = listFiles(join(dir.path, folder)).filter((f) => !/^f\d+\.bin$/.test(f) && !killedOwn.test(f));
+          assert.deepEqual(left, [], folder);
+        }
+        if (shared) assert.equal(listFiles(join(dir.path, "out")).filter((f) => /^f\d+\.bin$/.test(f)).length, COUNT);
+        assert.deepEqual(await jobCounts(redis.url), { wait: 0, active: 0, completed: COUNT, failed: 0 });
       } finally {
-        client.disconnect();
+        await server.close();
       }
-      // Every file the stream names is there, with its own bytes.
-      for (const { line } of stream) {
-        const n = Number(/f\/(\d+)$/.exec(String(line.url))?.[1]);
-        assert.deepEqual(readFileSync(join(dir.path, String(line.path))), bodyOf(n), String(line.path));
-      }
-      // No part, note or lock left in the survivors' folders.
-      for (const w of [1, 2]) {
-        const left = listFiles(join(dir.path, `w${w}`)).filter((f) => !/^f\d+\.bin$/.test(f));
-        assert.deepEqual(left, [], `w${w}`);
-      }
-      assert.deepEqual(await jobCounts(redis.url), { wait: 0, active: 0, completed: COUNT, failed: 0 });
-    } finally {
-      await server.close();
-    }
-  });
+    });
+  }
 
   test("a worker sent SIGTERM gives its running jobs back within its grace period; another worker finishes them", async (t) => {
     using dir = tempFolder();
