@@ -15,7 +15,7 @@ const PENDING = ["waiting", "active", "delayed", "prioritized", "waiting-childre
 /** The states `--status` shows. */
 const SHOWN = ["waiting", "active", "delayed", "completed", "failed"] as const;
 /** How often `--wait` looks at the counts, in ms. */
-const WAIT_POLL = 500;
+const WAIT_POLL = 250;
 
 type Counts = Record<string, number>;
 

@@ -19,6 +19,11 @@ import { type FleetModules, fleetKeys } from "./redis.ts";
 import { ReportStream } from "./report-stream.ts";
 import { isDrained } from "./status.ts";
 
+/**
+ * How many times a job may be found stalled (its worker lost) before BullMQ fails it: more than BullMQ's 1, since a
+ * fleet loses machines, but not for ever, for a URL that crashes its worker each time.
+ */
+const MAX_STALLED = 5;
 /** How often `--exit-when-drained` looks at the queue, in ms. */
 const DRAINED_POLL = 1000;
 
@@ -65,12 +70,8 @@ export async function runFetchWorker(
   const stream = new ReportStream(client, fleetKeys(fleet.queueName));
   await using session = openSession(args);
   // Every job comes with its name; the worker's own Namer only serves --content-disposition, refused with --queue.
-  const downloader = makeDownloader(args, session, new Namer(args), {
-    // Always as with -c: a job run again (its worker was lost) continues the part it left, or finds its file
-    // finished, and every part is locked before it is touched, so workers sharing a folder never write one file.
-    resume: true,
-    hashAll: true,
-  });
+  // The stream's lines carry every file's SHA-256, as a local --report's do.
+  const downloader = makeDownloader(args, session, new Namer(args), { resume: args.resume, hashAll: true });
   const tally = new Tally();
   const started = now();
   const input = { seen: 0, exhausted: false };
@@ -104,8 +105,12 @@ export async function runFetchWorker(
       fleet.queueName,
       async (job: Job<FleetJobData>) => {
         input.seen++;
-        let outcome = await downloader.download(entryOf(job.data), job.data.out);
-        if (outcome.result === "skipped" && job.attemptsStarted > 1) {
+        // A job run again (its worker was lost, or shut down) resumes, as with -c: the part it left is continued
+        // (locked first, so that a worker still writing it elsewhere keeps it), a file it finished is found.
+        // A first run is a local run's: only -c resumes it (the lock costs 4 system calls per file).
+        const again = job.attemptsStarted > 1;
+        let outcome = await downloader.download(entryOf(job.data), job.data.out, { resume: args.resume || again });
+        if (outcome.result === "skipped" && again) {
           // A job run again that finds its file finished: the run that was lost saved it, and its line is this one.
           outcome = { ...outcome, result: "ok" };
         }
@@ -126,7 +131,7 @@ export async function runFetchWorker(
         name: `${hostname()}:${process.pid}`,
         signal: stop.signal,
         // The stalled check every lock duration: a lost worker's jobs go to another within two of them.
-        bullmq: { stalledInterval: fleet.lockDuration, maxStalledCount: 1_000_000 },
+        bullmq: { stalledInterval: fleet.lockDuration, maxStalledCount: MAX_STALLED },
       },
     );
   } catch (error) {
