@@ -39,5 +39,5 @@ await run(async () => {
       bullmq: { removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
     },
   );
-  console.log(summary);
+  console.log(`completed ${summary.completed}, failed ${summary.failed}, returned to the queue ${summary.returned}`);
 });

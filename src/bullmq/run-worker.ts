@@ -68,11 +68,11 @@ export interface WorkerSummary {
 /** An event of a running worker, for `RunWorkerOptions.onEvent`. */
 export interface WorkerEvent {
   /**
-   * What happened: `ready` (connected), `active` (a job's task started), `completed`, `failed` (the handler threw),
+   * What happened: `active` (a job's task started), `completed`, `failed` (the handler threw),
    * `returned` (a cancelled job went back to the wait list), `lost` (a job's lock was lost and its task cancelled),
    * `closing` (the shutdown began), `error` (BullMQ reported an error it recovers from, such as a lost connection).
    */
-  readonly type: "ready" | "active" | "completed" | "failed" | "returned" | "lost" | "closing" | "error";
+  readonly type: "active" | "completed" | "failed" | "returned" | "lost" | "closing" | "error";
   /** The job, for `active`, `completed`, `failed`, `returned` and `lost`. */
   readonly job?: Job;
   /** The handler's value, for `completed`. */
@@ -307,9 +307,17 @@ async function work(
   };
 
   const returnToQueue = async (job: Job, token: string): Promise<never> => {
-    await job.moveToWait(token);
-    summary.returned++;
-    emit({ type: "returned", job });
+    try {
+      await job.moveToWait(token);
+      summary.returned++;
+      emit({ type: "returned", job });
+    } catch (error) {
+      // The lock was lost meanwhile, or Redis is gone: the job is left active, for the stalled check to put back.
+      // Any other error thrown to BullMQ would fail the job, which a shutdown must never do.
+      summary.lost++;
+      emit({ type: "lost", job });
+      emit({ type: "error", error: error instanceof Error ? error : new Error(String(error)) });
+    }
     throw new bullmq.WaitingError();
   };
 
@@ -394,7 +402,6 @@ async function work(
       entry.task.cancel(`job ${id} lost its lock`);
     }
   });
-  worker.on("ready", () => emit({ type: "ready" }));
 
   const loop = getRunningLoop();
   const stopped = loop.createFuture<void>();

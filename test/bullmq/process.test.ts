@@ -6,7 +6,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { freshQueueName, inspectQueue, redisForFile } from "./helpers.ts";
+import { runWorker } from "aio-ts/bullmq";
+import { freshQueueName, inspectQueue, redisForFile, runReal } from "./helpers.ts";
 
 const redis = redisForFile();
 const FIXTURE = fileURLToPath(new URL("../fixtures/bullmq-worker.ts", import.meta.url));
@@ -58,7 +59,9 @@ describe("a worker process", { timeout: 60_000 }, () => {
     await queue.add("sleeper", {}, { jobId: "sleeper" });
     const first = startWorker(name, "sleep");
     await first.printed("started sleeper");
-    first.child.kill("SIGTERM");
+    // process.kill rather than child.kill: Deno's child_process reports a child it signalled itself as killed by
+    // the signal, even when the child caught it and exited 143 (docs/runtimes.md).
+    process.kill(first.child.pid ?? 0, "SIGTERM");
     const ended = await first.exited;
     assert.equal(ended.code, 143, ended.stderr());
     assert.deepEqual(first.lines, ["started sleeper", "cancelled sleeper"]);
@@ -78,5 +81,35 @@ describe("a worker process", { timeout: 60_000 }, () => {
     assert.equal(await finished?.getState(), "completed");
     assert.equal(finished?.returnvalue, "done sleeper");
     assert.equal(finished?.attemptsMade, 1);
+  });
+
+  test("killed with SIGKILL, loses nothing: once its lock expires, another worker's stalled check takes the job", async () => {
+    const name = freshQueueName("sigkill");
+    await using queue = inspectQueue(name, redis().url);
+    await queue.add("sleeper", {}, { jobId: "sleeper" });
+    // BullMQ runs the stalled check at most once per stalledInterval across the queue (a key with that expiry), the
+    // interval of whichever worker ran it last: the dead worker's, as the survivor's, is 200 ms here.
+    const first = startWorker(name, "sleep", "lock=1", "stalled=200");
+    await first.printed("started sleeper");
+    first.child.kill("SIGKILL");
+    assert.equal((await first.exited).signal, "SIGKILL");
+    assert.equal(await queue.getJobState("sleeper"), "active", "held by a dead worker");
+
+    const stop = new AbortController();
+    const summary = await runReal(() =>
+      runWorker(
+        name,
+        (job) => {
+          stop.abort();
+          return `rescued ${job.id}`;
+        },
+        // The job's 1 s lock expires, and a stalled check moves it back to wait.
+        { connection: redis().url, signal: stop.signal, bullmq: { stalledInterval: 200 } },
+      ),
+    );
+    assert.deepEqual(summary, { completed: 1, failed: 0, returned: 0, lost: 0 });
+    const job = await queue.getJob("sleeper");
+    assert.equal(await job?.getState(), "completed");
+    assert.equal(job?.returnvalue, "rescued sleeper");
   });
 });

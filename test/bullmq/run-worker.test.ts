@@ -228,9 +228,8 @@ describe("runWorker's shutdown", { timeout: 60_000 }, () => {
     assert.ok(isCancelledError(outcome.firstOutcome), "runWorker re-throws the cancel once closed");
     assert.ok(isCancelledError(sleeperError), "the sleeping handler was cancelled");
     assert.equal(sleeperSignal?.aborted, true, "ctx.signal aborted");
-    // "ready" comes when BullMQ's connection is, which may be after the first jobs.
     assert.deepEqual(
-      events.filter((e) => e !== "error" && e !== "ready"),
+      events.filter((e) => e !== "error"),
       ["active", "active", "completed", "closing", "returned"],
     );
     assert.deepEqual(secondRan, ["sleeper"]);
@@ -299,6 +298,37 @@ describe("runWorker's shutdown", { timeout: 60_000 }, () => {
     });
     assert.ok(isCancelledError(outcome));
     assert.equal(await queue.getJobState("long"), "waiting");
+  });
+});
+
+describe("a shutdown that cannot return a job", { timeout: 60_000 }, () => {
+  test("leaves the job active for the stalled check, and never fails it", async () => {
+    const name = freshQueueName("unreturnable");
+    await using queue = inspectQueue(name, redis().url);
+    await queue.add("held", {}, { jobId: "held" });
+    const client = new Redis(redis().url);
+    const stop = new AbortController();
+    const events: string[] = [];
+    try {
+      const summary = await runReal(() =>
+        runWorker(
+          name,
+          async (job) => {
+            // The lock disappears (it expired unnoticed) just before the shutdown; the next renewal is 15 s away.
+            await client.del(`bull:${name}:${job.id}:lock`);
+            stop.abort();
+            await sleep(Number.POSITIVE_INFINITY);
+          },
+          { connection: redis().url, grace: 0, signal: stop.signal, onEvent: (e) => events.push(e.type) },
+        ),
+      );
+      assert.deepEqual(summary, { completed: 0, failed: 0, returned: 0, lost: 1 });
+      assert.deepEqual(events, ["active", "closing", "lost", "error"]);
+      assert.equal(await queue.getJobState("held"), "active");
+      assert.equal(await queue.getFailedCount(), 0);
+    } finally {
+      client.disconnect();
+    }
   });
 });
 

@@ -28,6 +28,6 @@ test("examples/bullmq-worker.ts runs its jobs as tasks and fails the slow one wi
     "4² = 16",
     "5² = 25",
     "job slow failed: TimeoutError: timeout() timed out after 100 ms",
-    "{ completed: 3, failed: 1, returned: 0, lost: 0 }",
+    "completed 3, failed 1, returned to the queue 0",
   ]);
 });
