@@ -239,6 +239,25 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
     assert.match(status.stdout, /^workers 0$/m);
   });
 
+  test("--enqueue --wait enqueues, then waits for the workers to drain the queue", async (t) => {
+    using dir = tempFolder();
+    await using redis = await startRedis();
+    const server = await startServer((_req, res) => res.end("fine"));
+    try {
+      const queue = ["--queue", redis.url];
+      // The worker first: it claims the queue and waits for jobs.
+      const worker = startFetch([...queue, "--worker", "-o", "out"], { cwd: dir.path });
+      t.after(() => worker.child.kill("SIGKILL"));
+      const urls = [server.url("/a.txt"), server.url("/b.txt")];
+      const done = await runFetch([...queue, "--enqueue", ...urls, "--wait"], { cwd: dir.path });
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stdout, /^2 added, 0 already there .*\ndrained: 2 completed, 0 failed \(queue aio-fetch\)\n$/);
+      assert.equal(readFileSync(join(dir.path, "out/b.txt"), "utf8"), "fine");
+    } finally {
+      await server.close();
+    }
+  });
+
   test("a URL that fails ends in the failed set once, its line in the stream, and --wait exits 1", async (t) => {
     using dir = tempFolder();
     await using redis = await startRedis();
@@ -348,6 +367,7 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
           ["--queue", "redis://127.0.0.1", "--enqueue", "--worker", "-o", "o", "http://a/b"],
           /--enqueue, --worker: give only one of them/,
         ],
+        [["--queue", "redis://127.0.0.1", "--status", "--wait"], /--status, --wait: give only one of them/],
         [["--queue", "redis://127.0.0.1"], /--queue needs one of --enqueue, --worker, --status, --wait/],
         [["--queue", "redis://127.0.0.1", "--worker"], /--worker needs -o DIR/],
         [["--queue", "redis://127.0.0.1", "--enqueue"], /no URLs/],

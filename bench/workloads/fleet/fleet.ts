@@ -1,6 +1,6 @@
 // `aio fetch` through the queue: W worker processes (`--worker -o OUT -j parallel --per-host perHost`) on one
-// output folder, the list put on the queue with `--enqueue`, and `--wait` until it is drained. Timed: from the
-// workers' spawn to `--wait`'s exit (start-up, enqueue and the drain check included); then the workers are stopped
+// output folder, the list put on the queue with `--enqueue -i LIST --wait`, which then waits until it is drained.
+// Timed: from the workers' spawn to that command's exit (start-up, enqueue and the drain check included); then the workers are stopped
 // (SIGTERM), outside the clock. The Redis commands per file are counted from `INFO commandstats` before and after.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -44,8 +44,8 @@ export async function fleet(params: Params, workers: number): Promise<Outcome> {
       const worker = ["--worker", "-o", job.out, "-j", String(params.parallel), "--per-host", String(params.perHost)];
       children.push(spawn(process.execPath, [aioBin, "fetch", ...queue, ...worker, "--quiet"], { stdio: "ignore" }));
     }
-    await run(["--enqueue", "-i", job.list]);
-    await run(["--wait"]);
+    // One command enqueues, then waits for the drain (polling every 250 ms), as a user's script would.
+    await run(["--enqueue", "-i", job.list, "--wait"]);
     const ms = clock() - t0;
     // Counted before the workers stop: what a file costs, not what a shutdown costs (`INFO` itself is one call).
     const after = await commandCalls(client);

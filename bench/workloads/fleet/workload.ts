@@ -21,7 +21,7 @@ const impls: ImplDef[] = [
       id: `fleet-${w}`,
       label: `aio fetch --queue, ${w} worker${w === 1 ? "" : "s"}`,
       aio: true,
-      note: `${w} × --worker -j 16 --per-host 16 on one output folder; --enqueue and --wait timed too`,
+      note: `${w} × --worker -j 16 --per-host 16 on one output folder; --enqueue -i LIST --wait timed too`,
     }),
   ),
 ];
@@ -59,7 +59,7 @@ export const downloadFleet: WorkloadDef = {
     "The list of 10a (N files of 10 KiB from a local node:http server in its own process) downloaded by " +
     "`aio fetch` alone, and through a queue on a local redis-server (started by the bench, persistence off) by 1, 2 " +
     "and 4 `aio fetch --worker` processes sharing one output folder. A fleet column's time runs from the workers' " +
-    "spawn to the exit of `aio fetch --wait`, the `--enqueue` between; its Redis commands per file are counted " +
+    "spawn to the exit of `aio fetch --enqueue -i LIST --wait` (spawned with them); its Redis commands per file are counted " +
     "with INFO commandstats.",
   metrics,
   baseline: "aio-fetch",

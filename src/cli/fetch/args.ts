@@ -50,7 +50,8 @@ A fleet (many workers, any machines, one Redis; needs npm install bullmq ioredis
       --worker            take URLs from the queue and download them into -o DIR (required)
                           until Ctrl-C or SIGTERM; -j, --per-host, --rate, --report... as above
       --status            print the queue's counts, bytes, rate and live workers
-      --wait              wait until the queue is drained; exit 1 if any URL failed
+      --wait              wait until the queue is drained; exit 1 if any URL failed (with
+                          --enqueue: after enqueueing)
       --queue-name NAME   the queue (default aio-fetch)
       --fleet-rate N      at most N requests per second from all the workers together
       --grace T           on Ctrl-C/SIGTERM, how long running downloads may finish before they
@@ -133,6 +134,8 @@ export interface FleetArgs {
   /** `--lock-duration`, in ms. */
   lockDuration: number;
   exitWhenDrained: boolean;
+  /** `--enqueue --wait`: wait for the queue to drain after enqueueing. */
+  waitAfterEnqueue: boolean;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
@@ -269,7 +272,9 @@ function fleetArgs(v: ReturnType<typeof parse>["values"], args: FetchArgs): Flee
     if (stray !== undefined) throw new UsageError(`--${stray} needs --queue redis://HOST:PORT`);
     return undefined;
   }
-  const modes = MODES.filter((mode) => v[mode] === true);
+  // --enqueue --wait: put the list on the queue, then wait for it, in one command.
+  const enqueueThenWait = v.enqueue === true && v.wait === true;
+  const modes = MODES.filter((mode) => v[mode] === true && !(enqueueThenWait && mode === "wait"));
   if (modes.length !== 1) {
     throw new UsageError(
       modes.length === 0
@@ -304,6 +309,7 @@ function fleetArgs(v: ReturnType<typeof parse>["values"], args: FetchArgs): Flee
     grace: v.grace === undefined ? 10_000 : parseDuration("--grace", v.grace),
     lockDuration: v["lock-duration"] === undefined ? 30_000 : parseDuration("--lock-duration", v["lock-duration"]),
     exitWhenDrained: v["exit-when-drained"] === true,
+    waitAfterEnqueue: enqueueThenWait,
   };
 }
 

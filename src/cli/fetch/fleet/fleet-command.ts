@@ -18,8 +18,11 @@ export async function fleetCommand(args: FetchArgs, fleet: FleetArgs): Promise<n
     await claimQueue(client, fleet, fleet.mode === "enqueue" || fleet.mode === "worker");
     const connection = bullConnection(modules, fleet, args.connectTimeout);
     switch (fleet.mode) {
-      case "enqueue":
-        return await enqueueAll(modules, client, args, fleet, connection);
+      case "enqueue": {
+        const enqueued = await enqueueAll(modules, client, args, fleet, connection);
+        if (!fleet.waitAfterEnqueue) return enqueued;
+        return Math.max(enqueued, await waitDrained(modules, fleet, connection));
+      }
       case "status":
         return await printStatus(modules, client, fleet, connection);
       case "wait":
