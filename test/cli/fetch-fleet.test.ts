@@ -2,6 +2,7 @@
 // test spawns the CLI as a user would, against a real redis-server of its
 // own (test/redis.ts) and a local HTTP server.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -253,6 +254,41 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
       assert.equal(done.code, 0, done.stderr);
       assert.match(done.stdout, /^2 added, 0 already there .*\ndrained: 2 completed, 0 failed \(queue aio-fetch\)\n$/);
       assert.equal(readFileSync(join(dir.path, "out/b.txt"), "utf8"), "fine");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a job run again after its line was reported adds no second line (the stream's line is exactly-once)", async () => {
+    using dir = tempFolder();
+    await using redis = await startRedis();
+    const server = await startServer((_req, res) => res.end("fine"));
+    try {
+      const queue = ["--queue", redis.url];
+      const url = server.url("/a.txt");
+      assert.equal((await runFetch([...queue, "--enqueue", url], { cwd: dir.path })).code, 0);
+      // As a worker killed after its report and before BullMQ completed the job would have left it.
+      const id = `f${createHash("sha256").update(`${url}\na.txt`).digest("hex")}`;
+      const client = new Redis(redis.url);
+      try {
+        assert.equal(await client.exists(`bull:aio-fetch:${id}`), 1);
+        await client.sadd("bull:aio-fetch:aio-fetch:reported", id);
+        await client.xadd(
+          "bull:aio-fetch:aio-fetch:report",
+          "*",
+          "job",
+          id,
+          "line",
+          '{"result":"ok","by":"the lost one"}',
+        );
+      } finally {
+        client.disconnect();
+      }
+      const worker = await runFetch([...queue, "--worker", "-o", "out", "--exit-when-drained"], { cwd: dir.path });
+      assert.equal(worker.code, 0, worker.stderr);
+      assert.match(worker.stdout, /^OK +out\/a\.txt/m);
+      assert.deepEqual(await readStream(redis.url), [{ job: id, line: { result: "ok", by: "the lost one" } }]);
+      assert.deepEqual(await jobCounts(redis.url), { wait: 0, active: 0, completed: 1, failed: 0 });
     } finally {
       await server.close();
     }
