@@ -198,7 +198,8 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
       });
       t.after(() => first.child.kill("SIGKILL"));
       await server.received(2);
-      first.child.kill("SIGTERM");
+      // process.kill, not child.kill: Deno reports a child signalled through child.kill as killed, not as its exit.
+      process.kill(first.child.pid as number, "SIGTERM");
       const stopped = await first.exited;
       assert.equal(stopped.code, 143, stopped.stderr);
       // Back in the wait list, not failed, and nothing reported for them.
@@ -313,7 +314,7 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
       const status = await runFetch([...queue, "--status"], { cwd: dir.path });
       assert.match(status.stdout, /^reported 1 ok, 1 failed, 0 skipped; 4 B/m);
       assert.match(status.stdout, /^workers 1:\n {2}\S+:\d+ \(127\.0\.0\.1:\d+, up [\d.]+ m?s\)$/m);
-      worker.child.kill("SIGINT");
+      process.kill(worker.child.pid as number, "SIGINT");
       assert.equal((await worker.exited).code, 130);
       const lines = (await readStream(redis.url)).map(({ line }) => [line.url, line.result, line.error]);
       assert.deepEqual(lines.sort(), [
@@ -324,6 +325,27 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
     } finally {
       await server.close();
     }
+  });
+
+  test("without bullmq installed, --queue says what to install", async () => {
+    using dir = tempFolder();
+    const hook = fileURLToPath(new URL("fixtures/hide-bullmq.ts", import.meta.url));
+    const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${hook}` };
+    const { spawnSync } = await import("node:child_process");
+    const { BIN } = await import("./fetch-helpers.ts");
+    const result = spawnSync(process.execPath, [BIN, "fetch", "--queue", "redis://127.0.0.1:1", "--status"], {
+      cwd: dir.path,
+      env,
+      encoding: "utf8",
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      "aio fetch: --queue needs bullmq and ioredis, which are not installed: npm install bullmq ioredis\n",
+    );
+    // A local run does not need it.
+    const local = spawnSync(process.execPath, [BIN, "fetch", "--help"], { cwd: dir.path, env, encoding: "utf8" });
+    assert.equal(local.status, 0, local.stderr);
   });
 
   describe("bad input", { concurrency: true }, () => {
@@ -420,27 +442,6 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
         assert.match(result.stderr, message, args.join(" "));
         assert.match(result.stderr, /Run "aio fetch --help" for the options/);
       }
-    });
-
-    test("without bullmq installed, --queue says what to install", async () => {
-      using dir = tempFolder();
-      const hook = fileURLToPath(new URL("fixtures/hide-bullmq.ts", import.meta.url));
-      const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${hook}` };
-      const { spawnSync } = await import("node:child_process");
-      const { BIN } = await import("./fetch-helpers.ts");
-      const result = spawnSync(process.execPath, [BIN, "fetch", "--queue", "redis://127.0.0.1:1", "--status"], {
-        cwd: dir.path,
-        env,
-        encoding: "utf8",
-      });
-      assert.equal(result.status, 2, result.stderr);
-      assert.equal(
-        result.stderr,
-        "aio fetch: --queue needs bullmq and ioredis, which are not installed: npm install bullmq ioredis\n",
-      );
-      // A local run does not need it.
-      const local = spawnSync(process.execPath, [BIN, "fetch", "--help"], { cwd: dir.path, env, encoding: "utf8" });
-      assert.equal(local.status, 0, local.stderr);
     });
   });
 });
