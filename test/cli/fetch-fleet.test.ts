@@ -442,6 +442,13 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
         assert.match(result.stderr, message, args.join(" "));
         assert.match(result.stderr, /Run "aio fetch --help" for the options/);
       }
+      const help = await runFetch(["--help"], { cwd: dir.path });
+      for (const option of ["--queue URL", "--enqueue", "--worker", "--status", "--wait", "--queue-name NAME"]) {
+        assert.match(help.stdout, new RegExp(`^ {6}${option} `, "m"), option);
+      }
+      for (const option of ["--fleet-rate N", "--grace T", "--lock-duration T", "--exit-when-drained"]) {
+        assert.match(help.stdout, new RegExp(`^ {6}${option}`, "m"), option);
+      }
     });
   });
 });

@@ -48,12 +48,13 @@ A fleet (many workers, any machines, one Redis; needs npm install bullmq ioredis
       --enqueue           put the URLs (arguments, -i) on the queue, named now as a local run
                           names them; a URL already there (same URL, same name) is not added
       --worker            take URLs from the queue and download them into -o DIR (required)
-                          until Ctrl-C or SIGTERM; -j, --per-host, --rate, --report... as above
+                          until Ctrl-C or SIGTERM; -j, --per-host, --rate, --report... as above,
+                          for each worker
       --status            print the queue's counts, bytes, rate and live workers
       --wait              wait until the queue is drained; exit 1 if any URL failed (with
                           --enqueue: after enqueueing)
       --queue-name NAME   the queue (default aio-fetch)
-      --fleet-rate N      at most N requests per second from all the workers together
+      --fleet-rate N      at most N URLs started per second by all the workers together
       --grace T           on Ctrl-C/SIGTERM, how long running downloads may finish before they
                           are stopped and go back to the queue (default 10s)
       --lock-duration T   a worker's hold on a job, renewed while it runs; a worker silent this
