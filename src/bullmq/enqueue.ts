@@ -37,6 +37,9 @@ export interface EnqueueOptions {
   prefix?: string;
 }
 
+/** Jobs per `addBulk` call (one Redis pipeline each). */
+const CHUNK = 1000;
+
 function checkedSeconds(name: string, value: unknown): number {
   if (typeof value !== "number" || Number.isNaN(value)) throw argumentError(name, "a number of seconds", value);
   if (value < 0 || value === Number.POSITIVE_INFINITY) {
@@ -70,7 +73,7 @@ function defaultsOf(options: EnqueueOptions): JobsOptions {
 }
 
 /**
- * Adds `jobs` to the BullMQ queue `queue`, in one round trip, and returns their ids.
+ * Adds `jobs` to the BullMQ queue `queue`, a thousand per Redis pipeline, and returns their ids.
  *
  * `attempts` and `backoff` apply to every job (a job's own `opts` win): a job whose handler throws runs again
  * after the backoff delay, until it has run `attempts` times; then it stays in the queue's failed set. A job whose
@@ -79,8 +82,9 @@ function defaultsOf(options: EnqueueOptions): JobsOptions {
  * Redis is checked first, as `runWorker` does: an unreachable server or refused credentials throw
  * `RedisConnectionError` naming the URL.
  *
- * **Cancel safety:** if cancelled while the jobs are being sent, some or all of them may have been added; the
- * connection is closed either way.
+ * **Cancel safety:** if cancelled while the jobs are being sent, the jobs of the batches already sent (and maybe
+ * of the one in flight) are added, the others are not; the connection is closed either way. Enqueueing again with
+ * the same `jobId`s finishes the work without doubling it.
  *
  * @param queue The queue's name.
  * @param jobs The jobs to add.
@@ -126,10 +130,16 @@ export function enqueue(queue: string, jobs: readonly JobToEnqueue[], options: E
     });
     q.on("error", () => {}); // what addBulk meets, it rejects with
     try {
-      const added = await ensureFuture(
-        q.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: { ...defaults, ...job.opts } }))),
-      );
-      return added.map((job) => job.id ?? "");
+      const ids: string[] = [];
+      // BullMQ sends a batch as one pipeline, built in memory: batches of CHUNK keep a list of millions affordable.
+      for (let start = 0; start < jobs.length; start += CHUNK) {
+        const batch = jobs.slice(start, start + CHUNK);
+        const added = await ensureFuture(
+          q.addBulk(batch.map((job) => ({ name: job.name, data: job.data, opts: { ...defaults, ...job.opts } }))),
+        );
+        for (const job of added) ids.push(job.id ?? "");
+      }
+      return ids;
     } finally {
       await q.close();
     }

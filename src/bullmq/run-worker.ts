@@ -30,6 +30,7 @@ import {
   getRunningLoop,
   InvalidStateError,
   isCancelledError,
+  LabelledFuture,
   rangeError,
   storage,
   type Task,
@@ -213,7 +214,8 @@ function settingsOf(options: RunWorkerOptions): Settings {
  *
  * **Cancel safety:** cancelling the caller is the way to stop the worker; when `runWorker` then throws
  * `CancelledError`, every job it took has completed, failed, or been returned to the queue, and its connections
- * are closed.
+ * are closed. A handler that swallows its `CancelledError` and goes on keeps the worker from closing until it
+ * returns (debug mode reports such a handler).
  *
  * @param queue The queue's name.
  * @param handler Runs one job, in the job's task; `ctx.signal` aborts when the task is cancelled.
@@ -291,12 +293,15 @@ async function work(
   idle.set();
   // Set once the shutdown's grace has run out: a job BullMQ hands over after that goes straight back.
   let returning = false;
+  // BullMQ calls back from outside any task, where no loop is running: the caller's loop is taken now.
+  const loop = getRunningLoop();
   const emit = (event: WorkerEvent): void => {
     if (options.onEvent !== undefined) {
       try {
         options.onEvent(event);
       } catch (error) {
-        getRunningLoop().callSoon(() => {
+        // Reported by the loop (`Exception in callback`), as an error of any other callback; the worker goes on.
+        loop.callSoon(() => {
           throw error;
         });
       }
@@ -403,8 +408,11 @@ async function work(
     }
   });
 
-  const loop = getRunningLoop();
-  const stopped = loop.createFuture<void>();
+  // Labelled for `aio ps` and captureCallGraph: the caller waits here while its jobs run under it.
+  const stopped = new LabelledFuture<void>(loop, {
+    kind: "other",
+    label: `runWorker (BullMQ queue ${JSON.stringify(queue)}, concurrency ${settings.concurrency})`,
+  });
   const onStop = (): void => {
     if (!stopped.done()) stopped.setResult(undefined);
   };

@@ -11,6 +11,18 @@ import { freshQueueName, inspectQueue, redisForFile, runReal } from "./helpers.t
 
 const redis = redisForFile();
 const FIXTURE = fileURLToPath(new URL("../fixtures/bullmq-worker.ts", import.meta.url));
+const AIO = fileURLToPath(new URL("../../bin/aio.js", import.meta.url));
+
+/** Runs `aio ARGS` to its end, as a user would. */
+async function aio(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [AIO, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const [code] = (await once(child, "close")) as [number | null];
+  return { code, stdout, stderr };
+}
 
 /** Starts the fixture worker; `lines` fills as it prints, `exited` settles with its exit code and signal. */
 function startWorker(queue: string, ...args: string[]) {
@@ -111,5 +123,27 @@ describe("a worker process", { timeout: 60_000 }, () => {
     const job = await queue.getJob("sleeper");
     assert.equal(await job?.getState(), "completed");
     assert.equal(job?.returnvalue, "rescued sleeper");
+  });
+
+  test("aio pstree shows each running job as a task under the one that called runWorker", async () => {
+    const name = freshQueueName("pstree");
+    await using queue = inspectQueue(name, redis().url);
+    await queue.add("sleeper", {}, { jobId: "sleeper" });
+    const worker = startWorker(name, "sleep");
+    try {
+      await worker.printed("started sleeper");
+      const { code, stdout, stderr } = await aio("pstree", String(worker.child.pid));
+      assert.equal(code, 0, stderr);
+      const tree = stdout.split("\n").slice(1).join("\n");
+      assert.match(
+        tree,
+        new RegExp(
+          `└── main #\\d+ · runWorker \\(BullMQ queue "${name}", concurrency 2\\)\n    └── job sleeper #\\d+ · sleep forever`,
+        ),
+      );
+    } finally {
+      process.kill(worker.child.pid ?? 0, "SIGTERM");
+      await worker.exited;
+    }
   });
 });

@@ -9,6 +9,8 @@ import {
   currentTask,
   Event,
   isCancelledError,
+  type LoopReport,
+  run,
   sleep,
   type Task,
   TimeoutError,
@@ -168,6 +170,43 @@ describe("runWorker", { timeout: 60_000 }, () => {
     assert.equal(await job?.getState(), "completed");
     assert.equal(job?.returnvalue, "third time");
     assert.equal(job?.attemptsMade, 3);
+  });
+});
+
+describe("runWorker's onEvent", { timeout: 60_000 }, () => {
+  test("an error thrown by onEvent is reported by the loop, and the worker goes on", async () => {
+    const name = freshQueueName("on-event");
+    await using queue = inspectQueue(name, redis().url);
+    await queue.addBulk([
+      { name: "a", data: 1, opts: { jobId: "a" } },
+      { name: "b", data: 2, opts: { jobId: "b" } },
+    ]);
+    const stop = new AbortController();
+    const reports: LoopReport[] = [];
+    let done = 0;
+    const summary = await run(
+      () =>
+        runWorker(
+          name,
+          () => {
+            if (++done === 2) stop.abort();
+          },
+          {
+            connection: redis().url,
+            signal: stop.signal,
+            onEvent: (event) => {
+              if (event.type === "completed") throw new Error(`listener broke on ${event.job?.id}`);
+            },
+          },
+        ),
+      { handleSignals: false, exceptionHandler: (report) => reports.push(report) },
+    );
+    assert.deepEqual(summary, { completed: 2, failed: 0, returned: 0, lost: 0 });
+    assert.deepEqual(reports.map((r) => (r.error as Error).message).sort(), [
+      "listener broke on a",
+      "listener broke on b",
+    ]);
+    assert.equal(await queue.getCompletedCount(), 2);
   });
 });
 

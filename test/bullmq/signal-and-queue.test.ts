@@ -67,6 +67,18 @@ describe("enqueue", { timeout: 60_000 }, () => {
     assert.deepEqual((await queue.getJob("two"))?.data, { n: 2 });
   });
 
+  test("adds a list longer than one batch, every job once, in order", async () => {
+    const name = freshQueueName("enqueue-many");
+    await using queue = inspectQueue(name, redis().url);
+    const jobs = Array.from({ length: 2500 }, (_, i) => ({ name: "n", data: i, opts: { jobId: `n${i}` } }));
+    const ids = await runReal(() => enqueue(name, jobs, { connection: redis().url }));
+    assert.deepEqual(
+      ids,
+      jobs.map((job) => job.opts.jobId),
+    );
+    assert.equal(await queue.getWaitingCount(), 2500);
+  });
+
   test("attempts and backoff (in seconds) apply to each job, a job's own opts win", async () => {
     const name = freshQueueName("enqueue-retries");
     await using queue = inspectQueue(name, redis().url);
