@@ -247,14 +247,27 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
     const server = await startServer((_req, res) => res.end("fine"));
     try {
       const queue = ["--queue", redis.url];
-      // The worker first: it claims the queue and waits for jobs.
-      const worker = startFetch([...queue, "--worker", "-o", "out"], { cwd: dir.path });
+      // The worker first: it claims the queue and waits for jobs. Its --report is appended to (a restarted worker).
+      writeFileSync(join(dir.path, "w.jsonl"), '{"earlier":true}\n');
+      const worker = startFetch([...queue, "--worker", "-o", "out", "--report", "w.jsonl"], { cwd: dir.path });
       t.after(() => worker.child.kill("SIGKILL"));
       const urls = [server.url("/a.txt"), server.url("/b.txt")];
       const done = await runFetch([...queue, "--enqueue", ...urls, "--wait"], { cwd: dir.path });
       assert.equal(done.code, 0, done.stderr);
       assert.match(done.stdout, /^2 added, 0 already there .*\ndrained: 2 completed, 0 failed \(queue aio-fetch\)\n$/);
       assert.equal(readFileSync(join(dir.path, "out/b.txt"), "utf8"), "fine");
+      const lines = readReport(join(dir.path, "w.jsonl"));
+      assert.deepEqual(lines[0], { earlier: true });
+      assert.deepEqual(
+        lines
+          .slice(1)
+          .map((line) => [line.path, line.result])
+          .sort(),
+        [
+          ["out/a.txt", "ok"],
+          ["out/b.txt", "ok"],
+        ],
+      );
     } finally {
       await server.close();
     }

@@ -63,7 +63,8 @@ export async function runFetchWorker(
 ): Promise<number> {
   let report: ReportFile | undefined;
   try {
-    report = args.report === undefined ? undefined : new ReportFile(args.report);
+    // Appended to: a worker restarted with the same --report keeps the lines of its earlier runs.
+    report = args.report === undefined ? undefined : new ReportFile(args.report, { append: true });
   } catch (error) {
     throw new UsageError(`cannot write the report ${args.report}: ${systemErrorText(error as Error)}`);
   }
