@@ -105,7 +105,7 @@ export function timeCommand(command: string, args: readonly string[]): Promise<n
  * What the command wrote under `out`, read back after the clock stopped: every regular file's length
  * and its first, middle and last bytes (work.ts's `bodySum`), summed; and the file and byte counts.
  */
-function written(out: string): { checksum: number; files: number; bytes: number } {
+export function written(out: string): { checksum: number; files: number; bytes: number } {
   let checksum = 0;
   let files = 0;
   let bytes = 0;

@@ -4,6 +4,7 @@ import { bounded } from "./bounded/workload.ts";
 import { cancelAll } from "./cancel-all/workload.ts";
 import { contention } from "./contention/workload.ts";
 import { downloadLarge, downloadSmall } from "./downloader/workload.ts";
+import { downloadFleet } from "./fleet/workload.ts";
 import { httpLarge, httpSmall } from "./http/workload.ts";
 import { memory } from "./memory/workload.ts";
 import { queueOne, queueTen } from "./queue/workload.ts";
@@ -28,6 +29,7 @@ export const workloads: WorkloadDef[] = [
   httpLarge,
   downloadSmall,
   downloadLarge,
+  downloadFleet,
   subprocess,
   streamsEcho1,
   streamsEcho100,

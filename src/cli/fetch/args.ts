@@ -43,6 +43,24 @@ Network:
   -q, --quiet             print nothing but failures (on stderr)
   -h, --help              print this help
 
+A fleet (many workers, any machines, one Redis; needs npm install bullmq ioredis):
+      --queue URL         redis://[user:pass@]HOST[:PORT][/DB] (rediss:// for TLS), with one of:
+      --enqueue           put the URLs (arguments, -i) on the queue, named now as a local run
+                          names them; a URL already there (same URL, same name) is not added
+      --worker            take URLs from the queue and download them into -o DIR (required)
+                          until Ctrl-C or SIGTERM; -j, --per-host, --rate, --report... as above,
+                          for each worker
+      --status            print the queue's counts, bytes, rate and live workers
+      --wait              wait until the queue is drained; exit 1 if any URL failed (with
+                          --enqueue: after enqueueing)
+      --queue-name NAME   the queue (default aio-fetch)
+      --fleet-rate N      at most N URLs started per second by all the workers together
+      --grace T           on Ctrl-C/SIGTERM, how long running downloads may finish before they
+                          are stopped and go back to the queue (default 10s)
+      --lock-duration T   a worker's hold on a job, renewed while it runs; a worker silent this
+                          long is taken for lost and its jobs go to another (default 30s)
+      --exit-when-drained a worker stops once the queue has nothing waiting or running
+
 Durations (T) are seconds, or take a unit: 30, 1.5s, 500ms, 2m.
 
 Every file is written to NAME.part (locked by NAME.part.lock, so two runs never write one
@@ -60,12 +78,18 @@ Examples:
   aio fetch -i urls.txt -o out -j 32 --per-host 8 --report report.jsonl
   grep '\\.pdf$' links.txt | aio fetch -i - -o pdfs --retries 5 --timeout 2m
   aio fetch -c -i urls.txt -o out          # after a failure or Ctrl-C: finish the rest
+  aio fetch --queue redis://10.0.0.5 --enqueue -i urls.txt
+  aio fetch --queue redis://10.0.0.5 --worker -o /data/out -j 32    # on each machine
+  aio fetch --queue redis://10.0.0.5 --wait                          # 0 once all are ok
 
 More: docs/fetch.md
 `;
 
 /** Bad usage: printed with a hint, exit code 2. */
 export class UsageError extends Error {}
+
+/** A run that cannot start for a reason outside its arguments (Redis unreachable): exit code 2, no hint. */
+export class SetupError extends UsageError {}
 
 /** The checked options of one `aio fetch` run. */
 export interface FetchArgs {
@@ -91,6 +115,28 @@ export interface FetchArgs {
   headers: [string, string][];
   userAgent: string;
   quiet: boolean;
+  /** `--queue` and its mode; `undefined` for a local run. */
+  fleet: FleetArgs | undefined;
+}
+
+/** What `--queue` asks for (see fleet/). */
+export type FleetMode = "enqueue" | "worker" | "status" | "wait";
+
+/** The fleet options of a run with `--queue`. */
+export interface FleetArgs {
+  /** `--queue` as written (it may hold a password: show it with `shownRedisUrl`). */
+  url: string;
+  queueName: string;
+  mode: FleetMode;
+  /** `--fleet-rate`: requests per second over all workers; 0 for no bound. */
+  fleetRate: number;
+  /** `--grace`, in ms. */
+  grace: number;
+  /** `--lock-duration`, in ms. */
+  lockDuration: number;
+  exitWhenDrained: boolean;
+  /** `--enqueue --wait`: wait for the queue to drain after enqueueing. */
+  waitAfterEnqueue: boolean;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
@@ -167,8 +213,10 @@ export function parseFetchArgs(argv: readonly string[], version: string): FetchA
     headers: [],
     userAgent: v["user-agent"] ?? `aio-fetch/${version}`,
     quiet: v.quiet === true,
+    fleet: undefined,
   };
   if (args.help) return args;
+  args.fleet = fleetArgs(v, args);
   if (v["speed-limit"] !== undefined || v["speed-time"] !== undefined) {
     // As curl: -y alone means a limit of 1 byte/s, -Y alone a window of 30 s.
     args.speedLimit = {
@@ -182,6 +230,12 @@ export function parseFetchArgs(argv: readonly string[], version: string): FetchA
     } catch (error) {
       throw new UsageError(`--header: ${(error as Error).message}`);
     }
+  }
+  if (args.fleet !== undefined && args.fleet.mode !== "enqueue") {
+    if (args.urls.length > 0 || args.lists.length > 0) {
+      throw new UsageError(`--${args.fleet.mode} takes no URLs: they are put on the queue with --enqueue`);
+    }
+    return args;
   }
   if (args.urls.length === 0 && args.lists.length === 0) {
     throw new UsageError("no URLs: give them as arguments, or a list with -i FILE (-i - reads stdin)");
@@ -204,6 +258,81 @@ export function parseFetchArgs(argv: readonly string[], version: string): FetchA
   }
   if (args.output === "") throw new UsageError("--output needs a folder");
   return args;
+}
+
+/** The queue names BullMQ accepts: no `:` (its key separator); kept to a safe, printable set. */
+const QUEUE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const MODES: readonly FleetMode[] = ["enqueue", "worker", "status", "wait"];
+/** Options that only mean something with `--queue`. */
+const FLEET_ONLY = ["queue-name", "fleet-rate", "grace", "lock-duration", "exit-when-drained", ...MODES] as const;
+
+/** Checks `--queue` and the options that go with it; `undefined` without `--queue`. */
+function fleetArgs(v: ReturnType<typeof parse>["values"], args: FetchArgs): FleetArgs | undefined {
+  if (v.queue === undefined) {
+    const stray = FLEET_ONLY.find((name) => v[name] !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray} needs --queue redis://HOST:PORT`);
+    return undefined;
+  }
+  // --enqueue --wait: put the list on the queue, then wait for it, in one command.
+  const enqueueThenWait = v.enqueue === true && v.wait === true;
+  const modes = MODES.filter((mode) => v[mode] === true && !(enqueueThenWait && mode === "wait"));
+  if (modes.length !== 1) {
+    throw new UsageError(
+      modes.length === 0
+        ? "--queue needs one of --enqueue, --worker, --status, --wait"
+        : `--${modes.join(", --")}: give only one of them`,
+    );
+  }
+  const mode = modes[0] as FleetMode;
+  checkRedisUrl(v.queue);
+  const queueName = v["queue-name"] ?? "aio-fetch";
+  if (!QUEUE_NAME.test(queueName)) {
+    throw new UsageError(
+      `--queue-name needs 1 to 100 letters, digits, ".", "_" or "-", got ${JSON.stringify(queueName)}`,
+    );
+  }
+  if (mode === "worker" && v.output === undefined) {
+    throw new UsageError("--worker needs -o DIR: the folder its files go to");
+  }
+  if (mode === "enqueue" && args.contentDisposition) {
+    throw new UsageError(
+      "--content-disposition names a file from its response, too late for --enqueue to name it once for every worker",
+    );
+  }
+  const workerOnly = ["fleet-rate", "grace", "lock-duration", "exit-when-drained"] as const;
+  const stray = mode === "worker" ? undefined : workerOnly.find((name) => v[name] !== undefined);
+  if (stray !== undefined) throw new UsageError(`--${stray} is an option of --worker`);
+  return {
+    url: v.queue,
+    queueName,
+    mode,
+    fleetRate: v["fleet-rate"] === undefined ? 0 : parseRate("--fleet-rate", v["fleet-rate"]),
+    grace: v.grace === undefined ? 10_000 : parseDuration("--grace", v.grace),
+    lockDuration: v["lock-duration"] === undefined ? 30_000 : parseDuration("--lock-duration", v["lock-duration"]),
+    exitWhenDrained: v["exit-when-drained"] === true,
+    waitAfterEnqueue: enqueueThenWait,
+  };
+}
+
+/** Checks the shape of a `--queue` URL (a connection is tried later). */
+function checkRedisUrl(text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--queue needs a URL such as redis://HOST:6379/0, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new UsageError(`--queue needs a redis:// or rediss:// URL, got the scheme ${url.protocol}`);
+  }
+  if (url.hostname === "") throw new UsageError(`--queue needs a host: redis://HOST:PORT/DB`);
+  const db = url.pathname.replace(/^\//, "");
+  if (db !== "" && !/^\d{1,5}$/.test(db)) {
+    throw new UsageError(
+      `--queue: the path is the database number (redis://HOST:PORT/0), got ${JSON.stringify(url.pathname)}`,
+    );
+  }
+  if (url.search !== "" || url.hash !== "") throw new UsageError("--queue takes no query or fragment");
 }
 
 function parse(argv: readonly string[]) {
@@ -232,6 +361,16 @@ function parse(argv: readonly string[]) {
       header: { type: "string", short: "H", multiple: true },
       "user-agent": { type: "string", short: "A" },
       quiet: { type: "boolean", short: "q" },
+      queue: { type: "string" },
+      "queue-name": { type: "string" },
+      enqueue: { type: "boolean" },
+      worker: { type: "boolean" },
+      status: { type: "boolean" },
+      wait: { type: "boolean" },
+      "fleet-rate": { type: "string" },
+      grace: { type: "string" },
+      "lock-duration": { type: "string" },
+      "exit-when-drained": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });

@@ -91,10 +91,13 @@ class Job {
   moved = 0;
   /** Loop time of the first request: the report's `ms` counts from here, not from the wait for a turn. */
   started: number | undefined = undefined;
+  /** Whether this URL is resumed (`-c`): the run's setting, or the caller's for this URL. */
+  readonly resume: boolean;
 
-  constructor(entry: Entry, url: URL) {
+  constructor(entry: Entry, url: URL, resume: boolean) {
     this.entry = entry;
     this.url = url;
+    this.resume = resume;
     this.active = { name: shownUrl(url), received: 0, total: undefined };
   }
 }
@@ -128,13 +131,16 @@ export class Downloader {
    * **Cancel safety:** if cancelled, the request is aborted at once, the
    * part file is closed and kept (with resume notes), its lock released,
    * and no file appears under the final name.
+   *
+   * `options.resume` overrides the run's `resume` for this URL (a fleet
+   * worker resumes a job run again after its worker was lost).
    */
-  async download(entry: Entry, name: string | undefined): Promise<Outcome> {
+  async download(entry: Entry, name: string | undefined, options: { resume?: boolean } = {}): Promise<Outcome> {
     const started = now();
     if (entry.url === undefined) {
       return this.outcome(entry, undefined, { kind: "failed", error: entry.error ?? "bad line" }, started);
     }
-    const job = new Job(entry, entry.url);
+    const job = new Job(entry, entry.url, options.resume ?? this.settings.resume);
     try {
       let settled: Settled | undefined;
       if (name !== undefined) {
@@ -288,13 +294,13 @@ export class Downloader {
       throw new TryFailure(`refusing to write outside the output folder: ${name}`, false);
     }
     const part = new PartFile(this.settings.outDir, name);
-    if (this.settings.resume) {
+    if (job.resume) {
       const done = await this.finishedFile(job, part.final);
       if (done !== undefined) return done;
     }
     this.ensureFolder(part.final);
     job.part = part;
-    if (this.settings.resume) {
+    if (job.resume) {
       await this.lock(job, part);
       job.active.received = part.load(job.url);
     }
@@ -344,7 +350,7 @@ export class Downloader {
    * Content-Disposition once named `.bashrc`.
    */
   private mayReplace(job: Job): boolean {
-    return this.settings.clobber || (this.settings.resume && job.entry.sha256 !== undefined);
+    return this.settings.clobber || (job.resume && job.entry.sha256 !== undefined);
   }
 
   private notReplaced(name: string, serverNamed: boolean): string {

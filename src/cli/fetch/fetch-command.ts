@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import { ClientSession, RetryPolicy } from "../../http.ts";
 import { isCancelledError, mapUnordered, now, run } from "../../index.ts";
-import { FETCH_HELP, type FetchArgs, parseFetchArgs, UsageError } from "./args.ts";
+import { FETCH_HELP, type FetchArgs, parseFetchArgs, SetupError, UsageError } from "./args.ts";
 import { Downloader } from "./download.ts";
 import { systemErrorText } from "./failure.ts";
 import { HostLimits } from "./host-limits.ts";
@@ -30,6 +30,49 @@ async function* withNames(entries: AsyncIterable<Entry>, namer: Namer): AsyncGen
   for await (const entry of entries) yield [entry, namer.beforeRequest(entry)];
 }
 
+/** The HTTP session of a run: the limits and time limits its options give. */
+export function openSession(args: FetchArgs): ClientSession {
+  return new ClientSession({
+    limit: args.concurrency,
+    // No limitPerHost: HostLimits bounds each host (and its --rate) around a whole try, outside --timeout.
+    timeout: { total: null, connect: args.connectTimeout, read: args.readTimeout },
+    retry: false,
+    decompress: false,
+    maxResponseSize: Number.isFinite(args.maxSize) ? args.maxSize : 0,
+  });
+}
+
+/** The downloader of a run (a local one, or a fleet worker's), as its options say. */
+export function makeDownloader(
+  args: FetchArgs,
+  session: ClientSession,
+  namer: Namer,
+  options: { resume: boolean; hashAll: boolean },
+): Downloader {
+  const outDir = resolve(args.output);
+  return new Downloader(
+    session,
+    {
+      outDir,
+      outLabel: args.output,
+      resume: options.resume,
+      clobber: args.clobber,
+      retry: new RetryPolicy({
+        attempts: args.retries + 1,
+        statuses: RETRY_STATUSES,
+        maxRetryAfter: MAX_RETRY_AFTER,
+      }),
+      timeout: args.timeout,
+      maxSize: args.maxSize,
+      speedLimit: args.speedLimit,
+      hashAll: options.hashAll,
+      headers: [["user-agent", args.userAgent], ...args.headers],
+    },
+    new HostLimits(args.perHost, args.rate),
+    namer,
+  );
+}
+
 /** Runs the downloads; returns the exit code (0 all succeeded, 1 some failed). */
 async function fetchAll(args: FetchArgs): Promise<number> {
   const outDir = resolve(args.output);
@@ -44,37 +87,9 @@ async function fetchAll(args: FetchArgs): Promise<number> {
   } catch (error) {
     throw new UsageError(`cannot write the report ${args.report}: ${systemErrorText(error as Error)}`);
   }
-  const headers: [string, string][] = [["user-agent", args.userAgent], ...args.headers];
-  await using session = new ClientSession({
-    limit: args.concurrency,
-    // No limitPerHost: HostLimits bounds each host (and its --rate) around a whole try, outside --timeout.
-    timeout: { total: null, connect: args.connectTimeout, read: args.readTimeout },
-    retry: false,
-    decompress: false,
-    maxResponseSize: Number.isFinite(args.maxSize) ? args.maxSize : 0,
-  });
+  await using session = openSession(args);
   const namer = new Namer(args);
-  const downloader = new Downloader(
-    session,
-    {
-      outDir,
-      outLabel: args.output,
-      resume: args.resume,
-      clobber: args.clobber,
-      retry: new RetryPolicy({
-        attempts: args.retries + 1,
-        statuses: RETRY_STATUSES,
-        maxRetryAfter: MAX_RETRY_AFTER,
-      }),
-      timeout: args.timeout,
-      maxSize: args.maxSize,
-      speedLimit: args.speedLimit,
-      hashAll: report !== undefined,
-      headers,
-    },
-    new HostLimits(args.perHost, args.rate),
-    namer,
-  );
+  const downloader = makeDownloader(args, session, namer, { resume: args.resume, hashAll: report !== undefined });
   const input: InputProgress = { seen: 0, exhausted: false };
   const tally = new Tally();
   const started = now();
@@ -120,10 +135,16 @@ export async function fetchCommand(argv: readonly string[], version: string): Pr
     }
     // SIGTERM (kill, a supervisor, `timeout`) stops a run as Ctrl-C does: run() cancels it, the parts are kept with
     // their notes, the report and summary written, and the process exits with 143 (130 for Ctrl-C).
+    if (args.fleet !== undefined) {
+      const { fleetCommand } = await import("./fleet/fleet-command.ts");
+      const fleet = args.fleet;
+      return await run(() => fleetCommand(args, fleet));
+    }
     return await run(() => fetchAll(args));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`aio fetch: ${error.message}\nRun "aio fetch --help" for the options.\n`);
+    const hint = error instanceof SetupError ? "" : 'Run "aio fetch --help" for the options.\n';
+    process.stderr.write(`aio fetch: ${error.message}\n${hint}`);
     return 2;
   }
 }

@@ -32,9 +32,9 @@ export interface Outcome {
 export class ReportFile {
   private fd: number | undefined;
 
-  /** Opens (truncates) `path`; throws the system error if it cannot. */
-  constructor(path: string) {
-    this.fd = openSync(path, "w");
+  /** Opens `path`, truncated (or appended to, for a fleet worker that may be restarted); throws the system error if it cannot. */
+  constructor(path: string, options: { append?: boolean } = {}) {
+    this.fd = openSync(path, options.append === true ? "a" : "w");
   }
 
   write(outcome: Outcome): void {

@@ -1,0 +1,7 @@
+// `aio fetch` through the queue with 2 worker processes (see fleet.ts).
+import type { Params } from "../../lib/types.ts";
+import { fleet } from "./fleet.ts";
+
+export default function (params: Params) {
+  return fleet(params, 2);
+}

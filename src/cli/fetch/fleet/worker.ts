@@ -1,0 +1,147 @@
+// `aio fetch --queue URL --worker -o DIR`: takes jobs from the queue with
+// aio-ts/bullmq's runWorker and downloads each with the same Downloader as a
+// local run (atomic rename, `.part` resume and lock, Retry-After, per-host
+// limits), reporting each job once to the queue's stream and to `--report`.
+import { hostname } from "node:os";
+import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { runWorker } from "../../../bullmq.ts";
+import { createTask, isCancelledError, now, sleep } from "../../../index.ts";
+import { type FetchArgs, type FleetArgs, UsageError } from "../args.ts";
+import { systemErrorText } from "../failure.ts";
+import { makeDownloader, openSession } from "../fetch-command.ts";
+import type { Entry } from "../input.ts";
+import { Namer } from "../names.ts";
+import { makeDisplay } from "../progress.ts";
+import { type Outcome, ReportFile, summaryLine, Tally } from "../report.ts";
+import type { FleetJobData } from "./enqueue.ts";
+import { type FleetModules, fleetKeys } from "./redis.ts";
+import { ReportStream } from "./report-stream.ts";
+import { isDrained } from "./status.ts";
+
+/**
+ * How many times a job may be found stalled (its worker lost) before BullMQ fails it: more than BullMQ's 1, since a
+ * fleet loses machines, but not for ever, for a URL that crashes its worker each time.
+ */
+const MAX_STALLED = 5;
+/** How often `--exit-when-drained` looks at the queue, in ms. */
+const DRAINED_POLL = 1000;
+
+/** A job's line as a local run's entry. */
+function entryOf(data: FleetJobData): Entry {
+  const entry: Entry = {
+    index: 0,
+    source: data.source,
+    text: data.url,
+    url: undefined,
+    error: undefined,
+    out: data.out,
+    sha256: data.sha256,
+    headers: data.headers,
+  };
+  try {
+    entry.url = new URL(data.url);
+  } catch {
+    entry.error = `bad URL: ${JSON.stringify(data.url)} is not an absolute URL`;
+  }
+  return entry;
+}
+
+/** `--fleet-rate N` (per second) as BullMQ's limiter: `max` jobs per `duration` ms (`max` a whole number). */
+export function limiterOf(rate: number): { max: number; duration: number } {
+  const max = Math.max(1, Math.ceil(rate));
+  return { max, duration: (max * 1000) / rate };
+}
+
+/** Runs a worker until Ctrl-C/SIGTERM (or a drained queue); returns 0, or 1 if a URL it took failed. */
+export async function runFetchWorker(
+  modules: FleetModules,
+  client: Redis,
+  args: FetchArgs,
+  fleet: FleetArgs,
+  connection: object,
+): Promise<number> {
+  let report: ReportFile | undefined;
+  try {
+    // Appended to: a worker restarted with the same --report keeps the lines of its earlier runs.
+    report = args.report === undefined ? undefined : new ReportFile(args.report, { append: true });
+  } catch (error) {
+    throw new UsageError(`cannot write the report ${args.report}: ${systemErrorText(error as Error)}`);
+  }
+  const stream = new ReportStream(client, fleetKeys(fleet.queueName));
+  await using session = openSession(args);
+  // Every job comes with its name; the worker's own Namer only serves --content-disposition, refused with --queue.
+  // The stream's lines carry every file's SHA-256, as a local --report's do.
+  const downloader = makeDownloader(args, session, new Namer(args), { resume: args.resume, hashAll: true });
+  const tally = new Tally();
+  const started = now();
+  const input = { seen: 0, exhausted: false };
+  const display = makeDisplay(args.quiet, {
+    tally,
+    input,
+    active: downloader.active,
+    received: () => downloader.received,
+    started,
+  });
+  const stop = new AbortController();
+  const drained = fleet.exitWhenDrained
+    ? createTask(async () => {
+        const queue = new modules.bullmq.Queue(fleet.queueName, { connection });
+        try {
+          // Twice in a row: a queue seen empty between an enqueue's batches is not drained yet.
+          let empty = 0;
+          while (empty < 2) {
+            await sleep(DRAINED_POLL);
+            empty = (await isDrained(queue)) ? empty + 1 : 0;
+          }
+          stop.abort();
+        } finally {
+          await queue.close();
+        }
+      })
+    : undefined;
+  let interrupted = false;
+  try {
+    await runWorker<FleetJobData, { result: Outcome["result"]; bytes: number }>(
+      fleet.queueName,
+      async (job: Job<FleetJobData>) => {
+        input.seen++;
+        // A job run again (its worker was lost, or shut down) resumes, as with -c: the part it left is continued
+        // (locked first, so that a worker still writing it elsewhere keeps it), a file it finished is found.
+        // A first run is a local run's: only -c resumes it (the lock costs 4 system calls per file).
+        const again = job.attemptsStarted > 1;
+        let outcome = await downloader.download(entryOf(job.data), job.data.out, { resume: args.resume || again });
+        if (outcome.result === "skipped" && again) {
+          // A job run again that finds its file finished: the run that was lost saved it, and its line is this one.
+          outcome = { ...outcome, result: "ok" };
+        }
+        tally.add(outcome);
+        report?.write(outcome);
+        display.finished(outcome);
+        await stream.add(job.id as string, outcome);
+        // The downloader already retried what may heal: the job fails once, into BullMQ's failed set.
+        if (outcome.result === "failed") throw new Error(outcome.error ?? "failed");
+        return { result: outcome.result, bytes: outcome.bytes };
+      },
+      {
+        connection,
+        concurrency: args.concurrency,
+        grace: fleet.grace,
+        lockDuration: fleet.lockDuration,
+        ...(fleet.fleetRate > 0 ? { limiter: limiterOf(fleet.fleetRate) } : {}),
+        name: `${hostname()}:${process.pid}`,
+        signal: stop.signal,
+        // The stalled check every lock duration: a lost worker's jobs go to another within two of them.
+        bullmq: { stalledInterval: fleet.lockDuration, maxStalledCount: MAX_STALLED },
+      },
+    );
+  } catch (error) {
+    interrupted = isCancelledError(error);
+    throw error;
+  } finally {
+    drained?.cancel();
+    report?.close();
+    display.stop(summaryLine(tally, downloader.received, now() - started, interrupted));
+  }
+  return tally.failed > 0 ? 1 : 0;
+}
