@@ -2,7 +2,9 @@ import {
   type Awaitable,
   argumentError,
   asCancelledError,
+  CancelledError,
   current,
+  EXCEPTION,
   ensureFuture,
   Future,
   follow,
@@ -50,21 +52,24 @@ async function cancelAndWait(future: Future<unknown>): Promise<void> {
 }
 
 /**
- * The deadline of a `waitFor` on a child task or future: when `ms` pass, it
- * cancels that child (not the caller), so waitFors running side by side in
- * one task stay independent. One object is the timer, the expiry callback
- * and the thenable the caller's promise adopts: two async functions, a
- * `TimerHandle` and its closure per call cost twice as much (the timeouts
- * workload of bench/).
+ * The deadline of a `waitFor` on a child task or future, and the caller's
+ * wait on that child: when `ms` pass, it cancels the child (not the caller),
+ * so waitFors running side by side in one task stay independent. One object
+ * is the timer and the child's done-callback, which settles the caller's
+ * promise directly, as a `Reaction` does for `await future`: the caller is
+ * linked to the child (cancelling the caller cancels the child) and resumes
+ * one hop after the child's callback runs, with no promise chain in between
+ * (the chain of three promises this replaced cost ~500 ns per call, the
+ * timeouts workload of bench/).
  */
-class ChildDeadline<T> implements Timer, Runnable, PromiseLike<T> {
+class ChildDeadline<T> implements Timer, Runnable {
   due: number;
   seq = 0;
   // Stryker disable next-line UnaryOperator: equivalent, the constructor calls addTimer, which sets index before anything reads it
   index = -1;
   /** The deadline passed and the child was cancelled. */
   expired = false;
-  /** The caller got its outcome: a queued expiry does nothing. */
+  /** The caller got its outcome (or the expiry ran): a queued expiry does nothing. */
   settled = false;
   readonly loop: Loop;
   readonly task: Task<unknown>;
@@ -72,6 +77,10 @@ class ChildDeadline<T> implements Timer, Runnable, PromiseLike<T> {
   readonly ms: number;
   /** The caller's cancel requests when it started: more later means a cancel from outside. */
   readonly cancellingBefore: number;
+  /** Whether the child was pending when awaited: only then is its end a point where the caller's cancel is delivered. */
+  readonly suspended: boolean;
+  private resolve: ((value: T) => void) | undefined = undefined;
+  private reject: ((error: unknown) => void) | undefined = undefined;
 
   constructor(task: Task<unknown>, future: Future<T>, ms: number) {
     this.loop = task._loop;
@@ -80,60 +89,62 @@ class ChildDeadline<T> implements Timer, Runnable, PromiseLike<T> {
     this.ms = ms;
     this.due = this.loop.now() + ms;
     this.cancellingBefore = task.cancelling();
+    this.suspended = !future.done();
     this.loop.addTimer(this);
   }
 
   /**
-   * The caller's promise. Its hops are those of the two async functions this
-   * replaces (a callback returning `expireChild()`, which did `try { return
-   * await future } finally { timer.cancel() }`), so that callbacks and tasks
-   * interleave with the caller exactly as before: `future.then` is called
-   * one hop from now (the caller's promise adopts this thenable, as `await`
-   * adopts the future); the outcome is decided one hop after the future's
-   * reaction ran; the caller resumes two hops after that.
+   * The caller's promise. As `await future` in the caller: the child's end
+   * is a callback that settles it, and while the child runs it is the
+   * caller's waiter, so that cancelling the caller cancels the child.
    */
   promise(): Promise<T> {
-    return new Promise<T>((resolve) => resolve(this as PromiseLike<T>));
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.resolve = resolve;
+    this.reject = reject;
+    this.future._addCallback(this);
+    if (this.suspended) this.task._addWaiter(this.future);
+    return promise;
   }
 
-  // biome-ignore lint/suspicious/noThenProperty: the caller's promise adopts this thenable, see promise().
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): PromiseLike<R1 | R2> {
-    // Called by the engine in the caller's context, so `future.then` links
-    // the caller to the child (cancelling the caller cancels the child) as an
-    // `await future` does, and replaces a late outcome with the caller's
-    // pending cancel.
-    return this.future
-      .then()
-      .then(
-        (value) => this.finish(value),
-        (error: unknown) => this.fail(error),
-      )
-      .then(onFulfilled, onRejected);
-  }
-
-  private finish(value: T): T {
-    this.unschedule();
-    return value;
-  }
-
-  private fail(error: unknown): never {
-    this.unschedule();
-    const cancelled = asCancelledError(error);
-    // A cancel of the caller from outside stays a CancelledError.
-    if (this.expired && cancelled !== undefined && this.task.cancelling() <= this.cancellingBefore) {
-      throw new TimeoutError(`waitFor() timed out after ${this.ms} ms`, { cause: cancelled });
+  /**
+   * @internal The child is done: the caller's outcome. A cancel of the caller
+   * requested since the child ended replaces it (as `Reaction.run`); the
+   * child's cancel by the expiry becomes `TimeoutError`, one from outside
+   * stays a `CancelledError`.
+   */
+  run(): void {
+    const future = this.future;
+    const task = this.task;
+    // The child is done: a result, or an error (or cancel) to throw.
+    let ok = !future.cancelled() && future._state !== EXCEPTION;
+    let value: unknown = ok ? future._value : future._error();
+    task._removeWaiter(future);
+    if (task._mustCancel && this.suspended) {
+      task._mustCancel = false;
+      if (ok || !(value instanceof CancelledError)) value = task._makeCancelledError();
+      ok = false;
     }
-    throw error;
-  }
-
-  private unschedule(): void {
-    // Stryker disable next-line BooleanLiteral: equivalent, settled is set once the child is done; a late expiry then only cancels a done future (a no-op) and sets `expired`, read only by fail(), which already ran
+    task._loop.lastResumed = task;
+    // Stryker disable next-line BooleanLiteral: equivalent, settled is set once the child is done; a late expiry then only cancels a done future (a no-op) and sets `expired`, read only here, which already ran
     this.settled = true;
     // Stryker disable next-line ConditionalExpression: equivalent, removing a timer not in the heap is ignored (the heap checks index < 0)
     if (this.index >= 0) this.loop.removeTimer(this);
+    if (ok) {
+      (this.resolve as (value: T) => void)(value as T);
+      return;
+    }
+    const cancelled = asCancelledError(value);
+    // A cancel of the caller from outside stays a CancelledError.
+    if (this.expired && cancelled !== undefined && task.cancelling() <= this.cancellingBefore) {
+      value = new TimeoutError(`waitFor() timed out after ${this.ms} ms`, { cause: cancelled });
+    }
+    (this.reject as (error: unknown) => void)(value);
+  }
+
+  /** @internal For `captureCallGraph`: the task this callback resumes. */
+  _awaiter(): Task<unknown> {
+    return this.task;
   }
 
   /** @internal For `captureCallGraph`: the caller this deadline bounds. */
@@ -143,18 +154,31 @@ class ChildDeadline<T> implements Timer, Runnable, PromiseLike<T> {
 
   /** @internal The deadline passed: queue the expiry, in order with the other callbacks. */
   fire(): void {
-    this.loop._enqueue(this);
+    this.loop._enqueue(new Expiry(this as ChildDeadline<unknown>));
+  }
+}
+
+// Settling the caller's promise resumes the caller: the loop lets its
+// continuation run before the next callback, as after a `Reaction`.
+Object.defineProperty(ChildDeadline.prototype, "resumes", { value: true });
+
+/** The expiry of a `ChildDeadline`, queued when its timer fires (made only then: most deadlines never pass). */
+class Expiry implements Runnable {
+  readonly deadline: ChildDeadline<unknown>;
+
+  constructor(deadline: ChildDeadline<unknown>) {
+    this.deadline = deadline;
   }
 
-  /** @internal */
   run(): void {
+    const deadline = this.deadline;
     // Stryker disable next-line ConditionalExpression: equivalent, settled means the child is done: expiring then only cancels a done future (a no-op) and sets `expired`, which no one reads any more
-    if (this.settled) return;
-    // Stryker disable next-line BooleanLiteral: equivalent, run() is queued at most once (the timer fires once), so nothing reads settled after it
-    this.settled = true;
+    if (deadline.settled) return;
+    // Stryker disable next-line BooleanLiteral: equivalent, the expiry is queued at most once (the timer fires once), so nothing reads settled after it but _deadlineOf
+    deadline.settled = true;
     // Outside any task, as a `callLater` callback runs: the cancel runs the
     // child's abort listeners synchronously.
-    storage.exit(expire, this as ChildDeadline<unknown>);
+    storage.exit(expire, deadline);
   }
 }
 

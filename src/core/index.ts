@@ -16,7 +16,7 @@ export {
   makeCancelledError,
   TimeoutError,
 } from "./errors.ts";
-export { type DoneCallback, Future, isFuture, LabelledFuture } from "./future.ts";
+export { type DoneCallback, EXCEPTION, Future, isFuture, LabelledFuture } from "./future.ts";
 export { Handle, TimerHandle } from "./handle.ts";
 export {
   defaultLoop,

@@ -1,3 +1,6 @@
+/** What `[Symbol.asyncDispose]` returns: one settled promise for all. */
+const DONE: Promise<void> = Promise.resolve();
+
 /**
  * What `hold()` returns: proof of holding a lock, a semaphore permit or a
  * capacity token, released when disposed. Works with `using` and `await
@@ -14,10 +17,10 @@
  * ```
  */
 export class Held implements Disposable, AsyncDisposable {
-  private releaser: (() => void) | undefined;
+  private releaser: (() => void) | { release(): void } | undefined;
 
-  /** @internal */
-  constructor(release: () => void) {
+  /** @internal `release`: a function, or an object whose `release()` gives back what is held (no closure to make). */
+  constructor(release: (() => void) | { release(): void }) {
     this.releaser = release;
   }
 
@@ -30,7 +33,8 @@ export class Held implements Disposable, AsyncDisposable {
   release(): void {
     const release = this.releaser;
     this.releaser = undefined;
-    release?.();
+    if (typeof release === "function") release();
+    else release?.release();
   }
 
   /** Releases what is held, at the end of a `using` block. */
@@ -41,6 +45,6 @@ export class Held implements Disposable, AsyncDisposable {
   /** Releases what is held, at the end of an `await using` block (at once: nothing to wait for). */
   [Symbol.asyncDispose](): Promise<void> {
     this.release();
-    return Promise.resolve();
+    return DONE;
   }
 }

@@ -129,7 +129,7 @@ export class Lock {
    */
   hold(options?: WaitOptions): Promise<Held> {
     const acquired = this.acquire(options);
-    const held = (): Held => new Held(() => this.release());
+    const held = (): Held => new Held(this);
     // Uncontended: no extra promise hop.
     return acquired === TRUE ? Promise.resolve(held()) : acquired.then(held);
   }

@@ -4,6 +4,7 @@ import {
   CancelledError,
   createTask,
   currentTask,
+  Future,
   gather,
   isCancelledError,
   now,
@@ -245,6 +246,23 @@ describe("waitFor", () => {
       assert.equal(fast, "fast");
       assert.equal(now(), 50);
       assert.equal((currentTask() as Task<unknown>).cancelling(), 0);
+    });
+  });
+
+  test("waitFor with a limit on a future already done gives its outcome; a pending cancel waits for a real wait", async () => {
+    await runVirtual(async () => {
+      const ok = new Future<number>();
+      ok.setResult(7);
+      const failed = new Future<number>();
+      failed.setException(new RangeError("own"));
+      const me = currentTask() as Task<unknown>;
+      me.cancel(); // nothing to deliver it to yet
+      // As asyncio's `await fut` on a done future: no suspension, so no point where the cancel is delivered.
+      assert.equal(await waitFor(ok, 100), 7);
+      assert.ok((await rejection(waitFor(failed, 100))) instanceof RangeError);
+      assert.ok(isCancelledError(await rejection(sleep(1))), "the next real wait takes the cancel");
+      me.uncancel();
+      assert.equal(now(), 0);
     });
   });
 
