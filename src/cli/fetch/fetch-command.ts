@@ -6,7 +6,7 @@
 // every download at its current await.
 import { resolve } from "node:path";
 import { ClientSession, RetryPolicy } from "../../http.ts";
-import { isCancelledError, mapUnordered, now, run } from "../../index.ts";
+import { isCancelledError, mapUnordered, run } from "../../index.ts";
 import { FETCH_HELP, type FetchArgs, parseFetchArgs, SetupError, UsageError } from "./args.ts";
 import { Downloader } from "./download.ts";
 import { systemErrorText } from "./failure.ts";
@@ -14,8 +14,7 @@ import { HostLimits } from "./host-limits.ts";
 import { type Entry, type InputProgress, readEntries } from "./input.ts";
 import { makeFolder } from "./make-folder.ts";
 import { Namer } from "./names.ts";
-import { makeDisplay } from "./progress.ts";
-import { ReportFile, summaryLine, Tally } from "./report.ts";
+import { openReport, RunRecord } from "./run-record.ts";
 
 /**
  * The statuses a download tries again, more than a session's default (429, 502-504): a downloader meets
@@ -81,36 +80,19 @@ async function fetchAll(args: FetchArgs): Promise<number> {
   } catch (error) {
     throw new UsageError(`cannot create the output folder ${args.output}: ${systemErrorText(error as Error)}`);
   }
-  let report: ReportFile | undefined;
-  try {
-    report = args.report === undefined ? undefined : new ReportFile(args.report);
-  } catch (error) {
-    throw new UsageError(`cannot write the report ${args.report}: ${systemErrorText(error as Error)}`);
-  }
+  const report = openReport(args);
   await using session = openSession(args);
   const namer = new Namer(args);
   const downloader = makeDownloader(args, session, namer, { resume: args.resume, hashAll: report !== undefined });
   const input: InputProgress = { seen: 0, exhausted: false };
-  const tally = new Tally();
-  const started = now();
-  const display = makeDisplay(args.quiet, {
-    tally,
-    input,
-    active: downloader.active,
-    received: () => downloader.received,
-    started,
-  });
+  const record = new RunRecord(args, downloader, report, input);
   let interrupted = false;
   try {
     const jobs = withNames(readEntries(args.urls, args.lists, input), namer);
     const runs = mapUnordered(
       jobs,
       async ([entry, name]) => {
-        const outcome = await downloader.download(entry, name);
-        // Recorded here, in the task that did the work, so that a Ctrl-C loses no finished URL.
-        tally.add(outcome);
-        report?.write(outcome);
-        display.finished(outcome);
+        record.finished(await downloader.download(entry, name));
       },
       { concurrency: args.concurrency },
     );
@@ -119,10 +101,9 @@ async function fetchAll(args: FetchArgs): Promise<number> {
     interrupted = isCancelledError(error);
     throw error;
   } finally {
-    report?.close();
-    display.stop(summaryLine(tally, downloader.received, now() - started, interrupted));
+    record.close(interrupted);
   }
-  return tally.failed > 0 ? 1 : 0;
+  return record.exitCode();
 }
 
 /** `aio fetch [URL...] [-i FILE|-] [-o DIR] [options]`; returns the exit code. */

@@ -6,14 +6,13 @@ import { hostname } from "node:os";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { runWorker } from "../../../bullmq.ts";
-import { createTask, isCancelledError, now, sleep } from "../../../index.ts";
-import { type FetchArgs, type FleetArgs, UsageError } from "../args.ts";
-import { systemErrorText } from "../failure.ts";
+import { createTask, isCancelledError, sleep } from "../../../index.ts";
+import type { FetchArgs, FleetArgs } from "../args.ts";
 import { makeDownloader, openSession } from "../fetch-command.ts";
 import type { Entry } from "../input.ts";
 import { Namer } from "../names.ts";
-import { makeDisplay } from "../progress.ts";
-import { type Outcome, ReportFile, summaryLine, Tally } from "../report.ts";
+import type { Outcome } from "../report.ts";
+import { openReport, RunRecord } from "../run-record.ts";
 import type { FleetJobData } from "./enqueue.ts";
 import { type FleetModules, fleetKeys } from "./redis.ts";
 import { ReportStream } from "./report-stream.ts";
@@ -61,28 +60,15 @@ export async function runFetchWorker(
   fleet: FleetArgs,
   connection: object,
 ): Promise<number> {
-  let report: ReportFile | undefined;
-  try {
-    // Appended to: a worker restarted with the same --report keeps the lines of its earlier runs.
-    report = args.report === undefined ? undefined : new ReportFile(args.report, { append: true });
-  } catch (error) {
-    throw new UsageError(`cannot write the report ${args.report}: ${systemErrorText(error as Error)}`);
-  }
+  // Appended to: a worker restarted with the same --report keeps the lines of its earlier runs.
+  const report = openReport(args, { append: true });
   const stream = new ReportStream(client, fleetKeys(fleet.queueName));
   await using session = openSession(args);
   // Every job comes with its name; the worker's own Namer only serves --content-disposition, refused with --queue.
   // The stream's lines carry every file's SHA-256, as a local --report's do.
   const downloader = makeDownloader(args, session, new Namer(args), { resume: args.resume, hashAll: true });
-  const tally = new Tally();
-  const started = now();
   const input = { seen: 0, exhausted: false };
-  const display = makeDisplay(args.quiet, {
-    tally,
-    input,
-    active: downloader.active,
-    received: () => downloader.received,
-    started,
-  });
+  const record = new RunRecord(args, downloader, report, input);
   const stop = new AbortController();
   const drained = fleet.exitWhenDrained
     ? createTask(async () => {
@@ -115,9 +101,7 @@ export async function runFetchWorker(
           // A job run again that finds its file finished: the run that was lost saved it, and its line is this one.
           outcome = { ...outcome, result: "ok" };
         }
-        tally.add(outcome);
-        report?.write(outcome);
-        display.finished(outcome);
+        record.finished(outcome);
         await stream.add(job.id as string, outcome);
         // The downloader already retried what may heal: the job fails once, into BullMQ's failed set.
         if (outcome.result === "failed") throw new Error(outcome.error ?? "failed");
@@ -140,8 +124,7 @@ export async function runFetchWorker(
     throw error;
   } finally {
     drained?.cancel();
-    report?.close();
-    display.stop(summaryLine(tally, downloader.received, now() - started, interrupted));
+    record.close(interrupted);
   }
-  return tally.failed > 0 ? 1 : 0;
+  return record.exitCode();
 }
