@@ -2,7 +2,6 @@ import {
   type Awaitable,
   argumentError,
   asCancelledError,
-  CancelledError,
   current,
   EXCEPTION,
   ensureFuture,
@@ -119,13 +118,11 @@ class ChildDeadline<T> implements Timer, Runnable {
     // The child is done: a result, or an error (or cancel) to throw.
     let ok = !future.cancelled() && future._state !== EXCEPTION;
     let value: unknown = ok ? future._value : future._error();
-    task._removeWaiter(future);
-    if (task._mustCancel && this.suspended) {
-      task._mustCancel = false;
-      if (ok || !(value instanceof CancelledError)) value = task._makeCancelledError();
+    const cancel = task._resume(future, this.suspended, ok, value);
+    if (cancel !== undefined) {
+      value = cancel;
       ok = false;
     }
-    task._loop.lastResumed = task;
     // Stryker disable next-line BooleanLiteral: equivalent, settled is set once the child is done; a late expiry then only cancels a done future (a no-op) and sets `expired`, read only here, which already ran
     this.settled = true;
     // Stryker disable next-line ConditionalExpression: equivalent, removing a timer not in the heap is ignored (the heap checks index < 0)

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { current, runCallback, runningLoop } from "./context.ts";
-import { CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
+import { InvalidStateError, makeCancelledError } from "./errors.ts";
 import { defaultLoop, Loop, type Runnable } from "./loop.ts";
 import type { Task } from "./task.ts";
 import { argumentError } from "./validate.ts";
@@ -84,13 +84,11 @@ class Reaction implements Runnable {
     if (ok) value = future._value;
     else value = future._error();
     if (task !== undefined) {
-      task._removeWaiter(future);
-      if (task._mustCancel && this.suspended) {
-        task._mustCancel = false;
-        if (ok || !(value instanceof CancelledError)) value = task._makeCancelledError();
+      const cancel = task._resume(future, this.suspended, ok, value);
+      if (cancel !== undefined) {
+        value = cancel;
         ok = false;
       }
-      task._loop.lastResumed = task;
     }
     const handler = ok ? this.onFulfilled : this.onRejected;
     if (typeof handler !== "function") {

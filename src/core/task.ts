@@ -1,6 +1,6 @@
 import { AsyncResource } from "node:async_hooks";
 import { current, runningLoop, storage } from "./context.ts";
-import { asCancelledError, type CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
+import { asCancelledError, CancelledError, InvalidStateError, makeCancelledError } from "./errors.ts";
 import { CANCELLED, EXCEPTION, Future, outcomeName, PENDING, RESULT, type State } from "./future.ts";
 import { defaultLoop, kernel, type Loop, type Runnable } from "./loop.ts";
 import { checkFunction } from "./validate.ts";
@@ -239,6 +239,20 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     } else if (this._waiters?.delete(waiter) === true && this._loop._tracer !== undefined) {
       this._loop._tracer.waitEnd(this as Task<unknown>, waiter, false);
     }
+  }
+
+  /**
+   * @internal The task resumes from `future`, now done, which it awaited (`suspended`: the future was pending then):
+   * it leaves the future's waiters, and a cancel requested while it waited is delivered now, in place of the
+   * future's outcome (`ok` and `value`): the CancelledError to throw instead is returned (the future's own, if it
+   * was cancelled too); undefined when the outcome stands. What `await future` and `waitFor` both do.
+   */
+  _resume(future: Future<unknown>, suspended: boolean, ok: boolean, value: unknown): CancelledError | undefined {
+    this._removeWaiter(future);
+    this._loop.lastResumed = this as Task<unknown>;
+    if (!this._mustCancel || !suspended) return undefined;
+    this._mustCancel = false;
+    return !ok && value instanceof CancelledError ? value : this._makeCancelledError();
   }
 
   /** @internal */
