@@ -52,6 +52,12 @@ export interface JobContext {
   readonly token: string;
   /** The job itself, as the handler's first argument. */
   readonly job: Job;
+  /**
+   * `true` once the worker's shutdown began (it takes no more jobs; running ones have `grace` to finish). A job made
+   * of steps may then stop between two and give itself back: `await job.moveToWait(ctx.token)`, then throw BullMQ's
+   * `WaitingError`; `runWorker` counts it as returned.
+   */
+  readonly closing: boolean;
 }
 
 /** What happened to the jobs a worker took, as `runWorker` returns it. */
@@ -293,6 +299,8 @@ async function work(
   idle.set();
   // Set once the shutdown's grace has run out: a job BullMQ hands over after that goes straight back.
   let returning = false;
+  // Set when the shutdown begins (JobContext.closing).
+  let closingNow = false;
   // BullMQ calls back from outside any task, where no loop is running: the caller's loop is taken now.
   const loop = getRunningLoop();
   const emit = (event: WorkerEvent): void => {
@@ -342,6 +350,9 @@ async function work(
       },
       token: lockToken,
       job,
+      get closing() {
+        return closingNow;
+      },
     };
     const entry: Running = { job, task, why: undefined };
     const id = job.id ?? "";
@@ -365,6 +376,12 @@ async function work(
       try {
         result = task.result();
       } catch (error) {
+        if (error instanceof bullmq.WaitingError) {
+          // The handler gave its job back itself (JobContext.closing).
+          summary.returned++;
+          emit({ type: "returned", job });
+          throw error;
+        }
         summary.failed++;
         emit({ type: "failed", job, error });
         throw error;
@@ -431,6 +448,7 @@ async function work(
     ended = { error };
   }
   options.signal?.removeEventListener("abort", onStop);
+  closingNow = true;
   emit({ type: "closing" });
   // Stops fetching at once; resolves once the running jobs are settled and the connections are closed.
   const closed = storage.exit(() => worker.close());

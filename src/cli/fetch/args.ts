@@ -54,6 +54,8 @@ A fleet (many workers, any machines, one Redis; needs npm install bullmq ioredis
       --wait              wait until the queue is drained; exit 1 if any URL failed (with
                           --enqueue: after enqueueing)
       --queue-name NAME   the queue (default aio-fetch)
+      --batch N           with --enqueue: N URLs a job (default: one a job for the first 128,
+                          growing to 16 on a long list); each worker runs -j jobs at once
       --fleet-rate N      at most N URLs started per second by all the workers together
       --grace T           on Ctrl-C/SIGTERM, how long running downloads may finish before they
                           are stopped and go back to the queue (default 10s)
@@ -130,6 +132,8 @@ export interface FleetArgs {
   mode: FleetMode;
   /** `--fleet-rate`: requests per second over all workers; 0 for no bound. */
   fleetRate: number;
+  /** `--batch`: how many URLs `--enqueue` puts in one job; `undefined` for the default, which grows. */
+  batch: number | undefined;
   /** `--grace`, in ms. */
   grace: number;
   /** `--lock-duration`, in ms. */
@@ -177,6 +181,19 @@ function parseRate(option: string, text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || n <= 0) {
     throw new UsageError(`${option} needs a number of requests per second above 0, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+/** Without `--batch`, the most URLs `--enqueue` puts in one job (it starts at one URL a job, and grows to this). */
+export const DEFAULT_BATCH = 16;
+/** `--batch`'s bound: a job's data stays a few hundred kilobytes. */
+const MAX_BATCH = 1000;
+
+function parseBatch(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_BATCH) {
+    throw new UsageError(`--batch needs a whole number of URLs from 1 to ${MAX_BATCH}, got ${JSON.stringify(text)}`);
   }
   return n;
 }
@@ -264,7 +281,15 @@ export function parseFetchArgs(argv: readonly string[], version: string): FetchA
 const QUEUE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 const MODES: readonly FleetMode[] = ["enqueue", "worker", "status", "wait"];
 /** Options that only mean something with `--queue`. */
-const FLEET_ONLY = ["queue-name", "fleet-rate", "grace", "lock-duration", "exit-when-drained", ...MODES] as const;
+const FLEET_ONLY = [
+  "queue-name",
+  "batch",
+  "fleet-rate",
+  "grace",
+  "lock-duration",
+  "exit-when-drained",
+  ...MODES,
+] as const;
 
 /** Checks `--queue` and the options that go with it; `undefined` without `--queue`. */
 function fleetArgs(v: ReturnType<typeof parse>["values"], args: FetchArgs): FleetArgs | undefined {
@@ -302,11 +327,13 @@ function fleetArgs(v: ReturnType<typeof parse>["values"], args: FetchArgs): Flee
   const workerOnly = ["fleet-rate", "grace", "lock-duration", "exit-when-drained"] as const;
   const stray = mode === "worker" ? undefined : workerOnly.find((name) => v[name] !== undefined);
   if (stray !== undefined) throw new UsageError(`--${stray} is an option of --worker`);
+  if (mode !== "enqueue" && v.batch !== undefined) throw new UsageError("--batch is an option of --enqueue");
   return {
     url: v.queue,
     queueName,
     mode,
     fleetRate: v["fleet-rate"] === undefined ? 0 : parseRate("--fleet-rate", v["fleet-rate"]),
+    batch: v.batch === undefined ? undefined : parseBatch(v.batch),
     grace: v.grace === undefined ? 10_000 : parseDuration("--grace", v.grace),
     lockDuration: v["lock-duration"] === undefined ? 30_000 : parseDuration("--lock-duration", v["lock-duration"]),
     exitWhenDrained: v["exit-when-drained"] === true,
@@ -368,6 +395,7 @@ function parse(argv: readonly string[]) {
       status: { type: "boolean" },
       wait: { type: "boolean" },
       "fleet-rate": { type: "string" },
+      batch: { type: "string" },
       grace: { type: "string" },
       "lock-duration": { type: "string" },
       "exit-when-drained": { type: "boolean" },

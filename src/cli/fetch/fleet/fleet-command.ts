@@ -21,12 +21,12 @@ export async function fleetCommand(args: FetchArgs, fleet: FleetArgs): Promise<n
       case "enqueue": {
         const enqueued = await enqueueAll(modules, client, args, fleet, connection);
         if (!fleet.waitAfterEnqueue) return enqueued;
-        return Math.max(enqueued, await waitDrained(modules, fleet, connection));
+        return Math.max(enqueued, await waitDrained(modules, client, fleet, connection));
       }
       case "status":
         return await printStatus(modules, client, fleet, connection);
       case "wait":
-        return await waitDrained(modules, fleet, connection);
+        return await waitDrained(modules, client, fleet, connection);
       case "worker": {
         try {
           makeFolder(resolve(args.output));

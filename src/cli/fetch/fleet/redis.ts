@@ -23,10 +23,14 @@ export interface FleetKeys {
   marker: string;
   /** The stream of report lines: one `line` field (the JSON of a `--report` line) per job. */
   stream: string;
-  /** The ids of the jobs whose line is in the stream: what makes the line exactly-once. */
+  /** The ids of the URLs whose line is in the stream: what makes the line exactly-once. */
   reported: string;
+  /** The ids of the URLs enqueued (`jobIdOf`): what keeps a URL enqueued twice from being downloaded twice. */
+  known: string;
   /** Counts and bytes of the lines in the stream, and the Redis times of the first and last. */
   stats: string;
+  /** BullMQ's rate limiter's count (`--fleet-rate`). */
+  limiter: string;
   /** A finished job's key: `bull:NAME:ID`. */
   job(id: string): string;
 }
@@ -38,6 +42,8 @@ export function fleetKeys(queueName: string): FleetKeys {
     marker: `${base}:aio-fetch`,
     stream: `${base}:aio-fetch:report`,
     reported: `${base}:aio-fetch:reported`,
+    known: `${base}:aio-fetch:known`,
+    limiter: `${base}:limiter`,
     stats: `${base}:aio-fetch:stats`,
     job: (id) => `${base}:${id}`,
   };

@@ -76,6 +76,18 @@ export class ReportStream {
     return ensureFuture(sent);
   }
 
+  /** The items whose URL has no line in the stream yet (one round trip). */
+  async unreported<T extends { id: string }>(items: readonly T[]): Promise<T[]> {
+    if (items.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const item of items) pipeline.sismember(this.keys.reported, item.id);
+    const reported = ((await ensureFuture(pipeline.exec())) ?? []).map(([error, n]) => {
+      if (error !== null) throw error;
+      return n === 1;
+    });
+    return items.filter((_, i) => !reported[i]);
+  }
+
   /** Sends the waiting lines, a group per call, until none waits. */
   private async send(): Promise<void> {
     this.sending = true;
@@ -105,6 +117,8 @@ export interface StreamStats {
   failed: number;
   skipped: number;
   bytes: number;
+  /** URLs enqueued (`--enqueue` counts those it added). */
+  enqueued: number;
   /** Redis times (ms) of the first and last line; `undefined` before the first. */
   first: number | undefined;
   last: number | undefined;
@@ -119,6 +133,7 @@ export async function readStats(client: Redis, keys: FleetKeys): Promise<StreamS
     failed: n("failed"),
     skipped: n("skipped"),
     bytes: n("bytes"),
+    enqueued: n("enqueued"),
     first: h.first === undefined ? undefined : Number(h.first),
     last: h.last === undefined ? undefined : Number(h.last),
   };

@@ -15,7 +15,7 @@ const PENDING = ["waiting", "active", "delayed", "prioritized", "waiting-childre
 /** The states `--status` shows. */
 const SHOWN = ["waiting", "active", "delayed", "completed", "failed"] as const;
 /** How often `--wait` looks at the counts, in ms. */
-const WAIT_POLL = 250;
+const WAIT_POLL = 100;
 
 type Counts = Record<string, number>;
 
@@ -47,7 +47,12 @@ export async function printStatus(
       ensureFuture(queue.getWorkers()),
     ]);
     const lines = [`queue ${fleet.queueName} at ${shownRedisUrl(fleet.url)}`];
+    // The jobs, as BullMQ counts them; a job carries one URL or several (--batch).
     lines.push(SHOWN.map((state) => `${state} ${n(counts[state] ?? 0)}`).join(", "));
+    const reported = stats.ok + stats.failed + stats.skipped;
+    lines.push(
+      `${n(stats.enqueued)} URL${stats.enqueued === 1 ? "" : "s"} enqueued, ${n(Math.max(0, stats.enqueued - reported))} not reported yet`,
+    );
     const span = stats.first === undefined || stats.last === undefined ? 0 : stats.last - stats.first;
     const rate =
       span > 0
@@ -79,18 +84,28 @@ export async function printStatus(
   }
 }
 
-/** Waits until nothing is waiting, delayed or running; returns 1 if any job failed, else 0. */
-export async function waitDrained(modules: FleetModules, fleet: FleetArgs, connection: object): Promise<number> {
+/**
+ * Waits until nothing is waiting, delayed or running; prints the URLs' counts (from the report stream: a job may
+ * carry several); returns 1 if any URL (or job) failed, else 0.
+ */
+export async function waitDrained(
+  modules: FleetModules,
+  client: Redis,
+  fleet: FleetArgs,
+  connection: object,
+): Promise<number> {
   const queue = new modules.bullmq.Queue(fleet.queueName, { connection });
   try {
     for (;;) {
       const counts = await countsOf(queue);
       if (pending(counts) === 0) {
-        const failed = counts.failed ?? 0;
+        const stats = await readStats(client, fleetKeys(fleet.queueName));
+        const failed = stats.failed;
         process.stdout.write(
-          `drained: ${n(counts.completed ?? 0)} completed, ${n(failed)} failed (queue ${fleet.queueName})\n`,
+          `drained: ${n(stats.ok + stats.skipped)} completed, ${n(failed)} failed (queue ${fleet.queueName})\n`,
         );
-        return failed > 0 ? 1 : 0;
+        // A job that failed with no URL reported failed (its worker's Redis calls failed): failed too.
+        return failed > 0 || (counts.failed ?? 0) > 0 ? 1 : 0;
       }
       await sleep(WAIT_POLL);
     }

@@ -11,9 +11,9 @@ import type { FetchArgs, FleetArgs } from "../args.ts";
 import { makeDownloader, openSession } from "../fetch-command.ts";
 import type { Entry } from "../input.ts";
 import { Namer } from "../names.ts";
-import type { Outcome } from "../report.ts";
 import { openReport, RunRecord } from "../run-record.ts";
-import type { FleetJobData } from "./enqueue.ts";
+import { type FleetJob, type FleetJobData, itemsOf } from "./enqueue.ts";
+import { FleetRate } from "./rate.ts";
 import { type FleetModules, fleetKeys } from "./redis.ts";
 import { ReportStream } from "./report-stream.ts";
 import { isDrained } from "./status.ts";
@@ -62,7 +62,11 @@ export async function runFetchWorker(
 ): Promise<number> {
   // Appended to: a worker restarted with the same --report keeps the lines of its earlier runs.
   const report = openReport(args, { append: true });
-  const stream = new ReportStream(client, fleetKeys(fleet.queueName));
+  const keys = fleetKeys(fleet.queueName);
+  const stream = new ReportStream(client, keys);
+  const limit = fleet.fleetRate > 0 ? limiterOf(fleet.fleetRate) : undefined;
+  // BullMQ's limiter counts the first URL of each job as it hands the job out; FleetRate counts the others.
+  const rate = limit === undefined ? undefined : new FleetRate(client, keys.limiter, limit);
   await using session = openSession(args);
   // Every job comes with its name; the worker's own Namer only serves --content-disposition, refused with --queue.
   // The stream's lines carry every file's SHA-256, as a local --report's do.
@@ -88,33 +92,65 @@ export async function runFetchWorker(
     : undefined;
   let interrupted = false;
   try {
-    await runWorker<FleetJobData, { result: Outcome["result"]; bytes: number }>(
+    await runWorker<FleetJob, { ok: number; failed: number; skipped: number; bytes: number }>(
       fleet.queueName,
-      async (job: Job<FleetJobData>) => {
-        input.seen++;
-        // A job run again (its worker was lost, or shut down) resumes, as with -c: the part it left is continued
-        // (locked first, so that a worker still writing it elsewhere keeps it), a file it finished is found.
-        // A first run is a local run's: only -c resumes it (the lock costs 4 system calls per file).
+      async (job: Job<FleetJob>, ctx) => {
+        // A job run again (its worker was lost, or shut down) skips the URLs it reported, and resumes the others,
+        // as with -c: the part a lost run left is continued (locked first, so that a worker still writing it
+        // elsewhere keeps it), a file it finished is found. A first run is a local run's: only -c resumes it (the
+        // lock costs 4 system calls per file).
         const again = job.attemptsStarted > 1;
-        let outcome = await downloader.download(entryOf(job.data), job.data.out, { resume: args.resume || again });
-        if (outcome.result === "skipped" && again) {
-          // A job run again that finds its file finished: the run that was lost saved it, and its line is this one.
-          outcome = { ...outcome, result: "ok" };
+        let items = itemsOf(job.id as string, job.data);
+        if (again && items.length > 1) items = await stream.unreported(items);
+        const done = { ok: 0, failed: 0, skipped: 0, bytes: 0 };
+        let firstError: string | undefined;
+        // The URLs of a job go one after the other (the worker runs -j jobs at once); each line goes to Redis while
+        // the next URL downloads, and the job ends only once all its lines are there.
+        const lines: Promise<boolean>[] = [];
+        try {
+          for (const [i, item] of items.entries()) {
+            if (ctx.closing && i > 0) {
+              // The shutdown began: the URLs not started go back to the queue with the job.
+              await Promise.all(lines);
+              await job.moveToWait(ctx.token);
+              throw new modules.bullmq.WaitingError();
+            }
+            if (i > 0) await rate?.take();
+            input.seen++;
+            let outcome = await downloader.download(entryOf(item), item.out, { resume: args.resume || again });
+            if (outcome.result === "skipped" && again) {
+              // A job run again that finds its file finished: the run that was lost saved it, and its line is this.
+              outcome = { ...outcome, result: "ok" };
+            }
+            record.finished(outcome);
+            lines.push(stream.add(item.id, outcome));
+            done[outcome.result]++;
+            if (outcome.result === "ok") done.bytes += outcome.bytes;
+            if (outcome.result === "failed") firstError ??= `${item.url}: ${outcome.error ?? "failed"}`;
+          }
+        } finally {
+          await Promise.allSettled(lines);
         }
-        record.finished(outcome);
-        await stream.add(job.id as string, outcome);
+        await Promise.all(lines);
         // The downloader already retried what may heal: the job fails once, into BullMQ's failed set.
-        if (outcome.result === "failed") throw new Error(outcome.error ?? "failed");
-        return { result: outcome.result, bytes: outcome.bytes };
+        if (done.failed > 0) {
+          throw new Error(
+            items.length === 1
+              ? (firstError ?? "failed")
+              : `${done.failed} of ${items.length} URLs failed; the first, ${firstError}`,
+          );
+        }
+        return done;
       },
       {
         connection,
         concurrency: args.concurrency,
         grace: fleet.grace,
         lockDuration: fleet.lockDuration,
-        ...(fleet.fleetRate > 0 ? { limiter: limiterOf(fleet.fleetRate) } : {}),
+        ...(limit === undefined ? {} : { limiter: limit }),
         name: `${hostname()}:${process.pid}`,
         signal: stop.signal,
+
         // The stalled check every lock duration: a lost worker's jobs go to another within two of them.
         bullmq: { stalledInterval: fleet.lockDuration, maxStalledCount: MAX_STALLED },
       },
