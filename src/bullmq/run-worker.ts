@@ -376,7 +376,8 @@ async function work(
       try {
         result = task.result();
       } catch (error) {
-        if (error instanceof bullmq.WaitingError) {
+        // BullMQ's own test: the handler's copy of bullmq (its ES build, say) may not be the one loaded here.
+        if (error instanceof bullmq.WaitingError || (error as Error | null)?.name === "WaitingError") {
           // The handler gave its job back itself (JobContext.closing).
           summary.returned++;
           emit({ type: "returned", job });

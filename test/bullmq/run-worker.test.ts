@@ -17,6 +17,7 @@ import {
   timeout,
 } from "aio-ts";
 import { type JobContext, runWorker, type WorkerEvent } from "aio-ts/bullmq";
+import { WaitingError } from "bullmq";
 import { Redis } from "ioredis";
 import { rejection } from "../helpers.ts";
 import { freshQueueName, inspectQueue, redisForFile, runReal } from "./helpers.ts";
@@ -311,6 +312,45 @@ describe("runWorker's shutdown", { timeout: 60_000 }, () => {
     assert.deepEqual(summary, { completed: 1, failed: 0, returned: 0, lost: 0 });
     assert.equal(await queue.getJobState("finishing"), "completed");
     assert.equal(await queue.getJobState("late"), "waiting");
+  });
+
+  test("ctx.closing turns true when the shutdown begins; a job that gives itself back is counted as returned", async () => {
+    const name = freshQueueName("closing");
+    await using queue = inspectQueue(name, redis().url);
+    await queue.add("steps", { steps: 3 }, { jobId: "steps" });
+    const started = new Event();
+    const mayGoOn = new Event();
+    const stop = new AbortController();
+    const seen: boolean[] = [];
+    const summary = await runReal(async () => {
+      const worker = createTask(() =>
+        runWorker<{ steps: number }>(
+          name,
+          async (job, ctx) => {
+            for (let step = 0; step < job.data.steps; step++) {
+              seen.push(ctx.closing);
+              if (ctx.closing) {
+                // Between two steps: back to the queue, with what is left, long before the grace period ends.
+                await job.moveToWait(ctx.token);
+                throw new WaitingError();
+              }
+              started.set();
+              await mayGoOn.wait();
+            }
+            return "all steps";
+          },
+          { connection: redis().url, grace: 3_600_000, signal: stop.signal },
+        ),
+      );
+      await started.wait();
+      stop.abort();
+      await sleep(50);
+      mayGoOn.set();
+      return worker;
+    });
+    assert.deepEqual(seen, [false, true]);
+    assert.deepEqual(summary, { completed: 0, failed: 0, returned: 1, lost: 0 });
+    assert.equal(await queue.getJobState("steps"), "waiting");
   });
 
   test("a second cancel ends the grace period at once", async () => {

@@ -230,6 +230,96 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
     }
   });
 
+  test("a job of several URLs (--batch): SIGTERM gives it back between two URLs; the next worker fetches only the rest", async (t) => {
+    using dir = tempFolder();
+    await using redis = await startRedis();
+    const requests: string[] = [];
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await startServer(async (req, res) => {
+      requests.push(`${req.headers["user-agent"]} ${req.url}`);
+      // The first worker's second URL waits for the test: the shutdown begins while it downloads.
+      if (req.headers["user-agent"] === "first" && req.url === "/f/1") await released;
+      const n = Number(/^\/f\/(\d+)$/.exec(req.url ?? "")?.[1]);
+      const body = bodyOf(n);
+      res.writeHead(200, { "content-length": body.length }).end(body);
+    });
+    try {
+      writeList(join(dir.path, "urls.txt"), server.origin, 4);
+      const queue = ["--queue", redis.url];
+      const enqueued = await runFetch([...queue, "--enqueue", "--batch", "4", "-i", "urls.txt"], { cwd: dir.path });
+      assert.equal(enqueued.code, 0, enqueued.stderr);
+      assert.match(enqueued.stdout, /^4 added in 1 job, 0 already there/);
+      // A grace period far longer than the test's own limit: the worker must give the job back without using it.
+      const first = startFetch([...queue, "--worker", "-o", "a", "-j", "1", "--grace", "1h", "-A", "first"], {
+        cwd: dir.path,
+      });
+      t.after(() => first.child.kill("SIGKILL"));
+      await until(() => requests.includes("first /f/1"), "the first worker to ask for its second URL", 60_000);
+      process.kill(first.child.pid as number, "SIGTERM");
+      await until(
+        () => first.stderr.includes("aio fetch: stopping:"),
+        "the first worker to begin its shutdown",
+        60_000,
+      );
+      release();
+      const stopped = await first.exited;
+      assert.equal(stopped.code, 143, stopped.stderr);
+      // The URL under way was finished and reported; the job is back in the wait list, not failed.
+      assert.deepEqual(await jobCounts(redis.url), { wait: 1, active: 0, completed: 0, failed: 0 });
+      assert.deepEqual((await readStream(redis.url)).map(({ line }) => line.path).sort(), ["a/f0.bin", "a/f1.bin"]);
+      const second = await runFetch([...queue, "--worker", "-o", "b", "-A", "second", "--exit-when-drained"], {
+        cwd: dir.path,
+      });
+      assert.equal(second.code, 0, second.stderr);
+      // The second worker fetched only the two URLs with no line yet.
+      assert.deepEqual(requests.filter((r) => r.startsWith("second")).sort(), ["second /f/2", "second /f/3"]);
+      const stream = await readStream(redis.url);
+      assert.deepEqual(stream.map(({ line }) => [line.path, line.result]).sort(), [
+        ["a/f0.bin", "ok"],
+        ["a/f1.bin", "ok"],
+        ["b/f2.bin", "ok"],
+        ["b/f3.bin", "ok"],
+      ]);
+      assert.deepEqual(readFileSync(join(dir.path, "b/f3.bin")), bodyOf(3));
+      assert.deepEqual(await jobCounts(redis.url), { wait: 0, active: 0, completed: 1, failed: 0 });
+      const waited = await runFetch([...queue, "--wait"], { cwd: dir.path });
+      assert.match(waited.stdout, /^drained: 4 completed, 0 failed/m);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("--fleet-rate counts every URL of a job of several, not the job", async (t) => {
+    using dir = tempFolder();
+    await using redis = await startRedis();
+    const times: number[] = [];
+    const server = await startServer((_req, res) => {
+      times.push(performance.now());
+      res.end("fine");
+    });
+    try {
+      const urls = Array.from({ length: 10 }, (_, i) => server.url(`/r${i}.txt`));
+      const queue = ["--queue", redis.url];
+      assert.equal((await runFetch([...queue, "--enqueue", "--batch", "10", ...urls], { cwd: dir.path })).code, 0);
+      const worker = await runFetch([...queue, "--worker", "-o", "out", "--fleet-rate", "4", "--exit-when-drained"], {
+        cwd: dir.path,
+      });
+      t.diagnostic(`requests at +${times.map((at) => Math.round(at - (times[0] ?? 0))).join(", +")} ms`);
+      assert.equal(worker.code, 0, worker.stderr);
+      assert.equal(times.length, 10);
+      // 4 a second, in BullMQ's windows of 1 s (each starts with its first count, at least 1 s after the one before):
+      // requests 1 and 9 are two windows apart, so at least a whole window lies between them. A lower bound, which a
+      // busy machine only makes easier to meet; without the limit the ten take a few milliseconds.
+      const gap = (times[8] as number) - (times[0] as number);
+      assert.ok(gap >= 950, `${gap} ms between the first request and the ninth`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("enqueueing a list twice adds nothing the second time; --status shows the counts", async () => {
     using dir = tempFolder();
     await using redis = await startRedis();
@@ -248,6 +338,7 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^queue crawl at redis:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(status.stdout, /^waiting 6, active 0, delayed 0, completed 0, failed 0$/m);
+    assert.match(status.stdout, /^6 URLs enqueued, 6 not reported yet$/m);
     assert.match(status.stdout, /^reported 0 ok, 0 failed, 0 skipped; 0 B$/m);
     assert.match(status.stdout, /^workers 0$/m);
   });
@@ -459,6 +550,11 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
         [["--queue", "redis://127.0.0.1", "--enqueue", "--content-disposition", "http://a/b"], /--content-disposition/],
         [["--worker", "-o", "o"], /--worker needs --queue redis:\/\/HOST:PORT/],
         [["--queue", "redis://127.0.0.1", "--worker", "-o", "o", "--fleet-rate", "0"], /--fleet-rate needs a number/],
+        [["--queue", "redis://127.0.0.1", "--enqueue", "--batch", "0"], /--batch needs a whole number of URLs from 1/],
+        [["--queue", "redis://127.0.0.1", "--enqueue", "--batch", "2.5"], /--batch needs a whole number/],
+        [["--queue", "redis://127.0.0.1", "--enqueue", "--batch", "1001"], /--batch needs a whole number/],
+        [["--queue", "redis://127.0.0.1", "--worker", "-o", "o", "--batch", "4"], /--batch is an option of --enqueue/],
+        [["http://a/b", "--batch", "4"], /--batch needs --queue/],
       ];
       for (const [args, message] of cases) {
         const result = await runFetch(args, { cwd: dir.path });
@@ -467,7 +563,15 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
         assert.match(result.stderr, /Run "aio fetch --help" for the options/);
       }
       const help = await runFetch(["--help"], { cwd: dir.path });
-      for (const option of ["--queue URL", "--enqueue", "--worker", "--status", "--wait", "--queue-name NAME"]) {
+      for (const option of [
+        "--queue URL",
+        "--enqueue",
+        "--worker",
+        "--status",
+        "--wait",
+        "--queue-name NAME",
+        "--batch N",
+      ]) {
         assert.match(help.stdout, new RegExp(`^ {6}${option} `, "m"), option);
       }
       for (const option of ["--fleet-rate N", "--grace T", "--lock-duration T", "--exit-when-drained"]) {

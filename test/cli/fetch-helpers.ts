@@ -21,6 +21,8 @@ export interface Running {
   child: ChildProcess;
   /** Everything it printed so far. */
   readonly stdout: string;
+  /** Everything it printed on stderr so far. */
+  readonly stderr: string;
   exited: Promise<Finished>;
 }
 
@@ -43,6 +45,9 @@ export function startFetch(args: readonly string[], options: { cwd: string; inpu
     child,
     get stdout() {
       return stdout;
+    },
+    get stderr() {
+      return stderr;
     },
     exited,
   };

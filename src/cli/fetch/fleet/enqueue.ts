@@ -146,7 +146,7 @@ export async function enqueueAll(
   }
   const where = `queue ${fleet.queueName} at ${shownRedisUrl(fleet.url)}`;
   const skipped = bad > 0 ? `, ${bad} bad line${bad === 1 ? "" : "s"} skipped` : "";
-  const inJobs = jobs !== added ? ` in ${jobs} jobs` : "";
+  const inJobs = jobs !== added ? ` in ${jobs} job${jobs === 1 ? "" : "s"}` : "";
   process.stdout.write(`${added} added${inJobs}, ${there} already there${skipped} (${where})\n`);
   return bad > 0 ? 1 : 0;
 }

@@ -11,6 +11,7 @@ import type { FetchArgs, FleetArgs } from "../args.ts";
 import { makeDownloader, openSession } from "../fetch-command.ts";
 import type { Entry } from "../input.ts";
 import { Namer } from "../names.ts";
+import { formatDuration } from "../report.ts";
 import { openReport, RunRecord } from "../run-record.ts";
 import { type FleetJob, type FleetJobData, itemsOf } from "./enqueue.ts";
 import { FleetRate } from "./rate.ts";
@@ -150,6 +151,18 @@ export async function runFetchWorker(
         ...(limit === undefined ? {} : { limiter: limit }),
         name: `${hostname()}:${process.pid}`,
         signal: stop.signal,
+        onEvent: (event) => {
+          if (event.type === "error") {
+            // What BullMQ met and recovers from (a lost connection it retries): said, and the worker goes on.
+            const message = event.error instanceof Error ? event.error.message : String(event.error);
+            process.stderr.write(`aio fetch: worker: ${message}\n`);
+          } else if (event.type === "closing" && !stop.signal.aborted && !args.quiet) {
+            process.stderr.write(
+              `aio fetch: stopping: the URLs under way get up to ${formatDuration(fleet.grace)} to finish; ` +
+                "the jobs not done go back to the queue\n",
+            );
+          }
+        },
 
         // The stalled check every lock duration: a lost worker's jobs go to another within two of them.
         bullmq: { stalledInterval: fleet.lockDuration, maxStalledCount: MAX_STALLED },
