@@ -13,24 +13,31 @@ import type { Outcome } from "../report.ts";
 import type { FleetKeys } from "./redis.ts";
 
 /**
- * KEYS: reported set, stream, stats hash. ARGV: for each line, its job id, line, result and bytes (4 values).
- * Returns, for each line, 1 if it was added, 0 if its job had one already.
+ * KEYS: reported set, stream, stats hash. ARGV: for each line, its URL's id, line, result and bytes (4 values).
+ * Returns, for each line, 1 if it was added, 0 if its URL had one already. The counts and times of a call's lines
+ * go to the stats hash once per call.
  */
 const REPORT = `
-local t = redis.call('TIME')
-local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local added = {}
+local counts = {}
+local any = false
 for i = 1, #ARGV, 4 do
   if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
     redis.call('XADD', KEYS[2], '*', 'job', ARGV[i], 'line', ARGV[i + 1])
-    redis.call('HINCRBY', KEYS[3], ARGV[i + 2], 1)
-    redis.call('HINCRBY', KEYS[3], 'bytes', ARGV[i + 3])
-    redis.call('HSETNX', KEYS[3], 'first', ms)
-    redis.call('HSET', KEYS[3], 'last', ms)
+    counts[ARGV[i + 2]] = (counts[ARGV[i + 2]] or 0) + 1
+    counts['bytes'] = (counts['bytes'] or 0) + tonumber(ARGV[i + 3])
+    any = true
     added[#added + 1] = 1
   else
     added[#added + 1] = 0
   end
+end
+if any then
+  for key, n in pairs(counts) do redis.call('HINCRBY', KEYS[3], key, n) end
+  local t = redis.call('TIME')
+  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('HSETNX', KEYS[3], 'first', ms)
+  redis.call('HSET', KEYS[3], 'last', ms)
 end
 return added
 `;
@@ -62,15 +69,15 @@ export class ReportStream {
   }
 
   /**
-   * Adds a job's line unless the job has one; resolves, once Redis has it,
+   * Adds a URL's line unless the URL has one; resolves, once Redis has it,
    * to whether it was added.
    *
    * **Cancel safety:** if cancelled, the line may or may not have been added (once).
    */
-  async add(jobId: string, outcome: Outcome): Promise<boolean> {
+  async add(id: string, outcome: Outcome): Promise<boolean> {
     const bytes = outcome.result === "ok" ? outcome.bytes : 0;
     const sent = new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ args: [jobId, JSON.stringify(outcome), outcome.result, String(bytes)], resolve, reject });
+      this.pending.push({ args: [id, JSON.stringify(outcome), outcome.result, String(bytes)], resolve, reject });
     });
     if (!this.sending) void this.send();
     return ensureFuture(sent);
