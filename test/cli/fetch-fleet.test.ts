@@ -292,6 +292,56 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
     }
   });
 
+  test("a worker whose Redis connections drop reconnects and reports every URL (Redis restarts, networks blink)", {
+    timeout: 180_000,
+  }, async (t) => {
+    using dir = tempFolder();
+    await using redis = await startRedis();
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let asked = 0;
+    const server = await startServer(async (req, res) => {
+      asked++;
+      // Every download waits for the test: the connections drop while the worker holds its jobs.
+      await released;
+      res.end(`body of ${req.url}`);
+    });
+    try {
+      const urls = Array.from({ length: 6 }, (_, i) => server.url(`/d${i}.txt`));
+      const queue = ["--queue", redis.url];
+      assert.equal((await runFetch([...queue, "--enqueue", "--batch", "3", ...urls], { cwd: dir.path })).code, 0);
+      const worker = startFetch([...queue, "--worker", "-o", "out", "-j", "2"], { cwd: dir.path });
+      t.after(() => worker.child.kill("SIGKILL"));
+      await until(() => asked === 2, "the worker to start its two jobs", 60_000);
+      const admin = new Redis(redis.url);
+      try {
+        // Every other client's connection is closed, as a restart of Redis or a cut in the network would.
+        const killed = await admin.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        assert.ok(Number(killed) >= 3, `${killed} connections closed`);
+      } finally {
+        admin.disconnect();
+      }
+      release();
+      const waited = await runFetch([...queue, "--wait"], { cwd: dir.path });
+      assert.equal(waited.code, 0, waited.stdout + waited.stderr);
+      assert.match(waited.stdout, /^drained: 6 completed, 0 failed/m);
+      const stream = await readStream(redis.url);
+      assert.deepEqual(stream.map(({ line }) => [line.path, line.result]).sort(), [
+        ["out/d0.txt", "ok"],
+        ["out/d1.txt", "ok"],
+        ["out/d2.txt", "ok"],
+        ["out/d3.txt", "ok"],
+        ["out/d4.txt", "ok"],
+        ["out/d5.txt", "ok"],
+      ]);
+      assert.equal(readFileSync(join(dir.path, "out/d5.txt"), "utf8"), "body of /d5.txt");
+    } finally {
+      await server.close();
+    }
+  });
+
   test("--fleet-rate counts every URL of a job of several, not the job", async (t) => {
     using dir = tempFolder();
     await using redis = await startRedis();

@@ -34,7 +34,7 @@ export async function fleetCommand(args: FetchArgs, fleet: FleetArgs): Promise<n
           throw new UsageError(`cannot create the output folder ${args.output}: ${systemErrorText(error as Error)}`);
         }
         const { runFetchWorker } = await import("./worker.ts");
-        return await runFetchWorker(modules, client, args, fleet, connection);
+        return await runFetchWorker(modules, args, fleet, connection);
       }
     }
   } finally {

@@ -3,8 +3,7 @@
 // local run (atomic rename, `.part` resume and lock, Retry-After, per-host
 // limits), reporting each job once to the queue's stream and to `--report`.
 import { hostname } from "node:os";
-import type { Job } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Job, RedisOptions } from "bullmq";
 import { runWorker } from "../../../bullmq.ts";
 import { createTask, isCancelledError, sleep } from "../../../index.ts";
 import type { FetchArgs, FleetArgs } from "../args.ts";
@@ -56,13 +55,17 @@ export function limiterOf(rate: number): { max: number; duration: number } {
 /** Runs a worker until Ctrl-C/SIGTERM (or a drained queue); returns 0, or 1 if a URL it took failed. */
 export async function runFetchWorker(
   modules: FleetModules,
-  client: Redis,
   args: FetchArgs,
   fleet: FleetArgs,
-  connection: object,
+  connection: RedisOptions,
 ): Promise<number> {
   // Appended to: a worker restarted with the same --report keeps the lines of its earlier runs.
   const report = openReport(args, { append: true });
+  // The command's checked connection fails at once, for its start; a worker runs for days, through restarts of
+  // Redis: its own calls go on a connection that reconnects, and wait for it, as BullMQ's do.
+  const client = new modules.Redis(connection);
+  client.on("error", () => {}); // the outage is reported by BullMQ's connections, through runWorker
+
   const keys = fleetKeys(fleet.queueName);
   const stream = new ReportStream(client, keys);
   const limit = fleet.fleetRate > 0 ? limiterOf(fleet.fleetRate) : undefined;
@@ -173,6 +176,7 @@ export async function runFetchWorker(
     throw error;
   } finally {
     drained?.cancel();
+    client.disconnect();
     record.close(interrupted);
   }
   return record.exitCode();
