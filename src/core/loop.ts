@@ -191,6 +191,21 @@ export class Loop {
     }
   }
 
+  /**
+   * @internal `_enqueue` for a callback that an I/O event made ready (data read from a socket woke a reader),
+   * called from Node's own I/O callback. There no task's step is under way and no resumed task's continuation
+   * is pending (Node drains the microtask queue after each callback), so when nothing is queued the callback
+   * runs at once, where `_enqueue` would start the drain two microtask hops later: the hops are there for a
+   * caller that is a task's step, and there is none. Queued behind the callbacks already there otherwise, as
+   * `_enqueue` does. Measured: 0.8 µs less CPU per 1-byte round trip (two woken reads) on issue 12c's bench.
+   */
+  _enqueueFromIo(r: Runnable): void {
+    this.queue.push(r);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.drain();
+  }
+
   // ── The public face: asyncio's loop methods ──
 
   /**
