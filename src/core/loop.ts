@@ -120,7 +120,13 @@ export class Loop {
   _tracer: Tracer | undefined = undefined;
 
   private readonly handler: ExceptionHandler;
+  /**
+   * `queue[head..tail)` are the ready callbacks. The array's slots are reused: emptying it with `length = 0`
+   * each time the queue ran dry (once per woken read on a socket) went through the length setter's runtime call
+   * and freed the backing store, which the next push allocated again.
+   */
   private queue: (Runnable | undefined)[] = [];
+  private tail = 0;
   private head = 0;
   private scheduled = false;
   /** Callbacks run since the loop last let Node's own event loop turn. */
@@ -131,7 +137,7 @@ export class Loop {
     this.clock = options.clock ?? new RealClock();
     this.debug = options.debug ?? false;
     this.handler = options.exceptionHandler ?? defaultHandler;
-    this.clock.attach(() => this.head < this.queue.length);
+    this.clock.attach(() => this.head < this.tail);
     openLoops.add(this);
   }
 
@@ -177,7 +183,7 @@ export class Loop {
 
   /** @internal Queues `r.run()` to run soon, after the callbacks already queued: the kernel's hot path. */
   _enqueue(r: Runnable): void {
-    this.queue.push(r);
+    this.push(r);
     if (!this.scheduled) {
       this.scheduled = true;
       // The kernel's own callbacks never read the current task, so the drain
@@ -189,6 +195,27 @@ export class Loop {
       // wait) must end before the next callback runs, as in asyncio.
       this.schedule(this.afterResume);
     }
+  }
+
+  /**
+   * @internal `_enqueue` for a callback that an I/O event made ready (data read from a socket woke a reader),
+   * called from Node's own I/O callback. There no task's step is under way and no resumed task's continuation
+   * is pending (Node drains the microtask queue after each callback), so when nothing is queued the callback
+   * runs at once, where `_enqueue` would start the drain two microtask hops later: the hops are there for a
+   * caller that is a task's step, and there is none. Queued behind the callbacks already there otherwise, as
+   * `_enqueue` does. Measured: 0.8 µs less CPU per 1-byte round trip (two woken reads) on issue 12c's bench.
+   */
+  _enqueueFromIo(r: Runnable): void {
+    this.push(r);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.drain();
+  }
+
+  private push(r: Runnable): void {
+    if (this.tail === this.queue.length) this.queue.push(r);
+    else this.queue[this.tail] = r;
+    this.tail++;
   }
 
   // ── The public face: asyncio's loop methods ──
@@ -438,9 +465,9 @@ export class Loop {
         this.report({ message: "Exception in a callback of the event loop", error });
       }
       if (this.debug) this.startProbe(r, started);
-      if (this.head >= this.queue.length) {
-        this.queue.length = 0;
-        this.head = 0;
+      if (this.head >= this.tail) {
+        this.head = this.tail = 0;
+        if (this.queue.length > 1024) this.queue = []; // after a burst, not held for good
         this.scheduled = false;
         this.stampStale = true;
         // In debug mode a resumed task's continuation still needs timing.
@@ -449,8 +476,9 @@ export class Loop {
         return;
       }
       // Compact once the consumed prefix dominates, keeping pushes amortised O(1).
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
+      if (this.head > 1024 && this.head * 2 > this.tail) {
+        this.queue = this.queue.slice(this.head, this.tail);
+        this.tail -= this.head;
         this.head = 0;
       }
       if (r.resumes === true) {

@@ -40,6 +40,16 @@ import {
 } from "../core/index.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 
+/**
+ * Whether a read woken by a socket's or a pipe's data may resume its task from the I/O callback itself
+ * (`Loop._enqueueFromIo`). Node calls a stream's read callback from libuv, at the top of its event loop, or
+ * from a `nextTick` of the stream's own, never in the middle of a task's step. Bun and Deno implement
+ * `node:net` on their own event loops and promise jobs, where that is not known: there the wakeup is queued as
+ * any other.
+ */
+const IO_WAKEUP =
+  (globalThis as { Bun?: unknown }).Bun === undefined && (globalThis as { Deno?: unknown }).Deno === undefined;
+
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
 export const DEFAULT_LIMIT = 64 * 1024;
 
@@ -76,14 +86,22 @@ export function checkLimit(value: unknown): number {
  * A separator search joins the chunks into one first.
  */
 class Chunks {
+  /**
+   * `list[head..tail)` are the chunks. The array only grows (slots are reused), because emptying it with
+   * `length = 0`, what a read of the one chunk buffered would do, frees its backing store, and the next chunk's
+   * push allocates another.
+   */
   private list: (Buffer | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   /** Bytes already taken from `list[head]`. */
   private offset = 0;
   size = 0;
 
   push(chunk: Buffer): void {
-    this.list.push(chunk);
+    if (this.tail === this.list.length) this.list.push(chunk);
+    else this.list[this.tail] = chunk;
+    this.tail++;
     this.size += chunk.length;
   }
 
@@ -115,11 +133,13 @@ class Chunks {
     if (this.offset < chunk.length) return;
     this.list[this.head++] = undefined;
     this.offset = 0;
-    if (this.head === this.list.length) {
-      this.list.length = 0; // the usual case (a read takes the one chunk there is): reuse the array
-      this.head = 0;
-    } else if (this.head > 32 && this.head * 2 > this.list.length) {
-      this.list = this.list.slice(this.head);
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+    } else if (this.head > 32 && this.head * 2 > this.tail) {
+      // Compact once the consumed prefix dominates: many small chunks read one by one.
+      this.list.copyWithin(0, this.head, this.tail);
+      this.list.fill(undefined, this.tail - this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
   }
@@ -127,14 +147,15 @@ class Chunks {
   /** The buffered bytes as one buffer (joining the chunks, once, if there are several). */
   joined(): Buffer {
     if (this.size === 0) return EMPTY;
-    if (this.list.length - this.head > 1) {
+    if (this.tail - this.head > 1) {
       const parts: Buffer[] = [];
-      for (let i = this.head; i < this.list.length; i++) {
+      for (let i = this.head; i < this.tail; i++) {
         const chunk = this.list[i] as Buffer;
         parts.push(i === this.head ? chunk.subarray(this.offset) : chunk);
       }
       this.list = [Buffer.concat(parts, this.size)];
       this.head = 0;
+      this.tail = 1;
       this.offset = 0;
     }
     const only = this.list[this.head] as Buffer;
@@ -144,6 +165,7 @@ class Chunks {
   clear(): void {
     this.list = [];
     this.head = 0;
+    this.tail = 0;
     this.offset = 0;
     this.size = 0;
   }
@@ -182,7 +204,7 @@ export class StreamReader {
   private eof = false;
   private error: unknown = undefined;
   /** The read waiting for data, until it is woken (queued to resume) or cancelled. */
-  private waiter: ReadWait<unknown> | undefined = undefined;
+  private waiter: ReadWait | undefined = undefined;
   /** @internal Where the bytes come from (`127.0.0.1:5000`, `stdout of pid 123`), for `captureCallGraph`. */
   _where: string | undefined = undefined;
   private source: ReadSource | undefined = undefined;
@@ -212,11 +234,15 @@ export class StreamReader {
     this._feed(Buffer.from(data)); // a copy: the caller may reuse its array
   }
 
-  /** @internal Appends a chunk the reader may keep as it is (a socket's fresh buffer). */
-  _feed(chunk: Buffer): void {
+  /**
+   * @internal Appends a chunk the reader may keep as it is (a socket's fresh buffer). `io`: called from Node's
+   * own I/O callback (a socket's or a pipe's read), where a woken read may resume its task at once (see
+   * `Loop._enqueueFromIo`); never from code that a task runs, as `feedData()` is.
+   */
+  _feed(chunk: Buffer, io = false): void {
     if (chunk.length === 0 || this.eof) return;
     this.buffer.push(chunk);
-    this.wakeup();
+    this.wakeup(io && IO_WAKEUP);
     if (this.source !== undefined && !this.paused && !this.readingAll && this.buffer.size > 2 * this.limit) {
       this.paused = true;
       this.source.pause();
@@ -279,7 +305,7 @@ export class StreamReader {
   private readSome(n: number): Promise<Buffer> {
     if (this.error !== undefined) return Promise.reject(this.error);
     if (n === 0) return Promise.resolve(EMPTY);
-    if (this.buffer.size === 0 && !this.eof) return this.waitFor("read", n, () => this.takeSome(n));
+    if (this.buffer.size === 0 && !this.eof) return this.waitFor<Buffer>(SOME, "read", n);
     return Promise.resolve(this.takeSome(n));
   }
 
@@ -296,7 +322,7 @@ export class StreamReader {
     this.readingAll = true;
     try {
       while (!this.eof) {
-        await this.waitForData("read", undefined);
+        await this.waitFor<void>(DATA, "read", undefined);
         if (this.error !== undefined) throw this.error;
       }
     } finally {
@@ -364,9 +390,7 @@ export class StreamReader {
         return Promise.reject(error);
       }
     }
-    return this.waitFor("readexactly", n, () =>
-      this.buffer.size < n && !this.eof && this.error === undefined ? AGAIN : this.takeExactly(n),
-    );
+    return this.waitFor<Buffer>(EXACTLY, "readexactly", n);
   }
 
   /** `n` bytes, or, at EOF with fewer, `IncompleteReadError` with them (consumed); the reader's error first. */
@@ -422,7 +446,7 @@ export class StreamReader {
         this.maybeResume();
         throw new IncompleteReadError(partial, null);
       }
-      await this.waitForData("readuntil", sep);
+      await this.waitFor<void>(DATA, "readuntil", sep);
       if (this.error !== undefined) throw this.error;
     }
     if (found > this.limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", found);
@@ -443,17 +467,18 @@ export class StreamReader {
   // ── Waiting ──
 
   /**
-   * Waits for data; once the task resumes, `settle()` gives the read's value (or throws its error), or says
+   * Waits for data; once the task resumes, `_settle()` gives the read's value (or throws its error), or says
    * `AGAIN` to wait for more. A cancel delivered at the wait (or after the wakeup, before the task resumes)
-   * rejects with `CancelledError` and `settle()` never runs: nothing is consumed.
+   * rejects with `CancelledError` and `_settle()` never runs: nothing is consumed.
+   *
+   * `kind` and `arg` say what to take, so that a wait allocates no closure: a read's wait is on the hot path of
+   * every round trip (issue 12c).
    */
-  private waitFor<T>(fn: string, arg: ReadArg, settle: () => T | typeof AGAIN): Promise<T> {
+  private waitFor<T>(kind: ReadKind, fn: string, arg: ReadArg): Promise<T> {
     const task = current();
-    const wait = new ReadWait<T>(this, task !== undefined ? task._loop : loopOf(), task, fn, arg, settle);
-    const promise = new Promise<T>((resolve, reject) => {
-      wait.resolve = resolve as (value: unknown) => void;
-      wait.reject = reject;
-    });
+    const wait = new ReadWait(this, task !== undefined ? task._loop : loopOf(), task, kind, fn, arg);
+    arming = wait;
+    const promise = new Promise<T>(capture);
     try {
       this.arm(wait);
     } catch (error) {
@@ -463,13 +488,26 @@ export class StreamReader {
     return promise;
   }
 
-  /** The plain wait of `read()` (all) and `readuntil()`: resolves once data, EOF or an error came. */
-  private waitForData(fn: string, arg: ReadArg): Promise<void> {
-    return this.waitFor(fn, arg, noValue);
+  /**
+   * @internal What a woken wait gives its read, as the task resumes: `read(n)`'s bytes, `readexactly(n)`'s (or
+   * `AGAIN` while too few are buffered), nothing for the plain wait of `read()` (all) and `readuntil()`; or
+   * throws the read's error.
+   */
+  _settle(wait: ReadWait): unknown {
+    switch (wait.kind) {
+      case SOME:
+        return this.takeSome(wait.arg as number);
+      case EXACTLY: {
+        const n = wait.arg as number;
+        return this.buffer.size < n && !this.eof && this.error === undefined ? AGAIN : this.takeExactly(n);
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** @internal Makes `wait` the reader's waiter. @throws InvalidStateError if another read is waiting. */
-  arm(wait: ReadWait<unknown>): void {
+  arm(wait: ReadWait): void {
     if (this.isWaiting()) {
       throw new InvalidStateError(`${wait.fn}() called while another task is already waiting for incoming data`, {
         code: "ERR_AIO_CONCURRENT_READ",
@@ -488,11 +526,11 @@ export class StreamReader {
     return this.waiter !== undefined && this.waiter.state === WAITING;
   }
 
-  private wakeup(): void {
+  private wakeup(io = false): void {
     const waiter = this.waiter;
     if (waiter === undefined) return;
     this.waiter = undefined;
-    if (waiter.state === WAITING) waiter.wake();
+    if (waiter.state === WAITING) waiter.wake(io);
   }
 
   private maybeResume(): void {
@@ -534,10 +572,29 @@ const QUEUED = 1;
 const CANCELLED = 2;
 const DONE = 3;
 
-/** What a wait's `settle()` returns to wait for more data. */
+/** What a wait's `_settle()` returns to wait for more data. */
 const AGAIN: unique symbol = Symbol("again");
 
 const noValue = (): undefined => undefined;
+
+/** What a wait takes once woken: `read(n)`'s bytes, `readexactly(n)`'s, or nothing (a plain wait for data). */
+type ReadKind = 0 | 1 | 2;
+const SOME = 0;
+const EXACTLY = 1;
+const DATA = 2;
+
+/**
+ * The wait whose promise is being made: `capture`, the promise's executor, stores the resolvers in it. A
+ * module-level executor instead of a closure per wait; `new Promise` calls it at once.
+ */
+let arming: ReadWait | undefined;
+
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  const wait = arming as ReadWait;
+  arming = undefined;
+  wait.resolve = resolve as (value: unknown) => void;
+  wait.reject = reject;
+}
 
 /**
  * One read's wait: the task's waiter (its `cancel()` is how a task cancel reaches the read), the loop's
@@ -548,34 +605,35 @@ const noValue = (): undefined => undefined;
 /** What a read was called with, for its description. */
 type ReadArg = number | Buffer | undefined;
 
-class ReadWait<T> implements Runnable, Waiter {
+class ReadWait implements Runnable, Waiter {
   state = WAITING;
   message: string | undefined = undefined;
-  /** The read's promise's resolve (its value is what `settle()` gave). */
+  /** The read's promise's resolve (its value is what `_settle()` gave). */
   resolve: (value: unknown) => void = noValue;
   reject: (error: unknown) => void = noValue;
   readonly reader: StreamReader;
   readonly loop: Loop;
   readonly task: Task<unknown> | undefined;
+  /** What to take once woken (see `_settle()`). */
+  readonly kind: ReadKind;
   readonly fn: string;
-  /** The read's argument, for its description: a size, a separator, or none. */
+  /** The read's argument: the size to take, or a separator (only described). */
   readonly arg: ReadArg;
-  readonly settle: () => T | typeof AGAIN;
 
   constructor(
     reader: StreamReader,
     loop: Loop,
     task: Task<unknown> | undefined,
+    kind: ReadKind,
     fn: string,
     arg: ReadArg,
-    settle: () => T | typeof AGAIN,
   ) {
     this.reader = reader;
     this.loop = loop;
     this.task = task;
+    this.kind = kind;
     this.fn = fn;
     this.arg = arg;
-    this.settle = settle;
   }
 
   /** @internal For `captureCallGraph`: `readexactly(4) on 127.0.0.1:5000`. */
@@ -589,10 +647,11 @@ class ReadWait<T> implements Runnable, Waiter {
 
   declare readonly resumes: boolean;
 
-  /** Data, EOF or an error came: queue the task's resumption. */
-  wake(): void {
+  /** Data, EOF or an error came: queue the task's resumption (`io`: from Node's I/O callback, see `_feed`). */
+  wake(io: boolean): void {
     this.state = QUEUED;
-    this.loop._enqueue(this);
+    if (io) this.loop._enqueueFromIo(this);
+    else this.loop._enqueue(this);
   }
 
   cancel(message?: string): boolean {
@@ -618,9 +677,9 @@ class ReadWait<T> implements Runnable, Waiter {
       this.fail(task._makeCancelledError());
       return;
     }
-    let value: T | typeof AGAIN;
+    let value: unknown;
     try {
-      value = this.settle();
+      value = this.reader._settle(this);
       if (value === AGAIN) {
         this.reader.arm(this);
         return;
@@ -678,7 +737,7 @@ export class DirectRead {
   readonly callback = (n: number): boolean => {
     const chunk = Buffer.allocUnsafe(n);
     SHARED_READ_BUFFER.copy(chunk, 0, 0, n);
-    this.reader?._feed(chunk);
+    this.reader?._feed(chunk, true);
     return true;
   };
 }
@@ -713,10 +772,13 @@ export function feedDirect(reader: StreamReader, socket: Readable, direct: Direc
 /**
  * @internal Feeds `reader` from `readable` (as `readerFrom` does) until the
  * returned function detaches it: `startTls()` moves a reader from a socket to
- * the TLS socket wrapping it. Bytes already buffered stay.
+ * the TLS socket wrapping it. Bytes already buffered stay. `io`: `readable` is
+ * a plain `net.Socket`, whose 'data' Node emits from its own read callback
+ * (see `_feed`); not a TLS socket, whose 'data' may come out of a `write()`.
  */
-export function feedFrom(reader: StreamReader, readable: Readable): () => void {
-  const onData = (chunk: Buffer | string): void => reader._feed(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+export function feedFrom(reader: StreamReader, readable: Readable, io = false): () => void {
+  const onData = (chunk: Buffer | string): void =>
+    reader._feed(typeof chunk === "string" ? Buffer.from(chunk) : chunk, io);
   const onEnd = (): void => reader.feedEof();
   const onError = (error: Error): void => {
     reader.setException(error);

@@ -117,7 +117,10 @@ export interface StreamOptions {
 export function streamsOf(socket: Socket, options: StreamOptions): [StreamReader, StreamWriter] {
   const reader = new StreamReader({ limit: options.limit });
   reader._where = describePeer(options.peer);
-  let detach = options.direct === undefined ? feedFrom(reader, socket) : feedDirect(reader, socket, options.direct);
+  let detach =
+    options.direct === undefined
+      ? feedFrom(reader, socket, !isTlsSocket(socket))
+      : feedDirect(reader, socket, options.direct);
   const isTls = (): boolean => isTlsSocket(writer._writable as Socket);
   const writer: StreamWriter = new StreamWriter(socket, {
     reader,

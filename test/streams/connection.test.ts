@@ -166,6 +166,60 @@ describe("openConnection", () => {
     }, sockets());
   });
 
+  test("reads woken by the socket's data, cancelled in a race with it, lose no byte on either end", async () => {
+    // A read woken by a plain socket's data resumes its task from the I/O callback itself; a cancel that comes
+    // before or after it must still leave every byte for the next read, on the client (onread) and the server
+    // ('data') alike.
+    await runVirtual(async () => {
+      const serverGot: number[] = [];
+      await using server = await startServer(
+        async (r, w) => {
+          for (let i = 0; ; i++) {
+            const t = createTask(() => r.read(1));
+            if (i % 3 === 0) await sleep(0);
+            if (i % 2 === 0) t.cancel();
+            let data: Buffer;
+            try {
+              data = await t;
+            } catch (error) {
+              if (!(error instanceof CancelledError)) throw error;
+              data = await r.read(1);
+            }
+            if (data.length === 0) break;
+            serverGot.push(data[0] as number);
+            w.write(data);
+            await w.drain();
+          }
+          w.close();
+        },
+        "127.0.0.1",
+        0,
+      );
+      const [reader, writer] = await openConnection("127.0.0.1", (server.address() as { port: number }).port);
+      const clientGot: number[] = [];
+      for (let i = 0; i < 300; i++) {
+        writer.write(Buffer.from([i & 255]));
+        const t = createTask(() => reader.readexactly(1));
+        if (i % 5 < 2) await sleep(0);
+        if (i % 2 === 1) t.cancel();
+        let data: Buffer;
+        try {
+          data = await t;
+        } catch (error) {
+          if (!(error instanceof CancelledError)) throw error;
+          data = await reader.readexactly(1);
+        }
+        clientGot.push(data[0] as number);
+      }
+      writer.writeEof();
+      assert.equal((await reader.read()).length, 0);
+      const sent = Array.from({ length: 300 }, (_, i) => i & 255);
+      assert.deepEqual(clientGot, sent);
+      assert.deepEqual(serverGot, sent);
+      writer.close();
+    }, sockets());
+  });
+
   test("writeEof() half-closes: the server reads to EOF and still answers", async () => {
     await runVirtual(async () => {
       await using server = await startServer(

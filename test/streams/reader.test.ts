@@ -202,6 +202,25 @@ describe("StreamReader waits", () => {
     });
   });
 
+  test("feedData() in a task's step wakes the waiting read but leaves the bytes until that task resumes", async () => {
+    // A socket's data resumes its reader from Node's I/O callback at once (Loop._enqueueFromIo); feeding by hand
+    // is code a task runs, whose step must end first, as asyncio's feed_data only wakes the waiter.
+    await runVirtual(async () => {
+      const r = new StreamReader();
+      const log: string[] = [];
+      const reader = createTask(async () => {
+        log.push(`read ${text(await r.read(10))}`);
+      });
+      await sleep(1);
+      r.feedData("abc");
+      log.push(`fed, ${r.statistics().buffered} buffered`);
+      await sleep(0);
+      log.push("after yield");
+      await reader;
+      assert.deepEqual(log, ["fed, 3 buffered", "read abc", "after yield"]);
+    });
+  });
+
   test("a readexactly() waiting with part of its bytes throws the error set meanwhile", async () => {
     await runVirtual(async () => {
       const r = new StreamReader();
