@@ -125,8 +125,8 @@ class ChildDeadline<T> implements Timer, Runnable {
     }
     // Stryker disable next-line BooleanLiteral: equivalent, settled is set once the child is done; a late expiry then only cancels a done future (a no-op) and sets `expired`, read only here, which already ran
     this.settled = true;
-    // Stryker disable next-line ConditionalExpression: equivalent, removing a timer not in the heap is ignored (the heap checks index < 0)
-    if (this.index >= 0) this.loop.removeTimer(this);
+    // Stryker disable next-line ConditionalExpression: equivalent, removing a timer not scheduled is ignored (the heap checks index === -1)
+    if (this.index !== -1) this.loop.removeTimer(this);
     if (ok) {
       (this.resolve as (value: T) => void)(value as T);
       return;
