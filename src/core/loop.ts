@@ -20,6 +20,15 @@ export interface Runnable {
    * next microtask, run before it runs the next callback.
    */
   readonly resumes?: boolean;
+  /**
+   * Set (on the prototype) by a done-callback that runs as its future
+   * finishes, not queued: `waitFor`'s on the child task it made, which
+   * resumes the caller as the child's function returns, as asyncio 3.12's
+   * inline `wait_for` does. Only on a future whose finish is itself a kernel
+   * step (a task's end), never on one a user settles: `setResult()` must not
+   * run callbacks.
+   */
+  readonly direct?: boolean;
 }
 
 /** What the loop reports: an error nobody handled, a leak, a blocked loop. */
