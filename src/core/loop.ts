@@ -374,9 +374,17 @@ export class Loop {
     this.clock.remove(timer);
   }
 
-  /** @internal The loop time; `time()` for users. */
+  /**
+   * @internal The loop time; `time()` for users. The first read of a busy stretch is also the stamp of the tasks
+   * made in it (`_taskStamp`): a deadline set before a task is made (`waitFor`) reads the clock once, not twice.
+   */
   now(): number {
-    return this.clock.now();
+    const time = this.clock.now();
+    if (this.stampStale) {
+      this.stampStale = false;
+      this.stamp = Math.floor(time);
+    }
+    return time;
   }
 
   /**
