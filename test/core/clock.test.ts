@@ -121,6 +121,8 @@ describe("sleep", () => {
       waitFor(() => sleep(60_000), 10),
       TimeoutError,
     );
+    // The clock lets its Node timer go after a turn of Node's event loop with no timer left.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(timers(), before, "a timer still keeps the process alive after the sleep was cancelled");
   });
 });
@@ -367,20 +369,32 @@ function alive(kind: "Timeout" | "Immediate"): number {
 }
 
 describe("RealClock", () => {
-  test("one Node timer keeps the process alive exactly while a timer is pending", () => {
+  test("one Node timer keeps the process alive while a timer is pending, and one turn of Node's loop after", async () => {
     const clock = new RealClock();
     const base = alive("Timeout");
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
     const log: [number, number][] = [];
     try {
       const a = recorder(clock, clock.now() + 10_000, log);
       clock.add(a);
       assert.equal(alive("Timeout"), base + 1);
-      clock.remove(a); // kept for the next timer, but unref'd
-      assert.equal(alive("Timeout"), base);
+      clock.remove(a); // kept for the next timer, and unref'd after this turn
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base + 1, 1]);
+      clock.add(recorder(clock, clock.now() + 10_000, log)); // in the same turn: still referenced, no call to ref()
+      clock.remove(a);
+      clock.remove(clock._timers()[0] as Timer);
+      await turn();
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base, 0]);
       const b = recorder(clock, clock.now() + 20_000, log);
       clock.add(b); // the kept Node timer is early enough: ref'd again
       assert.equal(alive("Timeout"), base + 1);
       clock.remove(b);
+      const c = recorder(clock, clock.now() + 20_000, log);
+      clock.add(c); // a timer pending when the turn ends keeps it referenced
+      await turn();
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base + 1, 0]);
+      clock.remove(c);
+      await turn();
       assert.equal(alive("Timeout"), base);
       clock.add(recorder(clock, clock.now() + 30_000, log));
       clock.add(recorder(clock, clock.now() + 5_000, log)); // earlier: the Node timer is replaced, not added
@@ -388,7 +402,11 @@ describe("RealClock", () => {
       assert.equal(alive("Immediate"), 0);
       clock.detach();
       assert.equal(clock.pendingTimers, 0);
-      assert.equal(alive("Timeout"), base);
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base, 0]);
+      clock.add(recorder(clock, clock.now() + 30_000, log));
+      clock.remove(clock._timers()[0] as Timer);
+      clock.detach(); // drops the pending unref check too
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base, 0]);
       assert.deepEqual(log, []);
     } finally {
       clock.detach();
