@@ -147,8 +147,8 @@ export class Timeout implements Timer, Runnable {
   private unschedule(): void {
     // Stryker disable next-line UpdateOperator: equivalent, generation is only compared for equality with a value it had; decrementing never revisits one either (queuedGeneration is reset to -1 only once expired)
     this.generation++;
-    // Stryker disable next-line ConditionalExpression: equivalent, removing a timer not in the heap is ignored (the heap checks index < 0)
-    if (this.index >= 0) (this.loop as Loop).removeTimer(this);
+    // Stryker disable next-line ConditionalExpression: equivalent, removing a timer not scheduled is ignored (the heap checks index === -1)
+    if (this.index !== -1) (this.loop as Loop).removeTimer(this);
   }
 
   /** @internal For `captureCallGraph`: the task this scope bounds, and when it expires. */

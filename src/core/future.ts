@@ -287,8 +287,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cbs === undefined) return;
     this._callbacks = undefined;
     const loop = this._loop;
-    if (Array.isArray(cbs)) for (const r of cbs) loop._enqueue(r);
-    else loop._enqueue(cbs);
+    if (!Array.isArray(cbs)) {
+      if (cbs.direct === true) cbs.run();
+      else loop._enqueue(cbs);
+      return;
+    }
+    for (const r of cbs) {
+      if (r.direct === true) r.run();
+      else loop._enqueue(r);
+    }
   }
 
   /** @internal The error a failed or cancelled future throws; marks it retrieved. */

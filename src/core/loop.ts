@@ -20,6 +20,15 @@ export interface Runnable {
    * next microtask, run before it runs the next callback.
    */
   readonly resumes?: boolean;
+  /**
+   * Set (on the prototype) by a done-callback that runs as its future
+   * finishes, not queued: `waitFor`'s on the child task it made, which
+   * resumes the caller as the child's function returns, as asyncio 3.12's
+   * inline `wait_for` does. Only on a future whose finish is itself a kernel
+   * step (a task's end), never on one a user settles: `setResult()` must not
+   * run callbacks.
+   */
+  readonly direct?: boolean;
 }
 
 /** What the loop reports: an error nobody handled, a leak, a blocked loop. */
@@ -392,9 +401,17 @@ export class Loop {
     this.clock.remove(timer);
   }
 
-  /** @internal The loop time; `time()` for users. */
+  /**
+   * @internal The loop time; `time()` for users. The first read of a busy stretch is also the stamp of the tasks
+   * made in it (`_taskStamp`): a deadline set before a task is made (`waitFor`) reads the clock once, not twice.
+   */
   now(): number {
-    return this.clock.now();
+    const time = this.clock.now();
+    if (this.stampStale) {
+      this.stampStale = false;
+      this.stamp = Math.floor(time);
+    }
+    return time;
   }
 
   /**

@@ -120,7 +120,7 @@ class Sleep implements Timer, Runnable, Waiter {
   _describeWait(): WaitInfo {
     if (this.due === Number.POSITIVE_INFINITY) return { kind: "sleep", label: "sleep forever" };
     // A sleep(0) is queued, never timed: it only yields.
-    if (this.index < 0 && this.due === 0) return { kind: "sleep", label: "sleep(0) (yielding)" };
+    if (this.index === -1 && this.due === 0) return { kind: "sleep", label: "sleep(0) (yielding)" };
     return { kind: "sleep", label: `sleep until ${formatLoopTime(this.due)}` };
   }
 }

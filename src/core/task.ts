@@ -283,15 +283,13 @@ export class Task<T = unknown> extends Future<T> implements Runnable, Waiter {
     if (this._state !== PENDING) return;
     const cancelled = asCancelledError(error);
     if (cancelled !== undefined) this._finish(CANCELLED, cancelled);
-    else {
-      this._finish(EXCEPTION, error);
-      this._loop.trackUnretrieved(this as Future<unknown>);
-    }
+    else this._finish(EXCEPTION, error);
   }
 
   private _finish(state: State, value: unknown): void {
     this._state = state;
     this._value = value;
+    if (state === EXCEPTION) this._loop.trackUnretrieved(this as Future<unknown>);
     // After the outcome is set (the tracer records it), before the waits are dropped (the tracer ends them too).
     if (this._loop._tracer !== undefined) this._loop._tracer.end(this as Task<unknown>);
     this._mustCancel = false;

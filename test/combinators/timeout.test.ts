@@ -6,6 +6,7 @@ import {
   currentTask,
   Future,
   gather,
+  getRunningLoop,
   isCancelledError,
   now,
   sleep,
@@ -149,6 +150,41 @@ describe("waitFor", () => {
     assert.ok(e instanceof TimeoutError);
     assert.ok((e as Error).cause instanceof CancelledError);
     assert.deepEqual(log, ["cleanup at 3000"]);
+  });
+
+  test("on a function, resumes the caller as the function returns, before callbacks queued meanwhile (asyncio 3.12's inline wait_for)", async () => {
+    const log: string[] = [];
+    await runVirtual(async () => {
+      const loop = getRunningLoop();
+      const value = await waitFor(async () => {
+        loop.callSoon(() => log.push("callback"));
+        return 7;
+      }, 1000);
+      log.push(`caller got ${value}`);
+      await sleep(0);
+    });
+    assert.deepEqual(log, ["caller got 7", "callback"]);
+  });
+
+  test("on a future that user code settles, a cancel of the caller right after setResult() still wins", async () => {
+    const log: string[] = [];
+    await runVirtual(async () => {
+      const fut = new Future<number>();
+      const caller = createTask(async () => {
+        try {
+          log.push(`got ${await waitFor(fut, 1000)}`);
+        } catch (e) {
+          log.push(isCancelledError(e) ? "cancelled" : String(e));
+          throw e;
+        }
+      });
+      await sleep(0);
+      // setResult() runs no callback: the caller resumes from a queued one, which finds the cancel.
+      fut.setResult(1);
+      caller.cancel();
+      await rejection(caller);
+    });
+    assert.deepEqual(log, ["cancelled"]);
   });
 
   test("cancels a task it was given and returns results in time", async () => {

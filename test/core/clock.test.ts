@@ -121,6 +121,8 @@ describe("sleep", () => {
       waitFor(() => sleep(60_000), 10),
       TimeoutError,
     );
+    // The clock lets its Node timer go after a turn of Node's event loop with no timer left.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(timers(), before, "a timer still keeps the process alive after the sleep was cancelled");
   });
 });
@@ -282,16 +284,81 @@ describe("TimerHeap", () => {
     assert.deepEqual(order, [2, 2, 3, 9, 10]);
   });
 
+  test("any mix of pushes, removals and pops takes timers out in deadline order, first-in first-out for equal deadlines", () => {
+    // Runs of rising deadlines go to the O(1) queue, the others to the heap: the mix exercises both and their merge.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("push" as const), step: fc.integer({ min: -6, max: 12 }).map((x) => x / 4) }),
+      fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant("pop" as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+        const heap = new TimerHeap();
+        const clock = { now: () => 0 };
+        const live: Timer[] = [];
+        let due = 10;
+        const inOrder = (a: Timer, b: Timer): number => a.due - b.due || a.seq - b.seq;
+        for (const o of ops) {
+          if (o.kind === "push") {
+            due += o.step;
+            const t = recorder(clock, due, []);
+            heap.push(t);
+            live.push(t);
+          } else if (o.kind === "remove") {
+            if (live.length === 0) continue;
+            const [t] = live.splice(o.pick % live.length, 1) as [Timer];
+            heap.remove(t);
+            assert.equal(t.index, -1);
+            heap.remove(t); // a second removal is ignored
+          } else {
+            live.sort(inOrder);
+            const expected = live.shift();
+            assert.equal(heap.pop(), expected);
+            if (expected !== undefined) assert.equal(expected.index, -1);
+          }
+          assert.equal(heap.size, live.length);
+          assert.equal(heap.peek(), [...live].sort(inOrder)[0]);
+          assert.equal(heap.toArray().length, live.length);
+        }
+      }),
+      fcParams(300),
+    );
+  });
+
+  test("timers added in deadline order and removed in any order leave nothing behind, however many", () => {
+    const heap = new TimerHeap();
+    const clock = { now: () => 0 };
+    const n = 5000;
+    const timers = Array.from({ length: n }, (_, i) => recorder(clock, 1000 + i, []));
+    for (const t of timers) heap.push(t);
+    // Remove all but every 100th from the middle out, then the front half in order: empty slots get compacted.
+    for (let i = n - 1; i >= 0; i--) if (i % 100 !== 0) heap.remove(timers[i] as Timer);
+    assert.equal(heap.size, n / 100);
+    assert.deepEqual(
+      heap.toArray().map((t) => t.due),
+      timers.filter((_, i) => i % 100 === 0).map((t) => t.due),
+    );
+    // An earlier deadline goes to the heap and comes out first.
+    const early = recorder(clock, 5, []);
+    heap.push(early);
+    assert.equal(heap.peek(), early);
+    const order: number[] = [];
+    for (let t = heap.pop(); t !== undefined; t = heap.pop()) order.push(t.due);
+    assert.deepEqual(order, [5, ...timers.filter((_, i) => i % 100 === 0).map((t) => t.due)]);
+    assert.equal(heap.size, 0);
+    assert.ok(timers.every((t) => t.index === -1));
+  });
+
   test("clear() marks every timer as out of the heap", () => {
     const heap = new TimerHeap();
     const clock = { now: () => 0 };
-    const timers = [5, 3, 9].map((due) => recorder(clock, due, []));
+    const timers = [5, 3, 9, 12].map((due) => recorder(clock, due, [])); // 5, 9, 12 in the run, 3 in the heap
     for (const t of timers) heap.push(t);
     heap.clear();
     assert.equal(heap.size, 0);
     assert.deepEqual(
       timers.map((t) => t.index),
-      [-1, -1, -1],
+      [-1, -1, -1, -1],
     );
   });
 });
@@ -302,20 +369,32 @@ function alive(kind: "Timeout" | "Immediate"): number {
 }
 
 describe("RealClock", () => {
-  test("one Node timer keeps the process alive exactly while a timer is pending", () => {
+  test("one Node timer keeps the process alive while a timer is pending, and one turn of Node's loop after", async () => {
     const clock = new RealClock();
     const base = alive("Timeout");
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
     const log: [number, number][] = [];
     try {
       const a = recorder(clock, clock.now() + 10_000, log);
       clock.add(a);
       assert.equal(alive("Timeout"), base + 1);
-      clock.remove(a); // kept for the next timer, but unref'd
-      assert.equal(alive("Timeout"), base);
+      clock.remove(a); // kept for the next timer, and unref'd after this turn
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base + 1, 1]);
+      clock.add(recorder(clock, clock.now() + 10_000, log)); // in the same turn: still referenced, no call to ref()
+      clock.remove(a);
+      clock.remove(clock._timers()[0] as Timer);
+      await turn();
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base, 0]);
       const b = recorder(clock, clock.now() + 20_000, log);
       clock.add(b); // the kept Node timer is early enough: ref'd again
       assert.equal(alive("Timeout"), base + 1);
       clock.remove(b);
+      const c = recorder(clock, clock.now() + 20_000, log);
+      clock.add(c); // a timer pending when the turn ends keeps it referenced
+      await turn();
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base + 1, 0]);
+      clock.remove(c);
+      await turn();
       assert.equal(alive("Timeout"), base);
       clock.add(recorder(clock, clock.now() + 30_000, log));
       clock.add(recorder(clock, clock.now() + 5_000, log)); // earlier: the Node timer is replaced, not added
@@ -323,7 +402,11 @@ describe("RealClock", () => {
       assert.equal(alive("Immediate"), 0);
       clock.detach();
       assert.equal(clock.pendingTimers, 0);
-      assert.equal(alive("Timeout"), base);
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base, 0]);
+      clock.add(recorder(clock, clock.now() + 30_000, log));
+      clock.remove(clock._timers()[0] as Timer);
+      clock.detach(); // drops the pending unref check too
+      assert.deepEqual([alive("Timeout"), alive("Immediate")], [base, 0]);
       assert.deepEqual(log, []);
     } finally {
       clock.detach();
