@@ -85,11 +85,11 @@ describe("aio fetch --queue (a fleet on Redis)", { concurrency: true }, () => {
         const queue = ["--queue", redis.url];
         const enqueued = await runFetch([...queue, "--enqueue", "-i", "urls.txt"], { cwd: dir.path });
         assert.equal(enqueued.code, 0, enqueued.stderr);
-        // A long list goes in jobs of several URLs (one a job for the first 128, then growing to 16).
+        // A long list goes in jobs of several URLs (one a job for the first 32, then growing to 16).
         const jobsAdded = Number(
           new RegExp(`^${COUNT} added in (\\d+) jobs, 0 already there`).exec(enqueued.stdout)?.[1],
         );
-        assert.ok(jobsAdded > 128 && jobsAdded < COUNT / 2, enqueued.stdout);
+        assert.ok(jobsAdded > 32 && jobsAdded < COUNT / 2, enqueued.stdout);
         const worker = (n: number, drained: boolean, agent = "aio") =>
           startFetch(
             [

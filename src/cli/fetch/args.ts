@@ -54,7 +54,7 @@ A fleet (many workers, any machines, one Redis; needs npm install bullmq ioredis
       --wait              wait until the queue is drained; exit 1 if any URL failed (with
                           --enqueue: after enqueueing)
       --queue-name NAME   the queue (default aio-fetch)
-      --batch N           with --enqueue: N URLs a job (default: one a job for the first 128,
+      --batch N           with --enqueue: N URLs a job (default: one a job for the first 32,
                           growing to 16 on a long list); each worker runs -j jobs at once
       --fleet-rate N      at most N URLs started per second by all the workers together
       --grace T           on Ctrl-C/SIGTERM, how long running downloads may finish before they

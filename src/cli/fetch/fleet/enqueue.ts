@@ -46,7 +46,7 @@ const FIRST_BATCH = 64;
  * job, and so on up to DEFAULT_BATCH. A short list is spread over the workers a URL at a time; a long one costs
  * BullMQ one job per DEFAULT_BATCH URLs.
  */
-const GROW = 128;
+const GROW = 32;
 
 /**
  * The job id of a URL and its name: hex SHA-256 of both, so that the same
