@@ -6,11 +6,10 @@
 //
 //   NODE_OPTIONS= node_modules/.bin/node bench/cpu.ts 9 '{"n":20000,"seed":1,"size":1,"connections":1}' \
 //     '{"n":2000,"seed":1,"size":1,"connections":1}' bench/workloads/streams/raw.ts bench/streams-promise-floor.ts
-import { once } from "node:events";
-import { connect, createServer, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import type { Params } from "./lib/types.ts";
 import { bodySum, clock, pattern } from "./lib/work.ts";
-import { streamMetrics } from "./workloads/streams/metrics.ts";
+import { listenAndConnect, streamMetrics } from "./workloads/streams/metrics.ts";
 
 class Reader {
   chunks: Buffer[] = [];
@@ -73,16 +72,7 @@ export default async function ({ n, size, connections }: Params) {
     }
     socket.end();
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  const sockets = await Promise.all(
-    Array.from({ length: c }, async () => {
-      const socket = connect({ host: "127.0.0.1", port, noDelay: true });
-      await once(socket, "connect");
-      return socket;
-    }),
-  );
+  const sockets = await listenAndConnect(server, c);
   const message = pattern(bytes);
   const t0 = clock();
   const sums = await Promise.all(

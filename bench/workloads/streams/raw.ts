@@ -1,11 +1,10 @@
 // The floor: hand-written net.Socket code. The server writes every chunk back (pausing the socket while its write
 // buffer is full); each client sends a message, gathers the echo's chunks until it has them all, sends the next.
 // TCP_NODELAY on both ends, as aio and asyncio set it.
-import { once } from "node:events";
-import { connect, createServer, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import type { Params } from "../../lib/types.ts";
 import { bodySum, clock, pattern } from "../../lib/work.ts";
-import { streamMetrics } from "./metrics.ts";
+import { listenAndConnect, streamMetrics } from "./metrics.ts";
 
 function roundTrips(socket: Socket, message: Buffer, per: number): Promise<number> {
   const size = message.length;
@@ -41,16 +40,7 @@ export default async function ({ n, size, connections }: Params) {
     });
     socket.on("end", () => socket.end());
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  const sockets = await Promise.all(
-    Array.from({ length: c }, async () => {
-      const socket = connect({ host: "127.0.0.1", port, noDelay: true });
-      await once(socket, "connect");
-      return socket;
-    }),
-  );
+  const sockets = await listenAndConnect(server, c);
   const message = pattern(Number(size));
   const t0 = clock();
   const sums = await Promise.all(sockets.map((socket) => roundTrips(socket, message, per)));
