@@ -3,7 +3,6 @@
 import { once } from "node:events";
 import { connect, type Server, type Socket } from "node:net";
 
-// The metrics.
 export function streamMetrics(t0: number, t1: number, trips: number, size: number): Record<string, number> {
   const seconds = (t1 - t0) / 1000;
   return {
