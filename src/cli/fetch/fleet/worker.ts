@@ -132,8 +132,11 @@ export async function runFetchWorker(
             if (outcome.result === "ok") done.bytes += outcome.bytes;
             if (outcome.result === "failed") firstError ??= `${item.url}: ${outcome.error ?? "failed"}`;
           }
-        } finally {
-          await Promise.allSettled(lines);
+        } catch (error) {
+          // Cancelled (the shutdown's grace ran out, a lost lock): the lines sent so far go on by themselves, not
+          // waited for, since Redis may be what is gone; a line that does not make it is the next run's to add.
+          void Promise.allSettled(lines);
+          throw error;
         }
         await Promise.all(lines);
         // The downloader already retried what may heal: the job fails once, into BullMQ's failed set.
@@ -166,7 +169,6 @@ export async function runFetchWorker(
             );
           }
         },
-
         // The stalled check every lock duration: a lost worker's jobs go to another within two of them.
         bullmq: { stalledInterval: fleet.lockDuration, maxStalledCount: MAX_STALLED },
       },
